@@ -1,0 +1,56 @@
+# Every target installs what it needs first: the pinned Node (npm package `node`), the npm
+# dependencies and, for tests, the test control plane. Nothing is expected on the machine but
+# npm, Go and make.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# npm scripts and tools run on the project's pinned Node, not the machine's.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := $(CURDIR)/node_modules/.bin/node
+DEPS_STAMP := node_modules/.deps-stamp
+
+.PHONY: help deps build lint typecheck test unit bench demo clean crds
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(DEPS_STAMP): package.json package-lock.json
+	@echo "==> installing npm dependencies and the pinned Node (npm ci)"
+	npm ci --no-fund --no-audit
+	@$(NODE) -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 24) { console.error("pinned Node is " + process.version + ", want 24+"); process.exit(1) }'
+	@touch $@
+
+deps: $(DEPS_STAMP) ## install npm dependencies and the pinned Node
+
+build: deps ## compile TypeScript to dist/ (the CLI is ./bin/mcp-residency)
+	@echo "==> compiling (tsc)"
+	tsc -p tsconfig.build.json
+	@chmod +x dist/cli/main.js
+
+lint: deps ## eslint, no warnings allowed
+	@echo "==> lint"
+	eslint --max-warnings 0 .
+
+typecheck: deps ## tsc --noEmit over sources, tests and benchmarks
+	@echo "==> typecheck"
+	tsc -p tsconfig.json --noEmit
+
+crds: deps ## regenerate crds/*.yaml from the policy module
+	$(NODE) scripts/generate-crds.ts
+
+test: deps build lint typecheck ## everything CI runs: lint, typecheck, all tests
+	@echo "==> tests"
+	mocha
+
+unit: deps ## only the tests that need no control plane (fast loop)
+	mocha --grep '@cluster' --invert
+
+bench: build ## run every benchmark under bench/
+	@for b in bench/*/run.sh; do echo "==> $$b"; "$$b"; done
+
+demo: build ## sample MCP server behind the sidecar, no cluster needed
+	./bin/mcp-residency demo
+
+clean: ## remove build output (keeps node_modules and the tool cache)
+	rm -rf dist
