@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 DEPS_STAMP := node_modules/.deps-stamp
 
-.PHONY: help deps build lint typecheck test unit bench demo clean crds
+.PHONY: help deps build lint typecheck test unit bench demo clean crds controlplane
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,12 +39,15 @@ typecheck: deps ## tsc --noEmit over sources, tests and benchmarks
 crds: deps ## regenerate crds/*.yaml from the policy module
 	$(NODE) scripts/generate-crds.ts
 
-test: deps build lint typecheck ## everything CI runs: lint, typecheck, all tests
+controlplane: ## build the test control plane into the per-machine cache
+	scripts/controlplane/ensure.sh
+
+test: deps build lint typecheck controlplane ## everything CI runs: lint, typecheck, all tests
 	@echo "==> tests"
-	mocha
+	mocha 'test/**/*.test.ts'
 
 unit: deps ## only the tests that need no control plane (fast loop)
-	mocha --grep '@cluster' --invert
+	mocha --grep '@cluster' --invert 'test/**/*.test.ts'
 
 bench: build ## run every benchmark under bench/
 	@for b in bench/*/run.sh; do echo "==> $$b"; "$$b"; done

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The mcp-residency executable: one binary, the subcommands of the contract.
+import { CliError, dispatch, type CommandGroup } from './command.ts';
+import { policyGroup } from './commands/policy.ts';
+
+const root: CommandGroup = {
+  name: 'mcp-residency',
+  summary: 'mcp-residency: data-protection control for MCP servers (sidecar, operator and tools)',
+  commands: [policyGroup],
+};
+
+async function main(): Promise<void> {
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  try {
+    process.exitCode = await dispatch(root, process.argv.slice(2), io);
+  } catch (err) {
+    // Users get one line; the stack only when they ask for it.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mcp-residency: ${message}\n`);
+    if (process.env.MCP_RESIDENCY_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
+await main();

@@ -1,0 +1,150 @@
+// The CustomResourceDefinitions, generated from the schemas in schema.ts. `make crds` writes
+// them to crds/; a test fails when the files there differ from what this produces.
+import type { TSchema } from 'typebox';
+import { stringify } from 'yaml';
+import {
+  API_GROUP,
+  API_VERSION,
+  APPROVAL_KIND,
+  APPROVAL_PRINTER_COLUMNS,
+  ApprovalRequestSpecSchema,
+  ApprovalStatusSchema,
+  POLICY_KIND,
+  POLICY_PRINTER_COLUMNS,
+  PolicySpecSchema,
+  PolicyStatusSchema,
+} from './schema.ts';
+
+/** The keywords a structural schema may carry; everything else (e.g. additionalProperties: false) is dropped. */
+const KEPT = [
+  'description',
+  'type',
+  'format',
+  'enum',
+  'default',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minimum',
+  'maximum',
+  'required',
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-preserve-unknown-fields',
+] as const;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function toStructural(schema: TSchema): Json {
+  const node = schema as Record<string, unknown>;
+  const out: Record<string, Json> = {};
+  for (const key of KEPT) {
+    if (node[key] !== undefined) out[key] = structuredClone(node[key]) as Json;
+  }
+  if (node.properties !== undefined) {
+    const props: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(node.properties as Record<string, TSchema>)) props[k] = toStructural(v);
+    out.properties = props;
+  }
+  if (node.items !== undefined) out.items = toStructural(node.items as TSchema);
+  if (typeof node.additionalProperties === 'object') out.additionalProperties = toStructural(node.additionalProperties as TSchema);
+  if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
+  return out;
+}
+
+interface CrdInput {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  spec: TSchema;
+  status: TSchema;
+  columns: readonly Record<string, unknown>[];
+  description: string;
+  specRequired: boolean;
+}
+
+function crd(input: CrdInput): Record<string, Json> {
+  const root: Json = {
+    type: 'object',
+    description: input.description,
+    required: input.specRequired ? ['spec'] : [],
+    properties: {
+      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      metadata: { type: 'object' },
+      spec: toStructural(input.spec),
+      status: toStructural(input.status),
+    },
+  };
+  if (!input.specRequired) delete (root as Record<string, Json>).required;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${input.plural}.${API_GROUP}`,
+      labels: { 'app.kubernetes.io/name': 'mcp-residency', 'app.kubernetes.io/part-of': 'mcp-residency' },
+    },
+    spec: {
+      group: API_GROUP,
+      names: {
+        kind: input.kind,
+        listKind: `${input.kind}List`,
+        plural: input.plural,
+        singular: input.kind.toLowerCase(),
+        ...(input.shortNames.length > 0 ? { shortNames: input.shortNames } : {}),
+        categories: ['mcp-residency'],
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: structuredClone(input.columns) as Json[],
+          schema: { openAPIV3Schema: root },
+        },
+      ],
+    },
+  };
+}
+
+export function policyCrd(): Record<string, Json> {
+  return crd({
+    kind: POLICY_KIND,
+    plural: 'mcpresidencypolicies',
+    shortNames: ['mrp'],
+    spec: PolicySpecSchema,
+    status: PolicyStatusSchema,
+    columns: POLICY_PRINTER_COLUMNS,
+    description: 'MCPResidencyPolicy says what the mcp-residency sidecar enforces for the MCP server pods that name it: who may call, which tools, what is masked, where LLM calls may go and what is audited.',
+    specRequired: true,
+  });
+}
+
+export function approvalCrd(): Record<string, Json> {
+  return crd({
+    kind: APPROVAL_KIND,
+    plural: 'mcpapprovals',
+    shortNames: [],
+    spec: ApprovalRequestSpecSchema,
+    status: ApprovalStatusSchema,
+    columns: APPROVAL_PRINTER_COLUMNS,
+    description: 'MCPApproval is one tool call held by an approve rule, waiting for a person in the policy\'s approver groups. It is bound to the exact arguments (by digest) and used at most once.',
+    specRequired: true,
+  });
+}
+
+const HEADER = '# Generated from policy/schema.ts by `make crds`. Do not edit by hand.\n';
+
+export function renderCrd(obj: Record<string, Json>): string {
+  return HEADER + stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export const CRD_FILES: readonly { file: string; build: () => Record<string, Json> }[] = [
+  { file: 'mcpresidencypolicy.yaml', build: policyCrd },
+  { file: 'mcpapproval.yaml', build: approvalCrd },
+];

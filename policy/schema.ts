@@ -1,0 +1,355 @@
+// The MCPResidencyPolicy and MCPApproval v1alpha1 schemas, written once.
+//
+// Three things are derived from these objects so they cannot drift apart:
+//   - the TypeScript types (`Static<typeof ...>`, see types.ts),
+//   - the structural checks of `policy validate` and the admission webhook (structure.ts),
+//   - the CRD manifests in crds/ (crd.ts, `make crds`; a test fails when crds/ is stale).
+// Rules a schema cannot say (regex safety, known regions, URL schemes ...) live in validate.ts,
+// and the few that CEL can say are repeated here as x-kubernetes-validations so that
+// `kubectl apply` refuses them even without the webhook.
+//
+// Only the structural subset of OpenAPI v3 that Kubernetes accepts is used: no anyOf/oneOf,
+// every object property typed, enums as `type: string` + `enum`. Every array and string has a
+// bound, which CEL cost estimation needs and which keeps hostile policies small.
+import Type, { type TSchema } from 'typebox';
+import {
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  DEFAULT_AUDIT_PAYLOADS,
+  DEFAULT_AUTH_MODE,
+  DEFAULT_CREDENTIAL_HEADER,
+  DEFAULT_GROUPS_CLAIM,
+  DEFAULT_MASKING_MODE,
+  DEFAULT_TOOL_ACTION,
+  DEFAULT_TUNNELS,
+} from './defaults.ts';
+import { BUILTIN_DETECTORS } from './builtin-detectors.ts';
+
+export const API_GROUP = 'mcpresidency.io';
+export const API_VERSION = 'v1alpha1';
+export const POLICY_KIND = 'MCPResidencyPolicy';
+export const APPROVAL_KIND = 'MCPApproval';
+
+/** A string restricted to a fixed set of values, as the structural schema wants it. */
+function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+const strictObject = { additionalProperties: false } as const;
+
+// RFC 1123 names, as Kubernetes uses them.
+export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+export const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
+/** RFC 9110 token: what an HTTP header name may contain. */
+export const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+export const CUSTOM_TYPE_NAME = '^[A-Z][A-Z0-9_]*$';
+
+const secretKeyRef = (description: string) =>
+  Type.Object(
+    {
+      name: Type.String({ description: 'Name of a Secret in the policy\'s namespace.', pattern: DNS_SUBDOMAIN, minLength: 1, maxLength: 253 }),
+      key: Type.String({ description: 'Key inside the Secret.', pattern: SECRET_KEY, minLength: 1, maxLength: 253 }),
+    },
+    { ...strictObject, description },
+  );
+
+const Url = (description: string) => Type.String({ description, minLength: 1, maxLength: 2048 });
+const ShortString = (description: string, maxLength = 256) => Type.String({ description, minLength: 1, maxLength });
+const StringList = (description: string, maxItems: number, itemMax = 256, minItems = 0) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: itemMax }), { description, maxItems, ...(minItems > 0 ? { minItems } : {}) });
+
+export const AuthenticationSchema = Type.Object(
+  {
+    mode: Type.Optional(
+      StringEnum(['oidc', 'none'], {
+        description: 'oidc: every request needs a valid bearer token. none: no authentication; only when set explicitly.',
+        default: DEFAULT_AUTH_MODE,
+      }),
+    ),
+    issuer: Type.Optional(Url('OIDC issuer URL (the `iss` claim). Required when mode is oidc.')),
+    jwksUri: Type.Optional(Url('JWKS URL. Discovered from the issuer\'s /.well-known/openid-configuration when omitted.')),
+    audiences: Type.Optional(StringList('Accepted `aud` values (RFC 8707 resource indicators). At least one when mode is oidc.', 16, 2048)),
+    groupsClaim: Type.Optional(
+      Type.String({ description: 'Token claim holding the caller\'s groups.', minLength: 1, maxLength: 128, default: DEFAULT_GROUPS_CLAIM }),
+    ),
+    requiredScopes: Type.Optional(StringList('Scopes every token must carry; otherwise 403 insufficient_scope.', 32)),
+    allowedOrigins: Type.Optional(
+      StringList('Browser origins allowed to call the gateway (DNS-rebinding protection). Requests without an Origin header are not affected.', 32, 2048),
+    ),
+  },
+  {
+    ...strictObject,
+    description: 'Who may call the MCP server.',
+    default: {},
+    'x-kubernetes-validations': [
+      {
+        rule: "self.mode != 'oidc' || (has(self.issuer) && has(self.audiences) && size(self.audiences) > 0)",
+        message: 'mode oidc needs an issuer and at least one audience',
+      },
+    ],
+  },
+);
+
+export const ToolRuleSchema = Type.Object(
+  {
+    name: ShortString('Glob on the tool name: `*` any run, `?` one character, `[a-z]` a class, `\\` escapes.', 128),
+    groups: Type.Optional(StringList('The rule applies only to callers in one of these groups. Omitted: everyone.', 32)),
+    action: StringEnum(['allow', 'deny', 'approve'], {
+      description: 'allow; deny (hidden from tools/list, calls refused); approve (held until an approver decides).',
+    }),
+  },
+  { ...strictObject, description: 'A tool rule. Rules are tried in order; the first match decides.' },
+);
+
+export const ToolsSchema = Type.Object(
+  {
+    default: Type.Optional(
+      StringEnum(['allow', 'deny'], { description: 'What happens to a tool no rule matches.', default: DEFAULT_TOOL_ACTION }),
+    ),
+    rules: Type.Optional(Type.Array(ToolRuleSchema, { description: 'First match wins.', maxItems: 256, default: [] })),
+  },
+  { ...strictObject, description: 'Which tools each caller may use.', default: {} },
+);
+
+export const CustomDetectorSchema = Type.Object(
+  {
+    name: Type.String({
+      description: 'The TYPE in masking tokens, e.g. EMPLOYEE_ID gives [EMPLOYEE_ID].',
+      pattern: CUSTOM_TYPE_NAME,
+      minLength: 1,
+      maxLength: 32,
+    }),
+    pattern: Type.String({
+      description: 'ECMAScript regular expression. Runs on a linear-time engine: no backreferences or lookaround.',
+      minLength: 1,
+      maxLength: 1024,
+    }),
+  },
+  strictObject,
+);
+
+export const MaskingSchema = Type.Object(
+  {
+    mode: Type.Optional(
+      StringEnum(['redact', 'pseudonymize'], {
+        description: 'redact: [EMAIL]. pseudonymize: [EMAIL_3fa9c2d1], a keyed HMAC, stable per key.',
+        default: DEFAULT_MASKING_MODE,
+      }),
+    ),
+    keySecret: Type.Optional(secretKeyRef('HMAC key for pseudonymize mode.')),
+    detectors: Type.Optional(
+      Type.Array(StringEnum(BUILTIN_DETECTORS), {
+        description: 'Built-in detectors to run. Default: all of them.',
+        maxItems: BUILTIN_DETECTORS.length,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+    custom: Type.Optional(
+      Type.Array(CustomDetectorSchema, {
+        description: 'Extra detectors defined by a pattern.',
+        maxItems: 64,
+        default: [],
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    fields: Type.Optional(StringList('JSONPath expressions ($.customer.taxId, $.items[*].iban, $..ssn) whose whole value is always masked.', 64, 512)),
+  },
+  {
+    ...strictObject,
+    description: 'Personal data masking in tool results, prompts and audit records.',
+    default: {},
+    'x-kubernetes-validations': [
+      { rule: "self.mode != 'pseudonymize' || has(self.keySecret)", message: 'pseudonymize mode needs keySecret' },
+    ],
+  },
+);
+
+export const CredentialSchema = Type.Object(
+  {
+    secretName: Type.String({ description: 'Secret holding the credential.', pattern: DNS_SUBDOMAIN, minLength: 1, maxLength: 253 }),
+    key: Type.String({ description: 'Key inside the Secret.', pattern: SECRET_KEY, minLength: 1, maxLength: 253 }),
+    header: Type.Optional(
+      Type.String({ description: 'Request header that carries it.', pattern: HEADER_NAME, maxLength: 128, default: DEFAULT_CREDENTIAL_HEADER }),
+    ),
+    scheme: Type.Optional(ShortString('Prefix for the header value, e.g. Bearer (then the header is "Bearer <secret>").', 32)),
+  },
+  { ...strictObject, description: 'A credential the sidecar holds and adds; the application never sees it.' },
+);
+
+export const UpstreamSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Route name: http://127.0.0.1:15081/<name>/<path>.', pattern: DNS_LABEL, minLength: 1, maxLength: 63 }),
+    url: Url('Base URL. https, or http for loopback only.'),
+    region: ShortString('Where the provider processes the data: a region from the catalog.', 64),
+    credential: Type.Optional(CredentialSchema),
+    caSecret: Type.Optional(secretKeyRef('Extra CA bundle (PEM) trusted for this upstream, e.g. a private endpoint.')),
+    allowPrivateAddresses: Type.Optional(
+      Type.Boolean({ description: 'Allow this upstream to resolve to private, loopback or link-local addresses (private endpoints).', default: false }),
+    ),
+  },
+  strictObject,
+);
+
+export const EgressSchema = Type.Object(
+  {
+    allowedRegions: Type.Optional(
+      StringList('Regions and geographies (eu, eea, us, ...) calls may go to. Empty: none.', 64, 64),
+    ),
+    upstreams: Type.Optional(
+      Type.Array(UpstreamSchema, {
+        description: 'LLM providers the MCP server may call.',
+        maxItems: 64,
+        default: [],
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    tunnels: Type.Optional(
+      StringEnum(['allow', 'deny'], {
+        description: 'Whether CONNECT tunnels to allowed upstream hosts are permitted. A tunnel cannot be masked; it is audited as such.',
+        default: DEFAULT_TUNNELS,
+      }),
+    ),
+  },
+  { ...strictObject, description: 'Outbound calls from the MCP server to LLM providers.', default: {} },
+);
+
+export const ApprovalSchema = Type.Object(
+  {
+    approverGroups: StringList('Groups whose members may approve or reject held calls.', 32, 256, 1),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ description: 'How long a held call waits for a decision.', minimum: 10, maximum: 86400, default: DEFAULT_APPROVAL_TIMEOUT_SECONDS }),
+    ),
+  },
+  { ...strictObject, description: 'Who decides on calls held by `approve` rules.' },
+);
+
+export const AuditSchema = Type.Object(
+  {
+    payloads: Type.Optional(
+      StringEnum(['masked', 'metadata'], {
+        description: 'masked: arguments and results are recorded, masked. metadata: only who, what, when and the decision.',
+        default: DEFAULT_AUDIT_PAYLOADS,
+      }),
+    ),
+    azureMonitor: Type.Optional(
+      Type.Object(
+        { connectionStringSecret: secretKeyRef('Application Insights connection string.') },
+        { ...strictObject, description: 'Ship audit records to Azure Monitor.' },
+      ),
+    ),
+  },
+  { ...strictObject, description: 'The audit record.', default: {} },
+);
+
+export const PolicySpecSchema = Type.Object(
+  {
+    authentication: Type.Optional(AuthenticationSchema),
+    tools: Type.Optional(ToolsSchema),
+    masking: Type.Optional(MaskingSchema),
+    egress: Type.Optional(EgressSchema),
+    approval: Type.Optional(ApprovalSchema),
+    audit: Type.Optional(AuditSchema),
+  },
+  {
+    ...strictObject,
+    description: 'What the mcp-residency sidecar enforces for the pods that name this policy.',
+    'x-kubernetes-validations': [
+      {
+        rule: "!has(self.tools) || !has(self.tools.rules) || !self.tools.rules.exists(r, r.action == 'approve') || has(self.approval)",
+        message: 'tools.rules with action approve need approval.approverGroups',
+      },
+    ],
+  },
+);
+
+export const ConditionSchema = Type.Object(
+  {
+    type: ShortString('Condition type, e.g. Ready.', 316),
+    status: StringEnum(['True', 'False', 'Unknown']),
+    reason: Type.Optional(ShortString('CamelCase reason.', 1024)),
+    message: Type.Optional(Type.String({ maxLength: 32768 })),
+    lastTransitionTime: Type.Optional(Type.String({ format: 'date-time' })),
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+  },
+  strictObject,
+);
+
+const Conditions = Type.Array(ConditionSchema, {
+  maxItems: 16,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['type'],
+});
+
+export const PolicyStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+    conditions: Type.Optional(Conditions),
+    enforcingPods: Type.Optional(Type.Integer({ minimum: 0, description: 'Running pods whose sidecar enforces this policy.' })),
+    unprotectedPods: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Pods that name this policy but run without the sidecar.' }),
+    ),
+  },
+  strictObject,
+);
+
+export const ApprovalRequestSpecSchema = Type.Object(
+  {
+    policy: Type.String({ description: 'The MCPResidencyPolicy that held the call.', pattern: DNS_SUBDOMAIN, maxLength: 253 }),
+    pod: Type.Optional(ShortString('The pod whose sidecar holds the call.', 253)),
+    tool: ShortString('The tool called.', 256),
+    arguments: Type.String({ description: 'The call\'s arguments as JSON, masked.', maxLength: 65536 }),
+    argumentsDigest: Type.String({
+      description: 'sha256:<hex> of the exact arguments (canonical JSON). A decision applies only to this digest.',
+      pattern: '^sha256:[0-9a-f]{64}$',
+    }),
+    requester: Type.Object(
+      {
+        sub: ShortString('The `sub` of the caller.', 1024),
+        groups: Type.Optional(StringList('The caller\'s groups.', 256)),
+      },
+      strictObject,
+    ),
+    requestedAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    ...strictObject,
+    'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'spec is immutable: an approval is bound to one exact call' }],
+  },
+);
+
+export const ApprovalStatusSchema = Type.Object(
+  {
+    phase: Type.Optional(StringEnum(['Pending', 'Approved', 'Rejected', 'Expired', 'Abandoned', 'Used'])),
+    decidedBy: Type.Optional(ShortString('Who approved or rejected.', 1024)),
+    decidedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    reason: Type.Optional(Type.String({ maxLength: 4096 })),
+    argumentsDigest: Type.Optional(
+      Type.String({ description: 'The digest the decision was made for.', pattern: '^sha256:[0-9a-f]{64}$' }),
+    ),
+  },
+  strictObject,
+);
+
+/** Printer columns, kept beside the schemas they read. */
+export const POLICY_PRINTER_COLUMNS = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Auth', type: 'string', jsonPath: '.spec.authentication.mode' },
+  { name: 'Masking', type: 'string', jsonPath: '.spec.masking.mode' },
+  { name: 'Enforcing', type: 'integer', jsonPath: '.status.enforcingPods' },
+  { name: 'Unprotected', type: 'integer', jsonPath: '.status.unprotectedPods' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+] as const;
+
+export const APPROVAL_PRINTER_COLUMNS = [
+  { name: 'Tool', type: 'string', jsonPath: '.spec.tool' },
+  { name: 'Requester', type: 'string', jsonPath: '.spec.requester.sub' },
+  { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+  { name: 'Decided-By', type: 'string', jsonPath: '.status.decidedBy', priority: 1 },
+  { name: 'Expires', type: 'date', jsonPath: '.spec.expiresAt' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+] as const;
+
+export type AnySchema = TSchema;

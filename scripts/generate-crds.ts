@@ -1,0 +1,12 @@
+// Writes crds/*.yaml from the policy schema (`make crds`). Tests compare the committed files
+// with this output, so a schema change without regenerating fails CI.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CRD_FILES, renderCrd } from '../policy/crd.ts';
+
+const dir = join(import.meta.dirname, '..', 'crds');
+await mkdir(dir, { recursive: true });
+for (const { file, build } of CRD_FILES) {
+  await writeFile(join(dir, file), renderCrd(build()));
+  console.log(`wrote crds/${file}`);
+}
