@@ -20,7 +20,7 @@ export const DEFAULT_AUDIT_PAYLOADS = 'masked';
  */
 export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
   const spec = policy.spec;
-  const auth = spec.authentication ?? {};
+  const auth = spec.authentication;
   const mode = auth.mode ?? DEFAULT_AUTH_MODE;
   const allowedOrigins = auth.allowedOrigins ?? [];
   let authentication: ResolvedPolicy['authentication'];

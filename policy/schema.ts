@@ -79,11 +79,10 @@ export const AuthenticationSchema = Type.Object(
   },
   {
     ...strictObject,
-    description: 'Who may call the MCP server.',
-    default: {},
+    description: 'Who may call the MCP server. Required: authentication is never off by omission.',
     'x-kubernetes-validations': [
       {
-        rule: "self.mode != 'oidc' || (has(self.issuer) && has(self.audiences) && size(self.audiences) > 0)",
+        rule: "(has(self.mode) && self.mode == 'none') || (has(self.issuer) && has(self.audiences) && size(self.audiences) > 0)",
         message: 'mode oidc needs an issuer and at least one audience',
       },
     ],
@@ -160,7 +159,7 @@ export const MaskingSchema = Type.Object(
     description: 'Personal data masking in tool results, prompts and audit records.',
     default: {},
     'x-kubernetes-validations': [
-      { rule: "self.mode != 'pseudonymize' || has(self.keySecret)", message: 'pseudonymize mode needs keySecret' },
+      { rule: "!has(self.mode) || self.mode != 'pseudonymize' || has(self.keySecret)", message: 'pseudonymize mode needs keySecret' },
     ],
   },
 );
@@ -245,7 +244,7 @@ export const AuditSchema = Type.Object(
 
 export const PolicySpecSchema = Type.Object(
   {
-    authentication: Type.Optional(AuthenticationSchema),
+    authentication: AuthenticationSchema,
     tools: Type.Optional(ToolsSchema),
     masking: Type.Optional(MaskingSchema),
     egress: Type.Optional(EgressSchema),

@@ -76,7 +76,7 @@ function checkSemantics(spec: PolicySpec, broken: ReadonlySet<PathSegment | unde
 }
 
 function checkAuthentication(spec: PolicySpec, problems: ProblemList): void {
-  const auth = spec.authentication ?? {};
+  const auth = spec.authentication;
   const at = (...p: PathSegment[]): PathSegment[] => ['spec', 'authentication', ...p];
   if ((auth.mode ?? 'oidc') === 'oidc') {
     if (auth.issuer === undefined) problems.error(at('issuer'), 'is required when authentication.mode is oidc (the default); set it, or set mode: none explicitly');

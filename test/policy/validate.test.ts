@@ -63,6 +63,7 @@ const cases: Case[] = [
   { what: 'misspelt section', mutate: (p) => (spec(p).tool = {}), path: 'spec.tool', message: /unknown field; did you mean "tools"\?/ },
   { what: 'unknown auth mode', mutate: (p) => (sec(p, 'authentication').mode = 'oauth'), path: 'spec.authentication.mode', message: /"oauth" is not one of "oidc", "none"/ },
   { what: 'oidc without issuer', mutate: (p) => delete sec(p, 'authentication').issuer, path: 'spec.authentication.issuer', message: /required when authentication.mode is oidc/ },
+  { what: 'no authentication section', mutate: (p) => delete spec(p).authentication, path: 'spec.authentication', message: /is required/ },
   { what: 'oidc by default without issuer', mutate: (p) => (spec(p).authentication = { audiences: ['x'] }), path: 'spec.authentication.issuer', message: /required/ },
   { what: 'oidc without audiences', mutate: (p) => (sec(p, 'authentication').audiences = []), path: 'spec.authentication.audiences', message: /at least one audience/ },
   { what: 'audiences not a list', mutate: (p) => (sec(p, 'authentication').audiences = 'api://crm'), path: 'spec.authentication.audiences', message: /must be a list, got a string/ },
