@@ -2,11 +2,14 @@
 // The mcp-residency executable: one binary, the subcommands of the contract.
 import { CliError, dispatch, type CommandGroup } from './command.ts';
 import { policyGroup } from './commands/policy.ts';
+import { maskCommand } from './commands/mask.ts';
+import { sidecarCommand } from './commands/sidecar.ts';
+import { auditGroup } from './commands/audit.ts';
 
 const root: CommandGroup = {
   name: 'mcp-residency',
   summary: 'mcp-residency: data-protection control for MCP servers (sidecar, operator and tools)',
-  commands: [policyGroup],
+  commands: [sidecarCommand, policyGroup, auditGroup, maskCommand],
 };
 
 async function main(): Promise<void> {

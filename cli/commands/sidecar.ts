@@ -1,0 +1,68 @@
+import { createLogger, isLevel } from '../../lib/log.ts';
+import { parseListen, startSidecar } from '../../sidecar/main.ts';
+import { CliError, defineCommand } from '../command.ts';
+
+export const sidecarCommand = defineCommand({
+  name: 'sidecar',
+  summary: 'Run the enforcement proxy in front of an MCP server',
+  description: `
+Listens for MCP clients on --listen and forwards to the MCP server at --upstream, keeping the
+request path (a client of http://sidecar:15080/mcp reaches <upstream>/mcp). Tokens are verified,
+tools allowed, denied or held, personal data masked, and every interaction recorded in the
+audit log. The egress gateway on --egress-listen is the MCP server's way to LLM providers.
+Without a valid policy, or with the audit log unwritable, every request is refused.`,
+  flags: {
+    policy: { type: 'string', value: 'FILE', help: 'MCPResidencyPolicy YAML (the same file kubectl apply takes); reloaded when it changes' },
+    upstream: { type: 'string', value: 'URL', required: true, help: "the MCP server's origin, e.g. http://127.0.0.1:8080" },
+    listen: { type: 'string', value: 'ADDR', default: '0.0.0.0:15080', help: 'MCP gateway (inbound) address' },
+    'egress-listen': { type: 'string', value: 'ADDR', default: '127.0.0.1:15081', help: 'egress gateway address' },
+    'admin-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:15090', help: 'admin address (/healthz, /readyz, /metrics)' },
+    'audit-dir': { type: 'string', value: 'DIR', default: 'mcp-residency-audit', help: 'where the audit log is written' },
+    'secrets-dir': { type: 'string', value: 'DIR', help: 'secrets as DIR/<secretName>/<key> files (the mounted-Secret layout)' },
+    'audit-durability': { type: 'string', value: 'MODE', default: 'fsync', help: 'fsync (each flush waits for the disk) or group:<ms> (flush at most every <ms>)' },
+    'log-level': { type: 'string', value: 'LEVEL', default: 'info', help: 'debug, info, warn or error' },
+  },
+  examples: ['mcp-residency sidecar --policy examples/demo-policy.yaml --upstream http://127.0.0.1:8080 --listen 127.0.0.1:15080'],
+  async run({ flags }) {
+    const level = flags['log-level'];
+    if (!isLevel(level)) throw new CliError(`--log-level: "${level}" is not one of debug, info, warn, error`, 2);
+    let upstream: URL;
+    try {
+      upstream = new URL(flags.upstream);
+    } catch {
+      throw new CliError(`--upstream: "${flags.upstream}" is not a URL (e.g. http://127.0.0.1:8080)`, 2);
+    }
+    if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new CliError(`--upstream: "${flags.upstream}" must be http or https`, 2);
+    if (flags.policy === undefined) throw new CliError('--policy is required (or set MCP_RESIDENCY_POLICY)', 2);
+    const durability = parseDurability(flags['audit-durability']);
+    const logger = createLogger({ level });
+    let listen, egressListen, adminListen;
+    try {
+      listen = parseListen(flags.listen, '--listen');
+      egressListen = parseListen(flags['egress-listen'], '--egress-listen');
+      adminListen = parseListen(flags['admin-listen'], '--admin-listen');
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    const sidecar = await startSidecar(
+      { policyFile: flags.policy, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
+      { logger },
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        logger.info('shutting down', { signal });
+        void sidecar.close().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  },
+});
+
+function parseDurability(value: string): { mode: 'fsync' } | { mode: 'group'; intervalMs: number } {
+  if (value === 'fsync') return { mode: 'fsync' };
+  const m = /^group:(\d+)$/u.exec(value);
+  if (m && Number(m[1]) > 0 && Number(m[1]) <= 1000) return { mode: 'group', intervalMs: Number(m[1]) };
+  throw new CliError(`--audit-durability: "${value}" must be fsync or group:<ms> with 1 <= ms <= 1000`, 2);
+}

@@ -1,0 +1,35 @@
+// The seam between the gateway and whatever decides on held calls (`action: approve`): the
+// Kubernetes MCPApproval flow or the standalone admin-port flow. The gateway asks and waits.
+import type { Principal } from '../audit/record.ts';
+
+export interface ApprovalQuestion {
+  readonly policy: string;
+  readonly tool: string;
+  /** The exact arguments; only their digest and masked form may leave the process. */
+  readonly arguments: unknown;
+  readonly maskedArguments: unknown;
+  readonly principal: Principal;
+  /** Links the approval's audit records to the call's. */
+  readonly callId: string;
+  readonly timeoutSeconds: number;
+  readonly approverGroups: readonly string[];
+  /** Aborted when the client goes away: the request is then abandoned. */
+  readonly signal: AbortSignal;
+  /** Called now and then while waiting, so the gateway can send progress to the client. */
+  readonly onWaiting?: (message: string) => void;
+}
+
+export interface ApprovalAnswer {
+  readonly outcome: 'approved' | 'rejected' | 'expired' | 'abandoned' | 'unavailable';
+  readonly decidedBy?: string;
+  readonly reason?: string;
+}
+
+export interface ApprovalHook {
+  ask(question: ApprovalQuestion): Promise<ApprovalAnswer>;
+}
+
+/** Without a configured approval backend a held call cannot be approved: refuse, fail closed. */
+export const noApprovalBackend: ApprovalHook = {
+  ask: () => Promise.resolve({ outcome: 'unavailable', reason: 'the call needs approval, but this sidecar has no approval backend configured' }),
+};

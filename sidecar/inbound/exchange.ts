@@ -1,0 +1,247 @@
+// One client call as the gateway sees it, from decision to audit record: the pieces every
+// transport shares. A call's response is released to the client only after its audit record
+// is durable; when the audit log refuses it, the client gets an error instead (fail closed).
+import type { ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../lib/log.ts';
+import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
+import type { HealthState } from '../health.ts';
+import { MaskReport } from '../masking/engine.ts';
+import type { SidecarMetrics } from '../metrics.ts';
+import type { PolicyRuntime } from '../runtime.ts';
+import { ErrorCode, errorResponse, isErrorResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { auditParams, protectServerMessage, requestContext, type RequestContext } from './messages.ts';
+
+export interface AuditSink {
+  append(entry: AuditEntry): Promise<unknown>;
+  health(): HealthState;
+}
+
+export interface ExchangeDeps {
+  readonly audit: AuditSink;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+}
+
+/** A client request the gateway let through and whose answer it is waiting for. */
+export interface PendingCall {
+  readonly request: JsonRpcRequest;
+  readonly context: RequestContext;
+  readonly principal: Principal;
+  readonly runtime: PolicyRuntime;
+  readonly session: string | undefined;
+  readonly started: bigint;
+  readonly callId: string;
+  /** The decision that let it through: allow, or approved after a hold. */
+  readonly decision: 'allow' | 'approved';
+  readonly reason: string;
+}
+
+export function pendingCall(
+  request: JsonRpcRequest,
+  principal: Principal & { groups?: string[] },
+  runtime: PolicyRuntime,
+  session: string | undefined,
+  decision: PendingCall['decision'] = 'allow',
+  reason = 'allowed',
+  callId: string = randomUUID(),
+): PendingCall {
+  return {
+    request,
+    context: requestContext(request, principal.groups ?? []),
+    principal,
+    runtime,
+    session,
+    started: process.hrtime.bigint(),
+    callId,
+    decision,
+    reason,
+  };
+}
+
+export class Exchange {
+  readonly #deps: ExchangeDeps;
+
+  constructor(deps: ExchangeDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Protects a server message answering `call` (or server-initiated, when call is undefined),
+   * records it, and returns what may go to the client. Audit failure turns the answer into an
+   * error: nothing leaves unrecorded.
+   */
+  async answer(
+    message: JsonRpcMessage,
+    call: PendingCall | undefined,
+    runtime: PolicyRuntime,
+    session: string | undefined,
+    streamOwner?: Principal,
+  ): Promise<JsonRpcMessage> {
+    const report = new MaskReport();
+    const safe = protectServerMessage(message, call?.context, runtime.engines, report);
+    this.#countMasked(report);
+    if (call === undefined) {
+      // Server-initiated traffic: requests (sampling, elicitation) are recorded; notifications
+      // only when they carried something that had to be masked.
+      if (!('method' in message) || (!('id' in message) && report.total() === 0)) return safe;
+      const ok = await this.#record({
+        kind: 'mcp',
+        principal: streamOwner ?? { sub: 'anonymous' },
+        decision: 'allow',
+        reason: 'server-initiated message to the client',
+        method: (message as { method: string }).method,
+        session,
+        masked: report.countsObject(),
+        policy: policyRef(runtime),
+        ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: safe } } : {}),
+      });
+      return ok ? safe : auditFailure(undefined);
+    }
+    const argsReport = new MaskReport();
+    const params = runtime.policy.audit.payloads === 'masked' ? auditParams(call.request, runtime.engines.masker, argsReport) : undefined;
+    const counts = mergeCounts(report.countsObject(), argsReport.countsObject());
+    const serverError = isErrorResponse(safe) ? safe.error : undefined;
+    const ok = await this.#record({
+      kind: 'mcp',
+      principal: call.principal,
+      decision: call.decision,
+      reason: serverError ? `${call.reason}; the server answered error ${serverError.code}: ${serverError.message}` : call.reason,
+      method: call.request.method,
+      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      policy: policyRef(call.runtime),
+      session,
+      requestId: call.request.id,
+      callId: call.callId,
+      durationMs: elapsedMs(call.started),
+      masked: counts,
+      ...(runtime.policy.audit.payloads === 'masked'
+        ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
+        : {}),
+    });
+    this.#observe(call.decision, call.started);
+    return ok ? safe : auditFailure(call.request.id);
+  }
+
+  /** Records a refusal (policy denial, rejected approval, bad request) and counts it. */
+  async refuse(
+    refusal: { request?: JsonRpcRequest; method?: string; tool?: string; decision: AuditDecision; reason: string; session?: string | undefined; callId?: string },
+    principal: Principal,
+    runtime: PolicyRuntime | undefined,
+    started: bigint,
+  ): Promise<boolean> {
+    const argsReport = new MaskReport();
+    const params = refusal.request && runtime?.policy.audit.payloads === 'masked' ? auditParams(refusal.request, runtime.engines.masker, argsReport) : undefined;
+    const ok = await this.#record({
+      kind: 'mcp',
+      principal,
+      decision: refusal.decision,
+      reason: refusal.reason,
+      ...(refusal.method ?? refusal.request?.method ? { method: refusal.method ?? refusal.request!.method } : {}),
+      ...(refusal.tool !== undefined ? { tool: refusal.tool } : {}),
+      ...(runtime ? { policy: policyRef(runtime) } : {}),
+      session: refusal.session,
+      ...(refusal.request ? { requestId: refusal.request.id } : {}),
+      ...(refusal.callId ? { callId: refusal.callId } : {}),
+      durationMs: elapsedMs(started),
+      masked: argsReport.countsObject(),
+      ...(params !== undefined ? { payload: { params } } : {}),
+    });
+    this.#observe(refusal.decision, started);
+    return ok;
+  }
+
+  /** A client notification or response forwarded to the server (no answer comes back). */
+  async forwarded(message: JsonRpcMessage, principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint): Promise<boolean> {
+    const report = new MaskReport();
+    const method = 'method' in message ? message.method : 'response';
+    const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
+    const ok = await this.#record({
+      kind: 'mcp',
+      principal,
+      decision: 'allow',
+      reason: 'forwarded to the server',
+      method,
+      policy: policyRef(runtime),
+      session,
+      durationMs: elapsedMs(started),
+      masked: report.countsObject(),
+      ...(payload !== undefined ? { payload: { message: payload } } : {}),
+    });
+    this.#observe('allow', started);
+    return ok;
+  }
+
+  /** The server could not be reached: the call fails with an error, and that is recorded. */
+  async upstreamFailed(call: PendingCall, reason: string): Promise<void> {
+    await this.#record({
+      kind: 'mcp',
+      principal: call.principal,
+      decision: 'error',
+      reason,
+      method: call.request.method,
+      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      policy: policyRef(call.runtime),
+      session: call.session,
+      requestId: call.request.id,
+      callId: call.callId,
+      durationMs: elapsedMs(call.started),
+      masked: {},
+    });
+    this.#observe('error', call.started);
+  }
+
+  async #record(entry: AuditEntry): Promise<boolean> {
+    if (entry.session === undefined) delete entry.session;
+    try {
+      await this.#deps.audit.append(entry);
+      return true;
+    } catch (err) {
+      this.#deps.logger.error('audit record could not be written; the answer is withheld', { error: err, method: entry.method, tool: entry.tool });
+      return false;
+    }
+  }
+
+  #observe(decision: AuditDecision, started: bigint): void {
+    this.#deps.metrics.requests.inc({ kind: 'mcp', decision });
+    this.#deps.metrics.requestDuration.observe({ kind: 'mcp' }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  #countMasked(report: MaskReport): void {
+    for (const [type, n] of report.counts) this.#deps.metrics.masked.inc({ type }, n);
+  }
+}
+
+function policyRef(runtime: PolicyRuntime): { name: string; generation?: number } {
+  const { name, generation } = runtime.policy;
+  return generation === undefined ? { name } : { name, generation };
+}
+
+function elapsedMs(started: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
+}
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+export function auditFailure(id: JsonRpcId | undefined): JsonRpcMessage {
+  return errorResponse(id ?? null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this answer, so it is withheld');
+}
+
+/** Writes a JSON body, unless the client is gone. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendRpcError(res: ServerResponse, status: number, id: JsonRpcId | null, code: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, errorResponse(id, code, message), headers);
+}

@@ -1,0 +1,105 @@
+// JSON-RPC 2.0 message shapes as MCP uses them, and the errors the gateway itself answers with.
+
+export type JsonRpcId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcResult {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  result: Record<string, unknown>;
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export interface JsonRpcError {
+  jsonrpc: '2.0';
+  id: JsonRpcId | null;
+  error: JsonRpcErrorObject;
+}
+
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResult | JsonRpcError;
+
+/** Standard and MCP error codes (https://modelcontextprotocol.io/specification/2026-07-28/basic#error-codes). */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** 2026-07-28: an Mcp-* header disagrees with the body. */
+  HeaderMismatch: -32020,
+  /**
+   * Refusals by the gateway's policy. Application codes must lie outside -32768..-32000, so
+   * clients show the message instead of treating it as a protocol fault.
+   */
+  PolicyDenied: -31001,
+  /** The gateway cannot enforce policy right now (no policy, audit log down): fail closed. */
+  Unavailable: -31002,
+  /** The MCP server behind the gateway did not answer. */
+  UpstreamUnavailable: -31003,
+  ApprovalRejected: -31004,
+} as const;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isId(v: unknown): v is JsonRpcId {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+export function isRequest(m: unknown): m is JsonRpcRequest {
+  return isObject(m) && typeof m.method === 'string' && isId(m.id);
+}
+
+export function isNotification(m: unknown): m is JsonRpcNotification {
+  return isObject(m) && typeof m.method === 'string' && !('id' in m);
+}
+
+export function isResult(m: unknown): m is JsonRpcResult {
+  return isObject(m) && isId(m.id) && isObject(m.result) && !('method' in m);
+}
+
+export function isErrorResponse(m: unknown): m is JsonRpcError {
+  return isObject(m) && isObject(m.error) && !('method' in m);
+}
+
+/** Why `m` is not a JSON-RPC 2.0 message, or undefined when it is one. */
+export function malformedReason(m: unknown): string | undefined {
+  if (!isObject(m)) return 'a JSON-RPC message must be an object';
+  if (m.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"';
+  if ('method' in m) {
+    if (typeof m.method !== 'string') return 'method must be a string';
+    if ('id' in m && !isId(m.id)) return 'id must be a string or a number';
+    if ('params' in m && !isObject(m.params)) return 'params must be an object';
+    return undefined;
+  }
+  if (isResult(m) || isErrorResponse(m)) return undefined;
+  return 'not a request, notification or response';
+}
+
+export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): JsonRpcError {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
+}
+
+/** The tool name of a tools/call, or undefined when the params do not name one. */
+export function toolName(m: JsonRpcRequest | JsonRpcNotification): string | undefined {
+  const name = m.params?.name;
+  return m.method === 'tools/call' && typeof name === 'string' ? name : undefined;
+}

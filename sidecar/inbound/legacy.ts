@@ -1,0 +1,129 @@
+// The HTTP+SSE transport of protocol version 2024-11-05 (deprecated, still widely deployed):
+// the client opens a GET stream whose first event, `endpoint`, names a URL to POST messages
+// to; POSTs are answered 202 and every response arrives later on the GET stream. So the
+// gateway decides on the POST, remembers which request ids it let through, and correlates
+// the responses on the stream; a refusal is injected into the stream as the error response
+// the client waits for. The message endpoint is bound to the principal that opened the stream.
+import type { ServerResponse } from 'node:http';
+import { serializeEvent } from '../sse/index.ts';
+import type { PolicyRuntime } from '../runtime.ts';
+import type { Principal } from '../audit/record.ts';
+import { decide } from './decide.ts';
+import { sendRpcError, type PendingCall } from './exchange.ts';
+import type { RequestScope } from './gateway.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
+import { readMessages, relayPlain, upstreamHeaders, type TransportDeps } from './streamable.ts';
+
+interface LegacyEntry {
+  readonly owner: string;
+  readonly principal: Principal;
+  readonly runtime: PolicyRuntime;
+  readonly stream: ServerResponse;
+  readonly pending: Map<JsonRpcId, PendingCall>;
+}
+
+export interface LegacyStream {
+  /** The URL (path and query) the client should POST to: always on the gateway. */
+  readonly endpoint: string;
+  answer(message: JsonRpcMessage): Promise<JsonRpcMessage | undefined>;
+  close(): void;
+}
+
+export class LegacySessions {
+  readonly #deps: TransportDeps;
+  /** Keyed by the message endpoint's path and query, e.g. "/messages?sessionId=4f0c...". */
+  readonly #entries = new Map<string, LegacyEntry>();
+
+  constructor(deps: TransportDeps) {
+    this.#deps = deps;
+  }
+
+  owns(req: { url?: string | undefined }): boolean {
+    return this.#entries.has(req.url ?? '');
+  }
+
+  /** Registers a stream whose first event named its message endpoint. */
+  open(endpointData: string, scope: RequestScope, upstreamOrigin: URL): LegacyStream {
+    const url = new URL(endpointData.trim(), new URL(scope.req.url ?? '/', upstreamOrigin));
+    const key = `${url.pathname}${url.search}`;
+    const entry: LegacyEntry = { owner: scope.caller.key, principal: scope.caller.principal, runtime: scope.runtime, stream: scope.res, pending: new Map() };
+    this.#entries.set(key, entry);
+    const exchange = this.#deps.exchange;
+    return {
+      endpoint: key,
+      answer: (m) => {
+        const id = isResult(m) || isErrorResponse(m) ? m.id : null;
+        const call = id === null ? undefined : entry.pending.get(id);
+        if (call !== undefined) entry.pending.delete(call.request.id);
+        return exchange.answer(m, call, call?.runtime ?? entry.runtime, key, entry.principal);
+      },
+      close: () => {
+        this.#entries.delete(key);
+        for (const call of entry.pending.values()) void exchange.upstreamFailed(call, 'the event stream closed before the server answered');
+        entry.pending.clear();
+      },
+    };
+  }
+
+  async post(scope: RequestScope): Promise<void> {
+    const key = scope.req.url ?? '';
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.owner !== scope.caller.key) {
+      await this.#deps.exchange.refuse(
+        { decision: 'deny', method: 'POST', reason: entry ? 'the session belongs to another principal' : 'unknown session', session: key },
+        scope.caller.principal,
+        scope.runtime,
+        scope.started,
+      );
+      return sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
+    }
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    if (messages === undefined) return;
+    const { allowed, refused } = await decide(scope, messages, key, this.#deps.approvals);
+    if (refused.length > 0) {
+      // The client waits for its answer on the stream; the POST itself is just accepted.
+      const replies: JsonRpcMessage[] = [];
+      for (const r of refused) {
+        await this.#deps.exchange.refuse({ ...r, session: key }, scope.caller.principal, scope.runtime, scope.started);
+        replies.push(errorResponse(r.request.id, r.code, r.message));
+      }
+      for (const c of allowed) {
+        const reason = 'not sent: another call in the same batch was refused';
+        await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session: key, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
+        replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
+      }
+      const data = JSON.stringify(messages.batch ? replies : replies[0]);
+      entry.stream.write(serializeEvent({ event: 'message', data }));
+      scope.res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+      return;
+    }
+    for (const c of allowed) entry.pending.set(c.request.id, c);
+    let upstreamRes;
+    try {
+      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: key, headers: upstreamHeaders(scope.req), body: messages.body, signal: scope.signal });
+    } catch (err) {
+      for (const c of allowed) {
+        entry.pending.delete(c.request.id);
+        await this.#deps.exchange.upstreamFailed(c, (err as Error).message);
+      }
+      return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+    }
+    const ok = (upstreamRes.statusCode ?? 500) < 300;
+    if (ok) {
+      for (const m of messages.filter((m) => !('id' in m && 'method' in m))) {
+        await this.#deps.exchange.forwarded(m, scope.caller.principal, scope.runtime, key, scope.started);
+      }
+    } else {
+      for (const c of allowed) {
+        entry.pending.delete(c.request.id);
+        await this.#deps.exchange.upstreamFailed(c, `the server refused the message with HTTP ${upstreamRes.statusCode}`);
+      }
+    }
+    await relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+  }
+
+  closeAll(): void {
+    for (const entry of this.#entries.values()) entry.stream.end();
+    this.#entries.clear();
+  }
+}

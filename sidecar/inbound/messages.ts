@@ -1,0 +1,128 @@
+// What the client gets to see of each message the MCP server sends: tools the caller may not
+// use are taken out of tools/list, and every string that reaches the client is masked (tool
+// results, structuredContent, resource contents, prompt messages, errors, log and progress
+// notifications, sampling and elicitation requests). Pure: no I/O.
+import type { Masker, MaskReport } from '../masking/engine.ts';
+import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import type { ToolPolicy } from './tool-policy.ts';
+
+export interface Engines {
+  readonly masker: Masker;
+  readonly tools: ToolPolicy;
+}
+
+/** What the gateway knows about the client request a server message answers. */
+export interface RequestContext {
+  readonly method: string;
+  readonly tool: string | undefined;
+  readonly groups: readonly string[];
+}
+
+export function requestContext(request: JsonRpcRequest, groups: readonly string[]): RequestContext {
+  const name = request.params?.name;
+  return { method: request.method, tool: request.method === 'tools/call' && typeof name === 'string' ? name : undefined, groups };
+}
+
+/** Returns the message as the client may see it; counts what was masked into `report`. */
+export function protectServerMessage(message: JsonRpcMessage, answers: RequestContext | undefined, engines: Engines, report: MaskReport): JsonRpcMessage {
+  const { masker } = engines;
+  if (isResult(message)) {
+    let result = message.result;
+    if (answers?.method === 'tools/list') result = filterToolList(result, answers.groups, engines.tools);
+    result = answers?.method === 'tools/call' ? maskToolResult(result, masker, report) : maskKeepingBinary(result, masker, report);
+    return result === message.result ? message : { ...message, result };
+  }
+  if (isErrorResponse(message)) {
+    const error = maskKeepingBinary(message.error, masker, report);
+    return error === message.error ? message : { ...message, error };
+  }
+  // A request or notification from the server: sampling, elicitation, logging, progress ...
+  if ('params' in message && message.params !== undefined) {
+    const params = maskKeepingBinary(message.params, masker, report);
+    return params === message.params ? message : { ...message, params };
+  }
+  return message;
+}
+
+function filterToolList(result: Record<string, unknown>, groups: readonly string[], tools: ToolPolicy): Record<string, unknown> {
+  const list = result.tools;
+  if (!Array.isArray(list)) return result;
+  const visible = list.filter((t: unknown) => {
+    const name = (t as { name?: unknown } | null)?.name;
+    // A tool without a usable name cannot be matched against the policy: hide it.
+    return typeof name === 'string' && tools.visible(name, groups);
+  });
+  return visible.length === list.length ? result : { ...result, tools: visible };
+}
+
+/**
+ * structuredContent is masked as a document of its own, so `masking.fields` paths written
+ * against the tool's output ($.customer.taxId) find their fields there; text blocks holding
+ * JSON are documents of their own inside the masker.
+ */
+function maskToolResult(result: Record<string, unknown>, masker: Masker, report: MaskReport): Record<string, unknown> {
+  const { structuredContent, ...rest } = result;
+  const maskedRest = maskKeepingBinary(rest, masker, report);
+  const maskedStructured = structuredContent === undefined ? undefined : masker.maskJson(structuredContent, report);
+  if (maskedRest === rest && maskedStructured === structuredContent) return result;
+  return structuredContent === undefined ? maskedRest : { ...maskedRest, structuredContent: maskedStructured };
+}
+
+const BINARY = '\u0000mcp-residency-binary:';
+
+/**
+ * Masks every string except base64 payloads (image/audio `data`, resource `blob`): rewriting
+ * bytes of an image because they happen to spell a key would corrupt it without protecting
+ * anything. Those payloads are swapped for placeholders, the rest masked, then put back.
+ */
+export function maskKeepingBinary<T>(value: T, masker: Masker, report: MaskReport): T {
+  const stash: string[] = [];
+  const stripped = stashBinary(value, stash);
+  const masked = masker.maskJson(stripped, report);
+  if (stash.length === 0) return masked as T;
+  const restored = unstash(masked, stash);
+  return (masked === stripped ? value : restored) as T;
+}
+
+function stashBinary(value: unknown, stash: string[]): unknown {
+  if (Array.isArray(value)) {
+    const list = value as unknown[];
+    let out: unknown[] | undefined;
+    list.forEach((v, i) => {
+      const s = stashBinary(v, stash);
+      if (s !== v) (out ??= [...list])[i] = s;
+    });
+    return out ?? value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  const binaryKey = (obj.type === 'image' || obj.type === 'audio') && typeof obj.data === 'string' ? 'data' : typeof obj.blob === 'string' ? 'blob' : undefined;
+  for (const [k, v] of Object.entries(obj)) {
+    let s: unknown;
+    if (k === binaryKey) {
+      stash.push(v as string);
+      s = `${BINARY}${stash.length - 1}`;
+    } else {
+      s = stashBinary(v, stash);
+    }
+    if (s !== v) (out ??= { ...obj })[k] = s;
+  }
+  return out ?? value;
+}
+
+function unstash(value: unknown, stash: readonly string[]): unknown {
+  if (typeof value === 'string') return value.startsWith(BINARY) ? stash[Number(value.slice(BINARY.length))] : value;
+  if (Array.isArray(value)) return value.map((v) => unstash(v, stash));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = unstash(v, stash);
+  return out;
+}
+
+/** The masked form of a client request for the audit record (arguments reach the server unmasked). */
+export function auditParams(request: JsonRpcRequest, masker: Masker, report: MaskReport): unknown {
+  if (request.params === undefined) return undefined;
+  const { _meta: _ignored, ...params } = request.params;
+  return maskKeepingBinary(params, masker, report);
+}

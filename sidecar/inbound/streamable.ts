@@ -1,0 +1,298 @@
+// Streamable HTTP (protocol versions 2025-03-26 to 2025-11-25) and the session-less 2026-07-28
+// revision: POST carries client messages and gets JSON or an SSE stream back; GET opens a
+// stream of server-initiated messages (or, with Last-Event-ID, resumes one); DELETE ends a
+// session. The legacy HTTP+SSE transport (legacy.ts) is recognized on GET by its `endpoint`
+// event, so one path can serve both.
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../../lib/log.ts';
+import type { ApprovalHook } from '../approvals/hook.ts';
+import { BodyTooLargeError, readBody } from '../http/body.ts';
+import { forwardableHeaders } from '../http/headers.ts';
+import { decide, type Refusal } from './decide.ts';
+import { headerMismatch } from './era.ts';
+import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
+import type { GatewayLimits, RequestScope } from './gateway.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, malformedReason, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
+import type { LegacySessions } from './legacy.ts';
+import type { SessionRegistry } from './sessions.ts';
+import { relaySse } from './sse-relay.ts';
+import { UpstreamError, type Upstream } from './upstream.ts';
+
+export interface TransportDeps {
+  readonly upstream: Upstream;
+  readonly exchange: Exchange;
+  readonly limits: GatewayLimits;
+  readonly logger: Logger;
+  readonly approvals: ApprovalHook;
+}
+
+/** Batches were removed from the protocol in 2025-06-18. */
+const BATCHES_REMOVED = '2025-06-18';
+
+export class StreamableTransport {
+  readonly #deps: TransportDeps;
+  readonly #sessions: SessionRegistry;
+  readonly #legacy: LegacySessions;
+
+  constructor(deps: TransportDeps & { sessions: SessionRegistry; legacy: LegacySessions }) {
+    this.#deps = deps;
+    this.#sessions = deps.sessions;
+    this.#legacy = deps.legacy;
+  }
+
+  async post(scope: RequestScope): Promise<void> {
+    const { req, res, runtime, caller } = scope;
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    if (messages === undefined) return;
+    if (messages.length > 1 || messages.batch) {
+      const version = req.headers['mcp-protocol-version'];
+      if (typeof version === 'string' && version >= BATCHES_REMOVED) {
+        return sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: JSON-RPC batches are not part of protocol version ${version}`);
+      }
+    } else if ('method' in messages[0]!) {
+      const mismatch = headerMismatch(req.headers, messages[0]);
+      if (mismatch !== undefined) {
+        const id = 'id' in messages[0] ? (messages[0] as { id: JsonRpcId }).id : null;
+        return sendRpcError(res, 400, id, ErrorCode.HeaderMismatch, `mcp-residency: ${mismatch}`);
+      }
+    }
+    const session = this.#checkSession(scope);
+    if (session === false) return;
+
+    const { allowed, refused } = await decide(scope, messages, session, this.#deps.approvals);
+    if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session);
+
+    let upstreamRes: IncomingMessage;
+    try {
+      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req), body: messages.body, signal: scope.signal });
+    } catch (err) {
+      return this.#upstreamFailed(scope, err, allowed);
+    }
+    res.once('close', () => upstreamRes.destroy());
+
+    const newSession = upstreamRes.headers['mcp-session-id'];
+    if (typeof newSession === 'string' && messages.some((m) => 'method' in m && m.method === 'initialize')) this.#sessions.bind(newSession, caller.key);
+    if (upstreamRes.statusCode === 404 && session !== undefined) this.#sessions.forget(session);
+    const currentSession = typeof newSession === 'string' ? newSession : session;
+
+    const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
+    // Notifications and responses the client sent get no answer: recorded once the server took them.
+    const oneWay = messages.filter((m) => !('id' in m && 'method' in m));
+    if (oneWay.length > 0 && (upstreamRes.statusCode ?? 500) < 300) {
+      for (const m of oneWay) await this.#deps.exchange.forwarded(m, caller.principal, runtime, currentSession, scope.started);
+    }
+    await this.#relayResponse(scope, upstreamRes, calls, currentSession);
+  }
+
+  async get(scope: RequestScope): Promise<void> {
+    const { req, res, runtime, caller } = scope;
+    const session = this.#checkSession(scope);
+    if (session === false) return;
+    let upstreamRes: IncomingMessage;
+    try {
+      upstreamRes = await this.#deps.upstream.request({ method: 'GET', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
+    } catch (err) {
+      return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+    }
+    res.once('close', () => upstreamRes.destroy());
+    if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+    // A stream without a session may be the legacy transport: its first event says so.
+    let legacy: ReturnType<LegacySessions['open']> | undefined;
+    await relaySse(
+      upstreamRes,
+      res,
+      {
+        onEndpoint: (data) => {
+          legacy = this.#legacy.open(data, scope, this.#deps.upstream.origin);
+          return legacy.endpoint;
+        },
+        onMessage: (m) => (legacy ? legacy.answer(m) : this.#deps.exchange.answer(m, undefined, runtime, session, caller.principal)),
+        onText: (t) => runtime.engines.masker.maskText(t),
+      },
+      { maxEventBytes: this.#deps.limits.maxEventBytes },
+    );
+    legacy?.close();
+  }
+
+  async delete(scope: RequestScope): Promise<void> {
+    const { req } = scope;
+    const session = this.#checkSession(scope);
+    if (session === false) return;
+    let upstreamRes: IncomingMessage;
+    try {
+      upstreamRes = await this.#deps.upstream.request({ method: 'DELETE', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
+    } catch (err) {
+      return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+    }
+    if (session !== undefined && (upstreamRes.statusCode ?? 500) < 300) this.#sessions.forget(session);
+    return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+  }
+
+  /** The session id the request names, undefined for none, false when refused (already answered). */
+  #checkSession(scope: RequestScope): string | undefined | false {
+    const id = scope.req.headers['mcp-session-id'];
+    if (typeof id !== 'string') return undefined;
+    const check = this.#sessions.check(id, scope.caller.key);
+    if (check === 'ok') return id;
+    // Foreign and unknown sessions get the same answer, so a session id cannot be probed.
+    this.#deps.logger.warn(check === 'foreign' ? 'session presented by a principal that did not open it' : 'unknown session', {
+      sub: scope.caller.principal.sub,
+    });
+    void this.#deps.exchange.refuse(
+      { decision: 'deny', method: scope.req.method, reason: check === 'foreign' ? 'the session belongs to another principal' : 'unknown session', session: id },
+      scope.caller.principal,
+      scope.runtime,
+      scope.started,
+    );
+    sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
+    return false;
+  }
+
+  async #refuse(scope: RequestScope, messages: ParsedMessages, refused: Refusal[], allowed: PendingCall[], session: string | undefined): Promise<void> {
+    const replies: JsonRpcMessage[] = [];
+    let recorded = true;
+    for (const r of refused) {
+      recorded &&= await this.#deps.exchange.refuse({ ...r, session }, scope.caller.principal, scope.runtime, scope.started);
+      replies.push(errorResponse(r.request.id, r.code, r.message));
+    }
+    // In a batch nothing is sent when anything is refused: a batch is not split.
+    for (const c of allowed) {
+      const reason = 'not sent: another call in the same batch was refused';
+      recorded &&= await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
+      replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
+    }
+    if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
+    sendJson(scope.res, 200, messages.batch ? replies : replies[0]);
+  }
+
+  async #upstreamFailed(scope: RequestScope, err: unknown, calls: PendingCall[]): Promise<void> {
+    if (!(err instanceof UpstreamError)) throw err;
+    if (err.reason === 'aborted') return;
+    for (const c of calls) await this.#deps.exchange.upstreamFailed(c, err.message);
+    const ids = calls.map((c) => c.request.id);
+    const reply = (id: JsonRpcId | null): JsonRpcMessage => errorResponse(id, ErrorCode.UpstreamUnavailable, `mcp-residency: ${err.message}`);
+    sendJson(scope.res, 502, ids.length > 1 ? ids.map(reply) : reply(ids[0] ?? null));
+  }
+
+  async #relayResponse(scope: RequestScope, upstreamRes: IncomingMessage, calls: Map<JsonRpcId, PendingCall>, session: string | undefined): Promise<void> {
+    const { res, runtime, caller } = scope;
+    const exchange = this.#deps.exchange;
+    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+      const id = isResult(m) || isErrorResponse(m) ? m.id : undefined;
+      const call = id === undefined || id === null ? undefined : calls.get(id);
+      if (call !== undefined) calls.delete(call.request.id);
+      return exchange.answer(m, call, runtime, session, caller.principal);
+    };
+    const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
+    if (isEventStream(upstreamRes)) {
+      await relaySse(upstreamRes, res, { onMessage: answer, onText: (t) => runtime.engines.masker.maskText(t) }, { maxEventBytes: this.#deps.limits.maxEventBytes, headers: extra });
+    } else if (isJson(upstreamRes)) {
+      let body: Buffer;
+      try {
+        body = await readBody(upstreamRes, this.#deps.limits.maxResponseBytes);
+      } catch (err) {
+        const why = err instanceof BodyTooLargeError ? `the server's answer is larger than ${err.limit} bytes and cannot be inspected, so it is withheld` : 'the server dropped the connection';
+        for (const c of calls.values()) await exchange.upstreamFailed(c, why);
+        return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${why}`);
+      }
+      const text = body.toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const headers = { ...stringHeaders(forwardableHeaders(upstreamRes.headers, ['content-length', 'content-encoding'])), ...extra };
+      if (parsed === undefined) {
+        res.writeHead(upstreamRes.statusCode ?? 502, headers).end(runtime.engines.masker.maskText(text));
+      } else if (Array.isArray(parsed)) {
+        const out: JsonRpcMessage[] = [];
+        for (const m of parsed) if (malformedReason(m) === undefined) out.push(await answer(m as JsonRpcMessage));
+        sendJson(res, upstreamRes.statusCode ?? 200, out, headers);
+      } else if (malformedReason(parsed) === undefined) {
+        sendJson(res, upstreamRes.statusCode ?? 200, await answer(parsed as JsonRpcMessage), headers);
+      } else {
+        sendJson(res, upstreamRes.statusCode ?? 200, runtime.engines.masker.maskJson(parsed), headers);
+      }
+    } else {
+      await relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes, extra);
+    }
+    // A call the server never answered (the stream ended first) is still on record.
+    for (const c of calls.values()) await exchange.upstreamFailed(c, 'the server ended the response without answering this request');
+  }
+}
+
+/** Anything that is not JSON-RPC (errors in text, 202s, 405s): masked as text, bounded. */
+export async function relayPlain(scope: RequestScope, upstreamRes: IncomingMessage, limit: number, extra: Record<string, string> = {}): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(upstreamRes, limit);
+  } catch {
+    return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, 'mcp-residency: the server sent an answer that cannot be inspected');
+  }
+  const headers = { ...stringHeaders(forwardableHeaders(upstreamRes.headers, ['content-length', 'content-encoding'])), ...extra };
+  const masked = body.length === 0 ? body : Buffer.from(scope.runtime.engines.masker.maskText(body.toString('utf8')));
+  scope.res.writeHead(upstreamRes.statusCode ?? 502, { ...headers, 'content-length': String(masked.length) }).end(masked);
+}
+
+export type ParsedMessages = JsonRpcMessage[] & { batch?: boolean; body?: Buffer };
+
+/** Reads and checks a POST body; answers the client itself and returns undefined when it is unusable. */
+export async function readMessages(scope: RequestScope, limit: number): Promise<ParsedMessages | undefined> {
+  const { req, res } = scope;
+  let body: Buffer;
+  try {
+    body = await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) sendRpcError(res, 413, null, ErrorCode.InvalidRequest, `mcp-residency: request body larger than ${limit} bytes`);
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    sendRpcError(res, 400, null, ErrorCode.ParseError, 'mcp-residency: the request body is not valid JSON');
+    return undefined;
+  }
+  const batch = Array.isArray(parsed);
+  const list = (batch ? parsed : [parsed]) as unknown[];
+  if (list.length === 0) {
+    sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'mcp-residency: empty batch');
+    return undefined;
+  }
+  for (const [i, m] of list.entries()) {
+    const reason = malformedReason(m);
+    if (reason !== undefined) {
+      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: ${batch ? `message ${i}: ` : ''}${reason}`);
+      return undefined;
+    }
+  }
+  const messages = list as ParsedMessages;
+  messages.batch = batch;
+  messages.body = body;
+  return messages;
+}
+
+/**
+ * What the server gets: the client's headers minus its token ("MUST NOT pass through the token
+ * it received"), hop-by-hop headers and compression (the gateway must read what comes back).
+ */
+export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
+  const headers = forwardableHeaders(req.headers, ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie']);
+  return { ...(headers as Record<string, string | string[]>), 'accept-encoding': 'identity' };
+}
+
+function isEventStream(res: IncomingMessage): boolean {
+  return (res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
+}
+
+function isJson(res: IncomingMessage): boolean {
+  return /^application\/(?:[\w.+-]*\+)?json/iu.test(res.headers['content-type'] ?? '');
+}
+
+function stringHeaders(headers: Record<string, string | string[] | number | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  return out;
+}
+

@@ -1,0 +1,127 @@
+// Assembles the sidecar: the policy (from a file or, in a cluster, the API), the audit log,
+// the inbound MCP gateway (15080), the egress gateway (15081) and the admin port (15090).
+// Start order matters: the listeners come up at once so probes can see *why* the sidecar is
+// not ready, while every request is refused until a policy and the audit log are in place.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../lib/log.ts';
+import { createAdminServer, type AdminRoute } from './admin.ts';
+import { noApprovalBackend, type ApprovalHook } from './approvals/hook.ts';
+import type { Durability } from './audit/log.ts';
+import { AuditSinkHolder } from './audit-sink.ts';
+import { Readiness } from './health.ts';
+import { Gateway, type GatewayLimits } from './inbound/gateway.ts';
+import { Upstream } from './inbound/upstream.ts';
+import { createMetrics, type SidecarMetrics } from './metrics.ts';
+import { FilePolicySource } from './policy-file.ts';
+import { PolicyHolder } from './policy-holder.ts';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SidecarConfig {
+  /** A policy YAML file (standalone). */
+  readonly policyFile?: string | undefined;
+  readonly upstream: URL;
+  readonly listen: ListenAddress;
+  readonly egressListen: ListenAddress;
+  readonly adminListen: ListenAddress;
+  readonly auditDir: string;
+  readonly secretsDir?: string | undefined;
+  readonly auditDurability?: Durability;
+  readonly limits?: Partial<GatewayLimits>;
+  /** How often a policy file is checked for changes. */
+  readonly policyPollMs?: number;
+}
+
+export interface SidecarDeps {
+  readonly logger: Logger;
+  readonly approvals?: ApprovalHook;
+  /** For tests: how the sidecar fetches OIDC metadata and keys. */
+  readonly fetch?: typeof fetch;
+  readonly adminRoutes?: AdminRoute[];
+}
+
+export interface RunningSidecar {
+  readonly urls: { readonly mcp: string; readonly egress: string; readonly admin: string };
+  readonly policy: PolicyHolder;
+  readonly audit: AuditSinkHolder;
+  readonly metrics: SidecarMetrics;
+  readonly readiness: Readiness;
+  close(): Promise<void>;
+}
+
+/** "0.0.0.0:15080", "127.0.0.1:0", "[::1]:15090", ":15080". */
+export function parseListen(value: string, flag: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/u.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:15080)`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Promise<RunningSidecar> {
+  const { logger } = deps;
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  const policy = new PolicyHolder({ secretsDir: config.secretsDir, logger, metrics, readiness, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const audit = new AuditSinkHolder();
+  readiness.register('audit', () => audit.health());
+
+  const upstream = new Upstream({ origin: config.upstream });
+  const gateway = new Gateway({
+    upstream,
+    policy: policy.state,
+    audit,
+    metrics,
+    logger: logger.child({ component: 'inbound' }),
+    approvals: deps.approvals ?? noApprovalBackend,
+    ...(config.limits ? { limits: config.limits } : {}),
+  });
+
+  const inbound = http.createServer({ headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000 }, gateway.handle);
+  const admin = createAdminServer(readiness, metrics, deps.adminRoutes);
+  const servers: http.Server[] = [];
+  const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${at.host}:${at.port} (${name}): ${err.code ?? err.message}`)));
+      server.listen(at.port, at.host, resolve);
+    });
+    servers.push(server);
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+  };
+
+  await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
+  const adminUrl = await listen(admin, config.adminListen, 'admin');
+  const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
+  const egressUrl = '';
+
+  let source: FilePolicySource | undefined;
+  if (config.policyFile !== undefined) {
+    source = new FilePolicySource(config.policyFile, config.policyPollMs !== undefined ? { pollMs: config.policyPollMs } : {});
+    await source.start((u) => policy.apply(u));
+  } else {
+    await policy.apply({ ok: false, reason: 'no policy configured (--policy)' });
+  }
+  logger.info('sidecar started', { mcp: mcpUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
+
+  return {
+    urls: { mcp: mcpUrl, egress: egressUrl, admin: adminUrl },
+    policy,
+    audit,
+    metrics,
+    readiness,
+    async close() {
+      source?.stop();
+      gateway.close();
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      upstream.close();
+      policy.close();
+      await audit.close();
+    },
+  };
+}

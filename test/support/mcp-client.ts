@@ -1,0 +1,80 @@
+// MCP clients on the official SDKs, one per transport era, behind one small interface so a
+// test can run the same scenario against each: v1 Streamable HTTP (2025-xx), v1 legacy
+// HTTP+SSE (2024-11-05) and the v2 client speaking 2026-07-28.
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport as V1Streamable } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Streamable } from '@modelcontextprotocol/client';
+
+export type ClientKind = 'streamable' | 'legacy-sse' | 'modern';
+
+export interface ToolResult {
+  content: { type: string; text?: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export interface McpTestClient {
+  listTools(): Promise<string[]>;
+  callTool(name: string, args: Record<string, unknown>): Promise<ToolResult>;
+  readResource(uri: string): Promise<{ contents: { uri: string; text?: string }[] }>;
+  getPrompt(name: string, args: Record<string, string>): Promise<{ messages: { content: { type: string; text?: string } }[] }>;
+  /** Log notifications the server sent, as the client received them. */
+  readonly logs: unknown[];
+  /** Sampling requests the server sent, as the client received them. */
+  readonly samplingRequests: unknown[];
+  readonly sessionId: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function connectClient(kind: ClientKind, url: string, token: string | undefined): Promise<McpTestClient> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const logs: unknown[] = [];
+  const samplingRequests: unknown[] = [];
+  if (kind === 'modern') {
+    const client = new V2Client({ name: 'test-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const transport = new V2Streamable(new URL(url), { requestInit: { headers } });
+    await client.connect(transport);
+    return {
+      listTools: async () => (await client.listTools()).tools.map((t) => t.name),
+      callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
+      readResource: async (uri) => (await client.readResource({ uri })),
+      getPrompt: async (name, args) => (await client.getPrompt({ name, arguments: args })),
+      logs,
+      samplingRequests,
+      sessionId: undefined,
+      close: () => client.close(),
+    };
+  }
+  const client = new V1Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    logs.push(n.params);
+  });
+  client.setRequestHandler(CreateMessageRequestSchema, (req) => {
+    samplingRequests.push(req.params);
+    return { role: 'assistant', model: 'test-model', content: { type: 'text', text: 'a loyal customer' } };
+  });
+  let transport: V1Streamable | SSEClientTransport;
+  if (kind === 'legacy-sse') {
+    transport = new SSEClientTransport(new URL(url), {
+      requestInit: { headers },
+      eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    });
+  } else {
+    transport = new V1Streamable(new URL(url), { requestInit: { headers } });
+  }
+  await client.connect(transport);
+  return {
+    listTools: async () => (await client.listTools()).tools.map((t) => t.name),
+    callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
+    readResource: async (uri) => (await client.readResource({ uri })),
+    getPrompt: async (name, args) => (await client.getPrompt({ name, arguments: args })),
+    logs,
+    samplingRequests,
+    get sessionId() {
+      return transport instanceof V1Streamable ? transport.sessionId : undefined;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,102 @@
+// Runs a whole sidecar in-process (startSidecar, the same assembly the CLI runs) on free
+// loopback ports, with its policy file, secrets directory and audit directory in a temp dir.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../../lib/log.ts';
+import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
+import type { AuditRecord } from '../../sidecar/audit/record.ts';
+import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
+
+export interface SidecarUnderTest {
+  readonly sidecar: RunningSidecar;
+  readonly dir: string;
+  readonly auditDir: string;
+  readonly policyFile: string;
+  /** Everything the sidecar logged, one JSON object per line. */
+  readonly logs: () => string;
+  records(): Promise<AuditRecord[]>;
+  /** Every byte the sidecar wrote to its audit directory. */
+  auditBytes(): Promise<string>;
+  writePolicy(yaml: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SidecarTestOptions {
+  readonly upstream: string;
+  readonly policy: string;
+  /** secretName -> key -> value */
+  readonly secrets?: Record<string, Record<string, string>>;
+  readonly approvals?: ApprovalHook;
+  readonly limits?: { maxRequestBytes?: number; maxResponseBytes?: number; maxEventBytes?: number };
+}
+
+export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcp-residency-sidecar-'));
+  const auditDir = join(dir, 'audit');
+  const secretsDir = join(dir, 'secrets');
+  const policyFile = join(dir, 'policy.yaml');
+  await writeFile(policyFile, options.policy);
+  for (const [name, keys] of Object.entries(options.secrets ?? {})) {
+    await mkdir(join(secretsDir, name), { recursive: true });
+    for (const [key, value] of Object.entries(keys)) await writeFile(join(secretsDir, name, key), value);
+  }
+  let logText = '';
+  const logger: Logger = createLogger({ level: 'debug', format: 'json', out: { write: (s: string) => ((logText += s), true) } as unknown as NodeJS.WritableStream });
+  const sidecar = await startSidecar(
+    {
+      policyFile,
+      upstream: new URL(options.upstream),
+      listen: { host: '127.0.0.1', port: 0 },
+      egressListen: { host: '127.0.0.1', port: 0 },
+      adminListen: { host: '127.0.0.1', port: 0 },
+      auditDir,
+      secretsDir,
+      policyPollMs: 100,
+      ...(options.limits ? { limits: options.limits } : {}),
+    },
+    { logger, ...(options.approvals ? { approvals: options.approvals } : {}) },
+  );
+  const segments = async (): Promise<string[]> => (await readdir(auditDir)).filter((f) => f.endsWith('.jsonl')).sort();
+  return {
+    sidecar,
+    dir,
+    auditDir,
+    policyFile,
+    logs: () => logText,
+    async records() {
+      const out: AuditRecord[] = [];
+      for (const f of await segments()) {
+        for (const line of (await readFile(join(auditDir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as AuditRecord);
+      }
+      return out;
+    },
+    async auditBytes() {
+      let all = '';
+      for (const f of await readdir(auditDir, { recursive: true })) {
+        try {
+          all += await readFile(join(auditDir, f), 'utf8');
+        } catch {
+          // a directory
+        }
+      }
+      return all;
+    },
+    writePolicy: (yaml) => writeFile(policyFile, yaml),
+    async close() {
+      await sidecar.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `fn` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
