@@ -113,7 +113,7 @@ export function buildSampleServer(counters: SampleServerCounters): McpServer {
       {
         method: 'sampling/createMessage',
         params: {
-          messages: [{ role: 'user', content: { type: 'text', text: `Summarize: ${JSON.stringify(customer)}` } }],
+          messages: [{ role: 'user', content: { type: 'text', text: JSON.stringify({ instruction: 'Summarize this customer in one line.', customer }) } }],
           maxTokens: 100,
         },
       },

@@ -34,6 +34,8 @@ export interface SidecarConfig {
   readonly limits?: Partial<GatewayLimits>;
   /** How often a policy file is checked for changes. */
   readonly policyPollMs?: number;
+  /** Least time between JWKS refetches caused by unknown key ids (default 30 s). */
+  readonly unknownKidCooldownMs?: number;
 }
 
 export interface SidecarDeps {
@@ -65,7 +67,14 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const { logger } = deps;
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const policy = new PolicyHolder({ secretsDir: config.secretsDir, logger, metrics, readiness, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const policy = new PolicyHolder({
+    secretsDir: config.secretsDir,
+    logger,
+    metrics,
+    readiness,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(config.unknownKidCooldownMs !== undefined ? { unknownKidCooldownMs: config.unknownKidCooldownMs } : {}),
+  });
   const audit = new AuditSinkHolder();
   readiness.register('audit', () => audit.health());
 

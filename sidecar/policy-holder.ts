@@ -16,6 +16,7 @@ export interface PolicyHolderOptions {
   readonly metrics: SidecarMetrics;
   readonly readiness: Readiness;
   readonly fetch?: typeof fetch;
+  readonly unknownKidCooldownMs?: number;
 }
 
 export class PolicyHolder {
@@ -61,6 +62,7 @@ export class PolicyHolder {
           logger: this.#opts.logger,
           previous: this.#state.ok ? this.#state.runtime : undefined,
           ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+          ...(this.#opts.unknownKidCooldownMs !== undefined ? { unknownKidCooldownMs: this.#opts.unknownKidCooldownMs } : {}),
         });
         next = { ok: true, runtime };
       } catch (err) {

@@ -25,6 +25,8 @@ export interface RuntimeDeps {
   /** Reused across policy updates while issuer and JWKS URI stay the same. */
   readonly previous?: PolicyRuntime | undefined;
   readonly fetch?: typeof fetch;
+  /** Least time between JWKS refetches caused by unknown key ids. */
+  readonly unknownKidCooldownMs?: number;
 }
 
 export async function buildRuntime(policy: ResolvedPolicy, deps: RuntimeDeps): Promise<PolicyRuntime> {
@@ -42,7 +44,13 @@ export async function buildRuntime(policy: ResolvedPolicy, deps: RuntimeDeps): P
     if (prev?.jwks && prevAuth?.mode === 'oidc' && prevAuth.issuer === auth.issuer && prevAuth.jwksUri === auth.jwksUri) {
       jwks = prev.jwks;
     } else {
-      jwks = new JwksCache({ issuer: auth.issuer, jwksUri: auth.jwksUri, logger: deps.logger, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+      jwks = new JwksCache({
+        issuer: auth.issuer,
+        jwksUri: auth.jwksUri,
+        logger: deps.logger,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.unknownKidCooldownMs !== undefined ? { unknownKidCooldownMs: deps.unknownKidCooldownMs } : {}),
+      });
       void jwks.start();
     }
     verifier = new TokenVerifier(auth, jwks);

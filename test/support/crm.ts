@@ -26,7 +26,7 @@ spec:
   masking:
     mode: redact
     custom: [ { name: EMPLOYEE_ID, pattern: "EMP-[0-9]{6}" } ]
-    fields: [ "$.customer.taxId" ]
+    fields: [ "$..taxId" ]
   approval:
     approverGroups: [privacy-officers]
 ${extra}`;

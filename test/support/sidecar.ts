@@ -53,6 +53,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       auditDir,
       secretsDir,
       policyPollMs: 100,
+      unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}) },
