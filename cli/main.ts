@@ -4,12 +4,13 @@ import { CliError, dispatch, type CommandGroup } from './command.ts';
 import { policyGroup } from './commands/policy.ts';
 import { maskCommand } from './commands/mask.ts';
 import { sidecarCommand } from './commands/sidecar.ts';
+import { demoCommand } from './commands/demo.ts';
 import { auditGroup } from './commands/audit.ts';
 
 const root: CommandGroup = {
   name: 'mcp-residency',
   summary: 'mcp-residency: data-protection control for MCP servers (sidecar, operator and tools)',
-  commands: [sidecarCommand, policyGroup, auditGroup, maskCommand],
+  commands: [sidecarCommand, demoCommand, policyGroup, auditGroup, maskCommand],
 };
 
 async function main(): Promise<void> {

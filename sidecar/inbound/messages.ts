@@ -28,8 +28,9 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
-    if (answers?.method === 'tools/list') result = filterToolList(result, answers.groups, engines.tools);
-    result = answers?.method === 'tools/call' ? maskToolResult(result, masker, report) : maskKeepingBinary(result, masker, report);
+    if (answers?.method === 'tools/list') result = maskToolList(filterToolList(result, answers.groups, engines.tools), masker, report);
+    else if (answers?.method === 'tools/call') result = maskToolResult(result, masker, report);
+    else result = maskKeepingBinary(result, masker, report);
     return result === message.result ? message : { ...message, result };
   }
   if (isErrorResponse(message)) {
@@ -53,6 +54,40 @@ function filterToolList(result: Record<string, unknown>, groups: readonly string
     return typeof name === 'string' && tools.visible(name, groups);
   });
   return visible.length === list.length ? result : { ...result, tools: visible };
+}
+
+/**
+ * Tool definitions are metadata, not data: their schemas must reach the client intact (a
+ * `fields` path such as $..taxId would otherwise blank the schema of the taxId property).
+ * Descriptions, titles and schema strings (examples, defaults) are still scanned as text.
+ */
+function maskToolList(result: Record<string, unknown>, masker: Masker, report: MaskReport): Record<string, unknown> {
+  const tools = result.tools;
+  if (!Array.isArray(tools)) return result;
+  let changed = false;
+  const masked = tools.map((tool: unknown) => {
+    const out = maskStrings(tool, masker, report);
+    changed ||= out !== tool;
+    return out;
+  });
+  return changed ? { ...result, tools: masked } : result;
+}
+
+/** Text masking of every string value (never keys), without JSON-document semantics. */
+function maskStrings(value: unknown, masker: Masker, report: MaskReport): unknown {
+  if (typeof value === 'string') return masker.maskText(value, report);
+  if (Array.isArray(value)) {
+    const list = value as unknown[];
+    const out = list.map((v) => maskStrings(v, masker, report));
+    return out.some((v, i) => v !== list[i]) ? out : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const m = maskStrings(v, masker, report);
+    if (m !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = m;
+  }
+  return out ?? value;
 }
 
 /**

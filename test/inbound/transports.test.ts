@@ -102,3 +102,32 @@ describe('inbound gateway: transports', () => {
     });
   }
 });
+
+describe('inbound gateway: tool definitions', () => {
+  it('leaves tool schemas intact even where a field path names a property', async () => {
+    const issuer = await startIssuer([BOB]);
+    const server = await startSampleServer('streamable-json');
+    const sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
+    try {
+      await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      const session = res.headers.get('mcp-session-id')!;
+      const list = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+      });
+      const tools = ((await list.json()) as { result: { tools: { name: string; outputSchema?: { properties: { customer: { properties: Record<string, unknown> } } } }[] } }).result.tools;
+      const schema = tools.find((t) => t.name === 'get_customer')?.outputSchema?.properties.customer.properties;
+      expect(schema?.taxId).to.deep.equal({ type: 'string' });
+    } finally {
+      await sut.close();
+      await server.close();
+      await issuer.close();
+    }
+  });
+});

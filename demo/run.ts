@@ -1,0 +1,201 @@
+// `mcp-residency demo`: the whole product on one machine, no cluster. A sample MCP server full
+// of personal data, the sidecar in front of it with examples/demo-policy.yaml, and a scripted
+// agent on the official MCP SDK that shows, step by step, what the policy does. Then it keeps
+// running so any MCP client can be pointed at it.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createLogger } from '../lib/log.ts';
+import type { AuditRecord } from '../sidecar/audit/record.ts';
+import { verifyAuditDir } from '../sidecar/audit/verify.ts';
+import { startSidecar, type ListenAddress, type RunningSidecar } from '../sidecar/main.ts';
+import { DEMO_AGENT, startDemoIssuer, type DemoIssuer } from './issuer.ts';
+import { startSampleServer, type RunningSampleServer } from './sample-server.ts';
+
+export interface DemoOptions {
+  readonly listen: ListenAddress;
+  readonly policyFile?: string;
+  readonly out: NodeJS.WritableStream;
+}
+
+export interface RunningDemo {
+  readonly mcpUrl: string;
+  readonly token: string;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+/** examples/ ships next to the code in a checkout and in the image. */
+export function defaultDemoPolicy(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'examples', 'demo-policy.yaml');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('examples/demo-policy.yaml not found next to the program; pass --policy');
+}
+
+export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
+  const say = (line = ''): void => void options.out.write(`${line}\n`);
+  const step = (n: number, of: number, what: string): void => say(`\n==> ${n}/${of} ${what}`);
+  const steps = 6;
+  const dir = await mkdtemp(join(tmpdir(), 'mcp-residency-demo-'));
+  const loopback = { host: '127.0.0.1', port: 0 };
+  const stack: { close(): Promise<void> }[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const s of stack.reverse()) await s.close().catch(() => undefined);
+  };
+
+  try {
+    step(1, steps, 'A sample MCP server: a small CRM whose tools return customer records full of personal data');
+    const server: RunningSampleServer = await startSampleServer('streamable', loopback);
+    stack.push(server);
+    say(`    serving ${server.url} (the agent never talks to it directly)`);
+
+    const issuer: DemoIssuer = await startDemoIssuer(loopback);
+    stack.push(issuer);
+
+    step(2, steps, 'The sidecar in front of it, enforcing examples/demo-policy.yaml');
+    const policyFile = options.policyFile ?? defaultDemoPolicy();
+    const secretsDir = join(dir, 'secrets');
+    await mkdir(join(secretsDir, 'demo-masking-key'), { recursive: true });
+    await writeFile(join(secretsDir, 'demo-masking-key', 'key'), randomBytes(32).toString('hex'));
+    const auditDir = join(dir, 'audit');
+    // The policy names fixed demo ports; point it at the ones this run actually uses.
+    const sidecarPolicy = join(dir, 'policy.yaml');
+    const logger = createLogger({ level: 'info', format: 'json', out: await openLog(join(dir, 'sidecar.log')) });
+    // With a fixed port the URL agents use is known now; with port 0 only after listening.
+    const planned = `http://${options.listen.host}:${options.listen.port}/mcp`;
+    await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, planned));
+    const sidecar: RunningSidecar = await startSidecar(
+      { policyFile: sidecarPolicy, upstream: new URL(server.origin), listen: options.listen, egressListen: loopback, adminListen: loopback, auditDir, secretsDir, policyPollMs: 100 },
+      { logger },
+    );
+    stack.push(sidecar);
+    const mcpUrl = `${sidecar.urls.mcp}/mcp`;
+    if (mcpUrl !== planned) await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, mcpUrl));
+    await waitReady(sidecar, mcpUrl);
+    say(`    MCP gateway ${mcpUrl}, admin ${sidecar.urls.admin} (/readyz, /metrics)`);
+    say(`    tokens from the demo identity provider ${issuer.issuer}; audit log in ${auditDir}`);
+
+    step(3, steps, `An agent connects with an OIDC token: sub "${DEMO_AGENT.clientId}", groups [${DEMO_AGENT.groups.join(', ')}]`);
+    const token = await issuer.token(DEMO_AGENT, mcpUrl);
+    const agent = new Client({ name: 'demo-agent', version: '1.0.0' });
+    await agent.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    stack.push(agent);
+    const direct = new Client({ name: 'demo-direct', version: '1.0.0' });
+    await direct.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    stack.push(direct);
+    const all = (await direct.listTools()).tools.map((t) => t.name);
+    const visible = (await agent.listTools()).tools.map((t) => t.name);
+    say(`    the server offers:  ${all.join(', ')}`);
+    say(`    the agent sees:     ${visible.join(', ')}`);
+    say(`    hidden by policy:   ${all.filter((t) => !visible.includes(t)).join(', ')}`);
+
+    step(4, steps, 'The agent calls get_customer {"id": "42"}');
+    const raw = await direct.callTool({ name: 'get_customer', arguments: { id: '42' } });
+    const masked = await agent.callTool({ name: 'get_customer', arguments: { id: '42' } });
+    say('    the server returned:');
+    say(indent(pretty(firstText(raw))));
+    say('    the agent received:');
+    say(indent(pretty(firstText(masked))));
+
+    step(5, steps, 'The agent calls delete_customer {"id": "42"}, which the policy denies');
+    const before = server.calls.get('delete_customer') ?? 0;
+    try {
+      await agent.callTool({ name: 'delete_customer', arguments: { id: '42' } });
+      say('    unexpectedly allowed');
+    } catch (err) {
+      say(`    refused: ${(err as Error).message}`);
+    }
+    say(`    the server's delete handler ran ${(server.calls.get('delete_customer') ?? 0) - before} times`);
+
+    step(6, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
+    const records = await readRecords(auditDir);
+    for (const r of records) say(`    ${describeRecord(r)}`);
+    const verified = await verifyAuditDir(auditDir);
+    say(`    mcp-residency audit verify ${auditDir}: ${verified.ok ? `chain intact, ${verified.records} records` : `BROKEN: ${verified.problem?.message ?? ''}`}`);
+
+    say('');
+    say(`The sidecar keeps running. Point any MCP client at ${mcpUrl} with the header`);
+    say(`  Authorization: Bearer ${token}`);
+    say(`(valid for an hour), e.g.: curl -s ${mcpUrl} -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`);
+    say(`  -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'`);
+    say(`Sidecar log: ${join(dir, 'sidecar.log')}. Press Ctrl-C to stop.`);
+    return { mcpUrl, token, dir, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function retarget(policyFile: string, issuer: string, audience: string): Promise<string> {
+  const doc = parse(await readFile(policyFile, 'utf8')) as { spec?: { authentication?: Record<string, unknown> } };
+  if (doc.spec?.authentication?.mode !== 'none' && doc.spec?.authentication) {
+    doc.spec.authentication.issuer = issuer;
+    doc.spec.authentication.audiences = [audience];
+  }
+  return stringify(doc);
+}
+
+/** Waits until the sidecar is ready and enforces a policy whose audience is `audience`. */
+async function waitReady(sidecar: RunningSidecar, audience: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const state = sidecar.policy.state();
+    const auth = state.ok ? state.runtime.policy.authentication : undefined;
+    const current = auth?.mode === 'oidc' ? auth.audiences[0] : audience;
+    if (sidecar.readiness.report().ready && current === audience) return;
+    if (Date.now() > deadline) throw new Error(`the sidecar did not become ready: ${JSON.stringify(sidecar.readiness.report().checks)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function openLog(file: string): Promise<NodeJS.WritableStream> {
+  const { createWriteStream } = await import('node:fs');
+  return createWriteStream(file, { flags: 'a' });
+}
+
+function firstText(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.find((c) => c.type === 'text')?.text ?? JSON.stringify(result);
+}
+
+function pretty(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
+}
+
+async function readRecords(dir: string): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for (const f of (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as AuditRecord);
+  }
+  return out;
+}
+
+function describeRecord(r: AuditRecord): string {
+  const masked = Object.entries(r.masked)
+    .map(([t, n]) => `${t}x${n}`)
+    .join(' ');
+  return [`#${r.seq}`, r.kind, `sub=${r.principal.sub}`, r.method ?? '', r.tool ? `tool=${r.tool}` : '', `decision=${r.decision}`, masked ? `masked: ${masked}` : '', `hash=${r.hash.slice(0, 12)}...`]
+    .filter(Boolean)
+    .join('  ');
+}

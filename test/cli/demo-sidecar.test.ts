@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startSampleServer } from '../../demo/sample-server.ts';
+import { cliEntry, repoRoot, runCli } from '../support/cli.ts';
+
+describe('mcp-residency demo', () => {
+  it('walks through the product and verifies its own audit log', async function () {
+    this.timeout(60_000);
+    const r = await runCli(['demo', '--listen', '127.0.0.1:0', '--exit']);
+    expect(r.code, r.stderr).to.equal(0);
+    const out = r.stdout;
+    expect(out).to.match(/the agent sees: +get_customer, search_customers, audit_note, summarize_customer/);
+    expect(out).to.match(/hidden by policy: +delete_customer, export_customers/);
+    expect(out).to.match(/"email": "\[EMAIL_[0-9a-f]{8}\]"/);
+    expect(out).to.match(/refused: .*policy "demo" denied the tool "delete_customer"/);
+    expect(out).to.include("the server's delete handler ran 0 times");
+    expect(out).to.match(/audit verify .*: chain intact, \d+ records/);
+    expect(out).to.match(/Point any MCP client at http:\/\/127\.0\.0\.1:\d+\/mcp/);
+  });
+});
+
+describe('mcp-residency sidecar (the process)', () => {
+  it('starts from flags and MCP_RESIDENCY_* variables, serves, and stops cleanly on SIGTERM', async function () {
+    this.timeout(30_000);
+    const server = await startSampleServer('stateless');
+    const dir = await mkdtemp(join(tmpdir(), 'mrp-cli-'));
+    const policy = join(dir, 'p.yaml');
+    await writeFile(policy, 'apiVersion: mcpresidency.io/v1alpha1\nkind: MCPResidencyPolicy\nmetadata: { name: open }\nspec:\n  authentication: { mode: none }\n  tools: { rules: [ { name: "delete_*", action: deny } ] }\n');
+    const child = spawn(process.execPath, [cliEntry, 'sidecar', '--policy', policy, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0'], {
+      cwd: repoRoot,
+      env: { ...process.env, MCP_RESIDENCY_UPSTREAM: server.origin, MCP_RESIDENCY_AUDIT_DIR: join(dir, 'audit') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const started = await new Promise<{ mcp: string; admin: string }>((resolve, reject) => {
+        const lines = createInterface({ input: child.stderr });
+        lines.on('line', (line) => {
+          const entry = JSON.parse(line) as { msg: string; mcp: string; admin: string };
+          if (entry.msg === 'sidecar started') resolve(entry);
+        });
+        child.once('exit', (code) => reject(new Error(`sidecar exited early with ${code}`)));
+      });
+      const res = await fetch(`${started.mcp}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      const tools = ((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
+      expect(tools).to.include('get_customer').and.not.include('delete_customer');
+      expect((await fetch(`${started.admin}/readyz`)).status).to.equal(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    } finally {
+      child.kill('SIGKILL');
+      await server.close();
+    }
+  });
+
+  it('explains a bad flag without a stack trace', async () => {
+    const r = await runCli(['sidecar', '--policy', 'x.yaml', '--upstream', 'not a url']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal('mcp-residency: --upstream: "not a url" is not a URL (e.g. http://127.0.0.1:8080)\n');
+    const d = await runCli(['sidecar', '--policy', 'x.yaml', '--upstream', 'http://127.0.0.1:1', '--audit-durability', 'sometimes']);
+    expect(d.stderr).to.include('--audit-durability: "sometimes" must be fsync or group:<ms>');
+  });
+
+  it('prints help for every command of the contract', async () => {
+    for (const args of [['sidecar'], ['demo'], ['policy', 'validate'], ['audit', 'verify'], ['audit', 'search'], ['mask']]) {
+      const r = await runCli([...args, '--help']);
+      expect(r.code, args.join(' ')).to.equal(0);
+      expect(r.stdout, args.join(' ')).to.match(/^Usage: mcp-residency /m);
+    }
+  });
+});
