@@ -1,0 +1,157 @@
+// Masking throughput on one core, beside the floor any JSON-aware masker pays: JSON.parse +
+// JSON.stringify of the same payload in the same run. Then the peak memory of masking the
+// 1 MB payload, measured in a fresh child process so nothing else is on the heap.
+//
+//   node_modules/.bin/node bench/masking/run.ts [--quick]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
+import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
+import { cleanText, cleanToolResult, piiStructuredResult, piiToolResult } from './payload.ts';
+
+const quick = process.argv.includes('--quick');
+const SAMPLES = quick ? 7 : 21;
+const SAMPLE_MS = quick ? 20 : 50;
+
+function makeMasker(mode: 'redact' | 'pseudonymize'): Masker {
+  return new Masker({ mode, key: Buffer.from('bench-key-0123456789abcdef'), detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
+}
+
+/** Median seconds per call of fn, over SAMPLES samples of at least SAMPLE_MS each, after a warm-up. */
+function time(fn: () => unknown): number {
+  const warmEnd = performance.now() + (quick ? 100 : 300);
+  let calls = 0;
+  while (performance.now() < warmEnd) {
+    fn();
+    calls++;
+  }
+  const perSample = Math.max(1, Math.ceil((calls / (quick ? 100 : 300)) * SAMPLE_MS));
+  const samples: number[] = [];
+  for (let s = 0; s < SAMPLES; s++) {
+    const t0 = performance.now();
+    for (let k = 0; k < perSample; k++) fn();
+    samples.push((performance.now() - t0) / 1000 / perSample);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+const mb = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
+
+interface Row {
+  readonly name: string;
+  readonly bytes: number;
+  readonly findings: number;
+  readonly mask: number;
+  readonly floor: number | undefined;
+}
+
+function measureJson(name: string, text: string, masker: Masker): Row {
+  const bytes = Buffer.byteLength(text);
+  const report = new MaskReport();
+  masker.maskJsonText(text, report);
+  const mask = time(() => masker.maskJsonText(text));
+  const floor = time(() => JSON.stringify(JSON.parse(text)));
+  return { name, bytes, findings: report.total(), mask, floor };
+}
+
+function measureText(name: string, text: string, masker: Masker): Row {
+  const bytes = Buffer.byteLength(text);
+  const report = new MaskReport();
+  masker.maskText(text, report);
+  const mask = time(() => masker.maskText(text));
+  return { name, bytes, findings: report.total(), mask, floor: undefined };
+}
+
+function printRows(rows: readonly Row[]): void {
+  const header = ['payload', 'size', 'findings', 'mask MB/s', 'ms/call', 'parse+stringify MB/s', 'mask / floor'];
+  const lines = rows.map((r) => [
+    r.name,
+    r.bytes >= 1e6 ? `${(r.bytes / 1e6).toFixed(2)} MB` : `${(r.bytes / 1e3).toFixed(1)} KB`,
+    String(r.findings),
+    mb(r.bytes, r.mask).toFixed(1),
+    (r.mask * 1000).toFixed(3),
+    r.floor === undefined ? '-' : mb(r.bytes, r.floor).toFixed(1),
+    r.floor === undefined ? '-' : `${(r.mask / r.floor).toFixed(2)}x time`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+}
+
+function memoryChild(file: string): void {
+  // Runs in a fresh process with --expose-gc: the payload is the only thing on the heap.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  {
+    const text = readFileSync(file, 'utf8');
+    const masker = makeMasker('redact');
+    masker.maskJsonText(cleanToolResult(2000)); // load and compile the code paths
+    gc();
+    gc();
+    const rss0 = process.memoryUsage().rss;
+    const heap0 = process.memoryUsage().heapUsed;
+    const maxRss0 = process.resourceUsage().maxRSS * 1024;
+    const out = masker.maskJsonText(text);
+    const heap1 = process.memoryUsage().heapUsed;
+    const maxRss1 = process.resourceUsage().maxRSS * 1024;
+    gc();
+    const heap2 = process.memoryUsage().heapUsed;
+    console.log(JSON.stringify({ bytes: Buffer.byteLength(text), rss0, maxRss0, maxRss1, heap0, heap1, heap2, out: out.length }));
+  }
+}
+
+function memory(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'mask-bench-'));
+  try {
+    const file = join(dir, 'payload.json');
+    writeFileSync(file, piiToolResult(1_000_000));
+    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory-child', file], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
+    const m = JSON.parse(child.stdout) as Record<string, number>;
+    const bytes = m.bytes!;
+    const peakRss = Math.max(0, m.maxRss1! - Math.max(m.rss0!, m.maxRss0!));
+    const peakRssLoose = m.maxRss1! - m.rss0!;
+    const x = (v: number): string => `${(v / 1e6).toFixed(1)} MB (${(v / bytes).toFixed(1)}x payload)`;
+    console.log('');
+    console.log(`memory, masking the ${(bytes / 1e6).toFixed(2)} MB payload (fresh process, after GC):`);
+    console.log(`  peak RSS growth      ${x(peakRssLoose)}${peakRss === 0 ? ' (the process peak was earlier; upper bound)' : ''}`);
+    console.log(`  heap allocated       ${x(m.heap1! - m.heap0!)} (allocated during the call, before any GC)`);
+    console.log(`  heap retained        ${x(m.heap2! - m.heap0!)} (the masked output, after GC)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const redact = makeMasker('redact');
+  const pseudo = makeMasker('pseudonymize');
+  console.log(`masking throughput, one core, Node ${process.version}, all built-in detectors, median of ${SAMPLES}`);
+  console.log('');
+  const rows: Row[] = [
+    measureJson('tool result 1 KB (redact)', piiToolResult(1_000), redact),
+    measureJson('tool result 10 KB (redact)', piiToolResult(10_000), redact),
+    measureJson('tool result 1 MB (redact)', piiToolResult(1_000_000), redact),
+    measureJson('tool result 10 KB (pseudonymize)', piiToolResult(10_000), pseudo),
+    measureJson('structuredContent 10 KB (redact)', piiStructuredResult(10_000), redact),
+    measureJson('PII-free tool result 10 KB', cleanToolResult(10_000), redact),
+    measureJson('PII-free tool result 1 MB', cleanToolResult(1_000_000), redact),
+    measureText('PII-free plain text 10 KB', cleanText(10_000), redact),
+    measureText('PII-free plain text 1 MB', cleanText(1_000_000), redact),
+  ];
+  printRows(rows);
+  console.log('');
+  console.log('mask / floor: time to mask over time to JSON.parse + JSON.stringify the same text (the');
+  console.log('floor for any JSON-aware masker). A tool result carries its data as JSON inside a string,');
+  console.log('which the masker parses and re-encodes too, so its floor is about twice the outer one.');
+  memory();
+}
+
+const childAt = process.argv.indexOf('--memory-child');
+if (childAt >= 0) memoryChild(process.argv[childAt + 1]!);
+else main();

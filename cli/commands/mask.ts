@@ -1,0 +1,135 @@
+// `mcp-residency mask`: try a policy's masking on sample data. stdin -> stdout, JSON in and
+// JSON out (formatting kept), anything else masked as text; --explain lists the findings on
+// stderr (type, where, which detector; never the values).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatReport, loadPolicyFile } from '../../policy/load.ts';
+import type { ResolvedPolicy } from '../../policy/types.ts';
+import { Masker, maskingConfigFromPolicy, MaskReport, type Finding } from '../../sidecar/masking/engine.ts';
+import { CliError, defineCommand } from '../command.ts';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The pseudonymization key: the file DIR/<secret name>/<key>, bytes as they are (as Kubernetes mounts them). */
+async function readKey(policy: ResolvedPolicy, secretsDir: string | undefined): Promise<Uint8Array | undefined> {
+  const ref = policy.masking.keySecret;
+  if (policy.masking.mode !== 'pseudonymize' || ref === undefined) return undefined;
+  if (secretsDir === undefined) {
+    throw new CliError(`masking mode pseudonymize needs the key in secret ${ref.name}, key ${ref.key}: pass --secrets-dir DIR holding ${join(ref.name, ref.key)}`);
+  }
+  const file = join(secretsDir, ref.name, ref.key);
+  let key: Buffer;
+  try {
+    key = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    throw new CliError(`the pseudonymization key file ${file} ${why} (secret ${ref.name}, key ${ref.key})`);
+  }
+  if (key.length === 0) throw new CliError(`the pseudonymization key file ${file} is empty`);
+  return key;
+}
+
+function choosePolicy(policies: readonly ResolvedPolicy[], name: string | undefined, file: string): ResolvedPolicy {
+  if (name !== undefined) {
+    const p = policies.find((x) => x.name === name);
+    if (p === undefined) throw new CliError(`${file}: no policy named "${name}" (has ${policies.map((x) => x.name).join(', ')})`);
+    return p;
+  }
+  if (policies.length > 1) throw new CliError(`${file} holds ${policies.length} policies (${policies.map((x) => x.name).join(', ')}): choose one with --name`);
+  return policies[0]!;
+}
+
+/** $.customer.email, $.content[0].text, $['odd key'] */
+export function formatJsonPath(path: readonly (string | number)[]): string {
+  let out = '$';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$]*$/u.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+function lineCol(text: string, offset: number): string {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return `${line}:${offset - last}`;
+}
+
+function explainLines(findings: readonly Finding[], input: string, json: boolean): string[] {
+  const rows = findings.map((f) => {
+    const where = f.path !== undefined ? `${formatJsonPath(f.path)} chars ${f.start}-${f.end}` : json ? `chars ${f.start}-${f.end}` : `line ${lineCol(input, f.start)} (chars ${f.start}-${f.end})`;
+    return [f.type, where, f.detector] as const;
+  });
+  const w0 = Math.max(4, ...rows.map((r) => r[0].length));
+  const w1 = Math.max(5, ...rows.map((r) => r[1].length));
+  return [`${'TYPE'.padEnd(w0)}  ${'WHERE'.padEnd(w1)}  DETECTOR`, ...rows.map(([t, w, d]) => `${t.padEnd(w0)}  ${w.padEnd(w1)}  ${d}`)];
+}
+
+export const maskCommand = defineCommand({
+  name: 'mask',
+  summary: "Mask stdin as a policy's masking section says (try a policy on sample data)",
+  description: `
+Reads stdin and writes it to stdout masked with the policy's masking settings: its mode
+(redact -> [EMAIL], pseudonymize -> [EMAIL_3fa9c2d1]), detectors, custom patterns and fields.
+JSON comes out as JSON with its formatting kept (strings at any depth, JSON inside strings,
+object keys untouched); any other input is masked as text. --explain lists every finding on
+stderr: its type, where it is (JSON path or line) and the detector that found it, never the
+value. Pseudonymize mode reads the key from --secrets-dir DIR, as DIR/<secret name>/<key>
+(the layout of a mounted Kubernetes Secret), using the file's bytes as they are.`,
+  flags: {
+    policy: { type: 'string', value: 'FILE', required: true, help: 'policy YAML (as for kubectl apply -f)' },
+    name: { type: 'string', value: 'NAME', help: 'the policy to use when FILE holds several' },
+    explain: { type: 'boolean', help: 'list each finding (type, position or JSON path, detector) on stderr' },
+    'secrets-dir': { type: 'string', value: 'DIR', help: 'directory of mounted secrets, DIR/<secretName>/<key>; needed for pseudonymize' },
+  },
+  examples: [
+    "echo '{\"customer\":{\"email\":\"jane@example.com\"}}' | mcp-residency mask --policy examples/minimal.yaml",
+    'mcp-residency mask --policy policy.yaml --secrets-dir ./secrets --explain < tool-result.json',
+  ],
+  async run({ flags, io }) {
+    const file = flags.policy;
+    const { policies, reports } = await loadPolicyFile(file);
+    // Errors stop everything; of the warnings only those about masking matter here.
+    for (const r of reports) {
+      if (r.severity === 'error' || r.path === undefined || r.path.startsWith('spec.masking')) io.stderr.write(`${formatReport(r)}\n`);
+    }
+    if (reports.some((r) => r.severity === 'error') || policies.length === 0) return 1;
+    const policy = choosePolicy(policies, flags.name, file);
+    const key = await readKey(policy, flags['secrets-dir']);
+    let masker: Masker;
+    try {
+      masker = new Masker(maskingConfigFromPolicy(policy.masking, key));
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as Error).message}`);
+    }
+    const input = await readAll(io.stdin);
+    const report = new MaskReport({ explain: flags.explain });
+    const output = masker.maskJsonText(input, report);
+    io.stdout.write(output);
+    if (flags.explain) {
+      const lines = report.findings!.length === 0 ? ['no findings'] : explainLines(report.findings!, input, isJson(input));
+      const counts = Object.entries(report.countsObject()).map(([t, n]) => `${t} ${n}`).join(', ');
+      io.stderr.write(`${lines.join('\n')}\n${report.total()} masked${counts ? `: ${counts}` : ''}\n`);
+    }
+    return 0;
+  },
+});
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

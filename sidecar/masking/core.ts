@@ -1,0 +1,128 @@
+// Masking one string: run the detectors, resolve overlaps, write tokens. Shared by the text,
+// JSON and SSE front ends. The string is returned as is (same reference) when nothing is found.
+import type { BuiltinDetector } from '../../policy/builtin-detectors.ts';
+import type { CustomDetector } from '../../policy/types.ts';
+import { compileSafeRegex } from '../../policy/safe-regex.ts';
+import { BUILTIN_KINDS, CUSTOM_BASE, Hits, K_FIELD, type KindInfo } from './hits.ts';
+import { Pseudonymizer } from './pseudonym.ts';
+import type { Finding, MaskReport } from './report.ts';
+import { D_CARD, D_EMAIL, D_IBAN, D_IP, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
+
+const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
+  email: D_EMAIL,
+  phone: D_PHONE,
+  creditCard: D_CARD,
+  iban: D_IBAN,
+  ssn: D_SSN,
+  ipAddress: D_IP,
+  secret: D_SECRET,
+};
+
+/** TYPE of values masked because of `masking.fields`. */
+export const FIELD_TYPE = 'FIELD';
+
+interface CompiledCustom {
+  readonly kind: number;
+  readonly re: RegExp;
+}
+
+export class MaskCore {
+  readonly enabled: number;
+  readonly kinds: readonly KindInfo[];
+  readonly pseudonymizer: Pseudonymizer | undefined;
+  readonly #custom: readonly CompiledCustom[];
+  readonly #redactTokens: readonly string[];
+  readonly #hits = new Hits();
+
+  constructor(detectors: readonly BuiltinDetector[], custom: readonly CustomDetector[], key: Uint8Array | undefined) {
+    let enabled = 0;
+    for (const d of detectors) enabled |= DETECTOR_BITS[d] ?? 0;
+    this.enabled = enabled;
+    const kinds: KindInfo[] = [...BUILTIN_KINDS];
+    while (kinds.length < CUSTOM_BASE) kinds.push({ type: 'UNUSED', detector: 'unused', priority: 99 });
+    this.#custom = custom.map((c, i) => {
+      kinds.push({ type: c.name, detector: `custom:${c.name}`, priority: 10 + i });
+      return { kind: CUSTOM_BASE + i, re: compileSafeRegex(c.pattern) };
+    });
+    this.kinds = kinds;
+    this.#redactTokens = kinds.map((k) => `[${k.type}]`);
+    this.pseudonymizer = key === undefined ? undefined : new Pseudonymizer(key);
+  }
+
+  /** Finds everything in `s` into the shared hit buffer; returns how many spans there are. */
+  scan(s: string, ctx: number): number {
+    const hits = this.#hits;
+    hits.reset();
+    if (this.enabled !== 0) scanBuiltins(s, this.enabled, ctx, hits);
+    for (const { kind, re } of this.#custom) {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(s)) !== null) {
+        const len = m[0].length;
+        if (len === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        hits.add(kind, m.index, m.index + len);
+      }
+    }
+    hits.resolve(this.kinds);
+    return hits.count;
+  }
+
+  /** The token for one value of `type`. */
+  token(type: string, value: string, kind: number): string {
+    return this.pseudonymizer === undefined ? (kind >= 0 ? this.#redactTokens[kind]! : `[${type}]`) : this.pseudonymizer.token(type, value);
+  }
+
+  /** Masks `s`; `path` is only needed for explain findings in JSON. */
+  maskString(s: string, ctx: number, report: MaskReport | undefined, path: readonly (string | number)[] | undefined): string {
+    const count = this.scan(s, ctx);
+    if (count === 0) return s;
+    const { starts, ends, kinds } = this.#hits;
+    const pseudo = this.pseudonymizer !== undefined;
+    let out = '';
+    let pos = 0;
+    for (let k = 0; k < count; k++) {
+      const start = starts[k]!;
+      const end = ends[k]!;
+      const kind = kinds[k]!;
+      const info = this.kinds[kind]!;
+      const original = pseudo || report?.findings !== undefined ? s.slice(start, end) : '';
+      const token = this.token(info.type, original, kind);
+      out += s.slice(pos, start);
+      out += token;
+      pos = end;
+      if (report !== undefined) {
+        const finding = report.findings === undefined ? undefined : makeFinding(info, start, end, path);
+        report.record(info.type, pseudo ? token : undefined, pseudo ? original : undefined, finding);
+      }
+    }
+    out += s.slice(pos);
+    return out;
+  }
+
+  /** The findings in `s`, without masking. */
+  findings(s: string, ctx: number, path: readonly (string | number)[] | undefined): Finding[] {
+    const count = this.scan(s, ctx);
+    const out: Finding[] = [];
+    const { starts, ends, kinds } = this.#hits;
+    for (let k = 0; k < count; k++) out.push(makeFinding(this.kinds[kinds[k]!]!, starts[k]!, ends[k]!, path));
+    return out;
+  }
+
+  /** The token of a whole value masked by `fields`, recorded in the report. */
+  fieldToken(value: unknown, source: string, report: MaskReport | undefined, path: readonly (string | number)[] | undefined): string {
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
+    const token = this.token(FIELD_TYPE, text, K_FIELD);
+    if (report !== undefined) {
+      const finding = report.findings === undefined ? undefined : { type: FIELD_TYPE, detector: `field:${source}`, start: 0, end: text.length, ...(path ? { path: [...path] } : {}) };
+      report.record(FIELD_TYPE, this.pseudonymizer ? token : undefined, this.pseudonymizer ? text : undefined, finding);
+    }
+    return token;
+  }
+}
+
+function makeFinding(info: KindInfo, start: number, end: number, path: readonly (string | number)[] | undefined): Finding {
+  return path === undefined ? { type: info.type, detector: info.detector, start, end } : { type: info.type, detector: info.detector, start, end, path: [...path] };
+}

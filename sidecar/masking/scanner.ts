@@ -1,0 +1,285 @@
+// One pass over a string that runs every built-in detector. The loop looks at each character
+// once, through a lookup table, and calls a detector only where its kind of value can begin:
+// '@' for e-mail, a digit starting a token for the numeric types, an upper-case letter for
+// IBANs and AWS keys, a handful of letters for prefixed credentials, '-' for "-----BEGIN",
+// ':' and '=' for "password: ..." assignments. Everything else is skipped a word at a time.
+// A detector that matches returns the end of its value and the scan resumes there, so values
+// never overlap within the built-ins (custom detectors can; see Hits.resolve).
+import { ASCII_CLASS, WORD, codeAt, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
+import { detectCard } from './detectors/credit-card.ts';
+import { detectEmail } from './detectors/email.ts';
+import { detectIban } from './detectors/iban.ts';
+import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
+import { detectJwt } from './detectors/jwt.ts';
+import { detectPhone } from './detectors/phone.ts';
+import { detectPrivateKey } from './detectors/private-key.ts';
+import { detectAssignment } from './detectors/secret-assignment.ts';
+import { detectPrefixedToken } from './detectors/secret-tokens.ts';
+import { detectSsn } from './detectors/ssn.ts';
+import type { Hits } from './hits.ts';
+
+/** Bits of the enabled built-in detectors. */
+export const D_EMAIL = 1;
+export const D_PHONE = 2;
+export const D_CARD = 4;
+export const D_IBAN = 8;
+export const D_SSN = 16;
+export const D_IP = 32;
+export const D_SECRET = 64;
+
+/** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
+export const CTX_PHONE = 1;
+export const CTX_SSN = 2;
+
+const T_NONE = 0;
+const T_DIGIT = 1;
+const T_UPPER = 2;
+const T_LOWER = 3;
+const T_UNDERSCORE = 4;
+const T_AT = 5;
+const T_PLUS = 6;
+const T_PAREN = 7;
+const T_DASH = 8;
+const T_EQUALS = 9;
+const T_COLON = 10;
+
+const TRIGGER: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = T_DIGIT;
+  for (let c = 65; c <= 90; c++) t[c] = T_UPPER;
+  for (let c = 97; c <= 122; c++) t[c] = T_LOWER;
+  t[95] = T_UNDERSCORE;
+  t[64] = T_AT;
+  t[43] = T_PLUS;
+  t[40] = T_PAREN;
+  t[45] = T_DASH;
+  t[61] = T_EQUALS;
+  t[58] = T_COLON;
+  return t;
+})();
+
+function isSepCode(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 47;
+}
+
+/** A word of digits s[i, e) (maybe followed by more word characters up to `we`). */
+function atDigits(s: string, i: number, e: number, we: number, enabled: number, ctx: number, hits: Hits): number {
+  const next = codeAt(s, we);
+  if (e < we) {
+    // Digits then letters ("2a01:db8::1", "5e3", "10px"): only an IPv6 group can start so.
+    return (enabled & D_IP) !== 0 && we - i <= 4 && next === 58 ? detectIPv6(s, i, hits) : -1;
+  }
+  const run = e - i;
+  const after = codeAt(s, we + 1);
+  if ((enabled & D_IP) !== 0) {
+    if (next === 46 && run <= 3 && isDigit(after)) {
+      const r = detectIPv4(s, i, hits);
+      if (r >= 0) return r;
+    } else if (next === 58 && run <= 4) {
+      const r = detectIPv6(s, i, hits);
+      if (r >= 0) return r;
+    }
+  }
+  const date = dateEnd(s, i, run, next);
+  if (date > 0) return date;
+  // Short runs can only start something longer: another group must follow, and card, SSN and
+  // phone numbers all have at least 8 digits.
+  if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
+  if (!numberStartsToken(s, i, hits.lastEnd)) return -1;
+  if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
+    const r = detectCard(s, i, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_SSN) !== 0 && (run === 3 || run === 9)) {
+    const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_PHONE) !== 0) return detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
+  return -1;
+}
+
+/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at 8. */
+function digitsAhead(s: string, j: number, have: number): number {
+  const n = s.length;
+  let gap = 0;
+  while (j < n && have < 8) {
+    const c = s.charCodeAt(j);
+    if (isDigit(c)) {
+      have++;
+      gap = 0;
+    } else if ((isSepCode(c) || c === 40 || c === 41) && gap < 2) gap++;
+    else break;
+    j++;
+  }
+  return have;
+}
+
+function twoDigits(s: string, j: number): boolean {
+  return isDigit(codeAt(s, j)) && isDigit(codeAt(s, j + 1));
+}
+
+/**
+ * The end of a date at i (yyyy-mm-dd, dd.mm.yyyy, mm/dd/yyyy) and of the ISO 8601 time that
+ * may follow (Thh:mm[:ss[.fff]][Z|+hh:mm]), or -1. Dates and timestamps are everywhere in
+ * tool results and never a finding, so the scan jumps over them whole.
+ */
+function dateEnd(s: string, i: number, run: number, sep: number): number {
+  if (sep !== 45 && sep !== 46 && sep !== 47) return -1;
+  let j = i + run;
+  if (run === 4) {
+    if (!twoDigits(s, j + 1) || codeAt(s, j + 3) !== sep || !twoDigits(s, j + 4) || isDigit(codeAt(s, j + 6))) return -1;
+    j += 6;
+  } else if (run === 2) {
+    if (!twoDigits(s, j + 1) || codeAt(s, j + 3) !== sep || !twoDigits(s, j + 4) || !twoDigits(s, j + 6) || isDigit(codeAt(s, j + 8))) return -1;
+    j += 8;
+  } else return -1;
+  const t = codeAt(s, j);
+  if ((t === 84 || t === 32) && twoDigits(s, j + 1) && codeAt(s, j + 3) === 58 && twoDigits(s, j + 4)) {
+    j += 6;
+    if (codeAt(s, j) === 58 && twoDigits(s, j + 1)) {
+      j += 3;
+      if (codeAt(s, j) === 46 && isDigit(codeAt(s, j + 1))) {
+        j += 2;
+        while (isDigit(codeAt(s, j))) j++;
+      }
+    }
+    const z = codeAt(s, j);
+    if (z === 90) j++;
+    else if ((z === 43 || z === 45) && twoDigits(s, j + 1) && codeAt(s, j + 3) === 58 && twoDigits(s, j + 4)) j += 6;
+  }
+  return isAlnumCode(codeAt(s, j)) ? -1 : j;
+}
+
+function isAllHex(s: string, i: number, e: number): boolean {
+  for (let k = i; k < e; k++) if (!isHex(s.charCodeAt(k))) return false;
+  return true;
+}
+
+/** A word of letters, digits and '_' at s[i, we) starting with the letter c. */
+function atLetter(s: string, i: number, we: number, c: number, upper: boolean, enabled: number, hits: Hits): number {
+  const len = we - i;
+  const next = codeAt(s, we);
+  if ((enabled & D_SECRET) !== 0) {
+    let candidate = false;
+    const c1 = codeAt(s, i + 1);
+    switch (c) {
+      case 65: // A: AWS access key ids, Google API keys
+        candidate = len >= 20 || c1 === 73;
+        break;
+      case 66: // B
+      case 98: // b
+        candidate = len === 6 && next === 32;
+        break;
+      case 101: // e
+        candidate = c1 === 121 && codeAt(s, i + 2) === 74;
+        if (candidate) {
+          const r = detectJwt(s, i, hits);
+          if (r >= 0) return r;
+          candidate = false;
+        }
+        break;
+      case 103: // g
+        candidate = c1 === 104 || c1 === 105;
+        break;
+      case 110: // n
+        candidate = c1 === 112;
+        break;
+      case 114: // r
+      case 115: // s
+        candidate = c1 === 107;
+        break;
+      case 120: // x
+        candidate = c1 === 111 || c1 === 97;
+        break;
+    }
+    if (candidate) {
+      const r = detectPrefixedToken(s, i, hits);
+      if (r >= 0) return r;
+    }
+  }
+  if ((enabled & D_IBAN) !== 0 && len >= 4 && (upper ? isUpper(codeAt(s, i + 1)) : isLower(codeAt(s, i + 1))) && isDigit(codeAt(s, i + 2))) {
+    const r = detectIban(s, i, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
+  return -1;
+}
+
+/**
+ * Adds every built-in finding in `s` to `hits` (which the caller has reset). `enabled` is a
+ * set of D_* bits, `ctx` a set of CTX_* bits.
+ */
+export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits): void {
+  const n = s.length;
+  let i = 0;
+  // Whether the character before i is known not to be a word character: true after ASCII
+  // punctuation, unknown after a non-ASCII character or the end of a finding.
+  let clean = true;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) {
+      i++;
+      clean = false;
+      continue;
+    }
+    const t = TRIGGER[c]!;
+    if (t === T_NONE) {
+      i++;
+      clean = true;
+      continue;
+    }
+    if (t <= T_UNDERSCORE) {
+      // A word: find its end (and, for digits, the end of the leading digit run) first.
+      const start = i;
+      i++;
+      let digitsEnd = start;
+      if (t === T_DIGIT) {
+        while (i < n && isDigit(s.charCodeAt(i))) i++;
+        digitsEnd = i;
+      }
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d >= 128 || (ASCII_CLASS[d]! & WORD) === 0) break;
+        i++;
+      }
+      if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(s.charCodeAt(start - 1)))) continue;
+      const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
+      if (end > start) {
+        i = end;
+        clean = false;
+      }
+      continue;
+    }
+    let end = -1;
+    switch (t) {
+      case T_AT:
+        if ((enabled & D_EMAIL) !== 0) end = detectEmail(s, i, hits);
+        break;
+      case T_PLUS:
+        if ((enabled & D_PHONE) !== 0 && isDigit(codeAt(s, i + 1))) end = detectPhone(s, i, hits, false);
+        break;
+      case T_PAREN:
+        if ((enabled & D_PHONE) !== 0 && (isDigit(codeAt(s, i + 1)) || (codeAt(s, i + 1) === 43 && isDigit(codeAt(s, i + 2)))) && numberStartsToken(s, i, hits.lastEnd)) {
+          end = detectPhone(s, i, hits, false);
+        }
+        break;
+      case T_DASH:
+        if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i + 1) === 45) end = detectPrivateKey(s, i, hits);
+        break;
+      case T_EQUALS:
+        if ((enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
+        break;
+      case T_COLON:
+        if ((enabled & D_IP) !== 0 && s.charCodeAt(i + 1) === 58) end = detectIPv6(s, i, hits);
+        if (end < 0 && (enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
+        break;
+    }
+    if (end > i) {
+      i = end;
+      clean = false;
+    } else {
+      i++;
+      clean = true;
+    }
+  }
+}
