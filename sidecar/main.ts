@@ -89,7 +89,19 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     ...(config.limits ? { limits: config.limits } : {}),
   });
 
-  const inbound = http.createServer({ headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000 }, gateway.handle);
+  const l = gateway.limits;
+  const inbound = http.createServer(
+    {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      maxHeaderSize: l.maxHeaderBytes,
+      // Node checks those timeouts only this often (30 s by default), which would let a
+      // slow-header client hold a connection three times longer than headersTimeout says.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(l.headersTimeoutMs / 2))),
+    },
+    gateway.handle,
+  );
   const admin = createAdminServer(readiness, metrics, deps.adminRoutes);
   const servers: http.Server[] = [];
   const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {

@@ -24,12 +24,24 @@ export interface GatewayLimits {
   readonly maxResponseBytes: number;
   /** Largest single SSE event. */
   readonly maxEventBytes: number;
+  /** Time a client has to send its request headers (slow-header attacks). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept. */
+  readonly keepAliveTimeoutMs: number;
+  /** Largest request header section; larger gets 431. */
+  readonly maxHeaderBytes: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
   maxRequestBytes: 4 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   maxEventBytes: 8 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
 };
 
 export interface GatewayOptions {

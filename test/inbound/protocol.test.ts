@@ -221,6 +221,59 @@ describe('inbound gateway: protocol and robustness', () => {
     });
   });
 
+  describe('connection limits', () => {
+    let sut: SidecarUnderTest;
+    const seen: http.IncomingHttpHeaders[] = [];
+    let upstream: http.Server;
+    before(async () => {
+      upstream = http.createServer((req, res) => {
+        seen.push(req.headers);
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('id: 8\nevent: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"mail bob@example.org"}}\n\n');
+        res.end();
+      });
+      await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+      sut = await runSidecar({
+        upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        policy: crmPolicy(issuer.issuer),
+        limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, maxHeaderBytes: 4096 },
+      });
+      await ready(sut);
+    });
+    after(async () => {
+      await sut.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    });
+
+    it('drops a client that sends its headers too slowly', async () => {
+      const { connect } = await import('node:net');
+      const port = Number(new URL(sut.sidecar.urls.mcp).port);
+      const socket = connect(port, '127.0.0.1');
+      socket.write('POST /mcp HTTP/1.1\r\nHost: x\r\n');
+      const closedAfter = await new Promise<number>((resolve) => {
+        const t0 = Date.now();
+        socket.on('data', () => undefined);
+        socket.on('close', () => resolve(Date.now() - t0));
+      });
+      expect(closedAfter).to.be.below(3000);
+    });
+
+    it('refuses oversized headers with 431', async () => {
+      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, { method: 'POST', headers: { 'x-big': 'y'.repeat(8000) }, body: '{}' });
+      expect(res.status).to.equal(431);
+    });
+
+    it('passes Last-Event-ID through for stream resumption and masks the replayed events', async () => {
+      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+        headers: { authorization: `Bearer ${bobToken}`, accept: 'text/event-stream', 'last-event-id': '7' },
+      });
+      const body = await res.text();
+      expect(seen.at(-1)?.['last-event-id']).to.equal('7');
+      expect(body).to.include('id: 8').and.to.include('[EMAIL]').and.not.include('bob@example.org');
+    });
+  });
+
   describe('failures', () => {
     it('answers promptly with a JSON-RPC error when the MCP server is down', async () => {
       const dead = http.createServer();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
+import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
 import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
 
 export interface SidecarUnderTest {
@@ -28,7 +29,7 @@ export interface SidecarTestOptions {
   /** secretName -> key -> value */
   readonly secrets?: Record<string, Record<string, string>>;
   readonly approvals?: ApprovalHook;
-  readonly limits?: { maxRequestBytes?: number; maxResponseBytes?: number; maxEventBytes?: number };
+  readonly limits?: Partial<GatewayLimits>;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {

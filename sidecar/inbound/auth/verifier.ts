@@ -28,9 +28,19 @@ export type AuthOutcome = { readonly ok: true; readonly principal: VerifiedPrinc
 
 type OidcAuth = Extract<ResolvedAuthentication, { mode: 'oidc' }>;
 
+/**
+ * Verified tokens are remembered until they expire (at most CACHE_TTL_MS): an agent sends the
+ * same token on every request, and a signature check costs far more than proxying the call.
+ * Only successes are cached, and the cache belongs to one policy's verifier: a policy change
+ * (issuer, audience, scopes) starts from nothing.
+ */
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX = 10_000;
+
 export class TokenVerifier {
   readonly #auth: OidcAuth;
   readonly #jwks: JwksCache;
+  readonly #cache = new Map<string, { principal: VerifiedPrincipal; until: number }>();
 
   constructor(auth: OidcAuth, jwks: JwksCache) {
     this.#auth = auth;
@@ -47,9 +57,24 @@ export class TokenVerifier {
     }
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/u.exec(authorization);
     if (m === null) return { ok: false, status: 401, error: 'invalid_request', description: 'the Authorization header must be "Bearer <token>"' };
+    const token = m[1]!;
+    const cached = this.#cache.get(token);
+    if (cached !== undefined) {
+      if (Date.now() < cached.until) return { ok: true, principal: cached.principal };
+      this.#cache.delete(token);
+    }
+    const outcome = await this.#verify(token);
+    if (outcome.ok) {
+      if (this.#cache.size >= CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(token, { principal: outcome.principal, until: Math.min(outcome.expiresAt - CLOCK_TOLERANCE_SECONDS * 1000, Date.now() + CACHE_TTL_MS) });
+    }
+    return outcome;
+  }
+
+  async #verify(token: string): Promise<AuthOutcome & { expiresAt: number }> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(m[1]!, this.#jwks.getKey, {
+      ({ payload } = await jwtVerify(token, this.#jwks.getKey, {
         issuer: this.#auth.issuer,
         audience: [...this.#auth.audiences],
         algorithms: ALGORITHMS,
@@ -57,16 +82,17 @@ export class TokenVerifier {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (err) {
-      return { ok: false, status: 401, error: 'invalid_token', description: describeJoseError(err) };
+      return { ok: false, status: 401, error: 'invalid_token', description: describeJoseError(err), expiresAt: 0 };
     }
     const scopes = scopesOf(payload);
     const missing = this.#auth.requiredScopes.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {
-      return { ok: false, status: 403, error: 'insufficient_scope', description: `the token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')}` };
+      return { ok: false, status: 403, error: 'insufficient_scope', description: `the token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')}`, expiresAt: 0 };
     }
     const clientId = [payload.client_id, payload.azp, payload.appid].find((v): v is string => typeof v === 'string');
     return {
       ok: true,
+      expiresAt: payload.exp! * 1000,
       principal: {
         sub: payload.sub!,
         issuer: payload.iss!,
