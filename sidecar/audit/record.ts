@@ -1,0 +1,168 @@
+// The audit record: what the gateways append (AuditEntry) and what the log stores (AuditRecord,
+// the entry sealed with its place in the hash chain). The writer copies only the fields named
+// here, so whatever else a caller's object carries never reaches the disk or Azure Monitor.
+
+export type AuditKind = 'mcp' | 'egress' | 'approval';
+export type AuditDecision = 'allow' | 'deny' | 'approved' | 'rejected' | 'error';
+
+/** `sub` is "anonymous" when authentication is off. */
+export interface Principal {
+  sub: string;
+  issuer?: string;
+  clientId?: string;
+  groups?: string[];
+}
+
+/** What callers append; everything in it is already masked by the caller. */
+export interface AuditEntry {
+  kind: AuditKind;
+  principal: Principal;
+  decision: AuditDecision;
+  /** Why: the rule that matched, the error. */
+  reason?: string;
+  /** JSON-RPC method (mcp) or HTTP method (egress). */
+  method?: string;
+  tool?: string;
+  policy?: { name: string; generation?: number };
+  session?: string;
+  requestId?: string | number;
+  /** Links approval records to their mcp record. */
+  callId?: string;
+  upstream?: string;
+  destination?: string;
+  region?: string;
+  tunnel?: boolean;
+  status?: number;
+  durationMs?: number;
+  /** Counts by TYPE. */
+  masked: Record<string, number>;
+  /** Masked arguments/result; absent when audit.payloads is metadata. */
+  payload?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  time: string;
+  prev: string;
+  hash: string;
+}
+
+/** `prev` of the first record ever written: 64 zeros, the width of a SHA-256 hex digest. */
+export const GENESIS_PREV = '0'.repeat(64);
+
+const KINDS: ReadonlySet<string> = new Set<AuditKind>(['mcp', 'egress', 'approval']);
+const DECISIONS: ReadonlySet<string> = new Set<AuditDecision>(['allow', 'deny', 'approved', 'rejected', 'error']);
+const OPTIONAL_STRINGS = ['reason', 'method', 'tool', 'session', 'callId', 'upstream', 'destination', 'region'] as const;
+
+export class InvalidAuditEntry extends TypeError {}
+
+/**
+ * A copy of `entry` holding only the fields an AuditEntry has, checked for type. Throws
+ * InvalidAuditEntry on a caller bug (wrong type, non-finite number, payload that is not JSON).
+ */
+export function pickEntry(entry: AuditEntry): AuditEntry {
+  const e = entry as unknown as Record<string, unknown>;
+  if (e === null || typeof e !== 'object') throw new InvalidAuditEntry('audit entry must be an object');
+  if (typeof e.kind !== 'string' || !KINDS.has(e.kind)) throw new InvalidAuditEntry(`audit entry kind must be one of ${[...KINDS].join(', ')}`);
+  if (typeof e.decision !== 'string' || !DECISIONS.has(e.decision)) {
+    throw new InvalidAuditEntry(`audit entry decision must be one of ${[...DECISIONS].join(', ')}`);
+  }
+  const out: AuditEntry = { kind: entry.kind, principal: pickPrincipal(e.principal), decision: entry.decision, masked: pickMasked(e.masked) };
+  for (const key of OPTIONAL_STRINGS) {
+    const v = e[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw new InvalidAuditEntry(`audit entry ${key} must be a string`);
+    out[key] = v;
+  }
+  if (e.policy !== undefined) out.policy = pickPolicy(e.policy);
+  if (e.requestId !== undefined) {
+    if (typeof e.requestId === 'string') out.requestId = e.requestId;
+    else out.requestId = finite(e.requestId, 'requestId');
+  }
+  if (e.tunnel !== undefined) {
+    if (typeof e.tunnel !== 'boolean') throw new InvalidAuditEntry('audit entry tunnel must be a boolean');
+    out.tunnel = e.tunnel;
+  }
+  if (e.status !== undefined) out.status = finite(e.status, 'status');
+  if (e.durationMs !== undefined) out.durationMs = finite(e.durationMs, 'durationMs');
+  if (e.payload !== undefined) {
+    if (e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) {
+      throw new InvalidAuditEntry('audit entry payload must be a JSON object');
+    }
+    assertJson(e.payload, 'payload', 0);
+    out.payload = e.payload as Record<string, unknown>;
+  }
+  return out;
+}
+
+function pickPrincipal(value: unknown): Principal {
+  if (value === null || typeof value !== 'object') throw new InvalidAuditEntry('audit entry principal must be an object');
+  const p = value as Record<string, unknown>;
+  if (typeof p.sub !== 'string' || p.sub === '') throw new InvalidAuditEntry('audit entry principal.sub must be a non-empty string');
+  const out: Principal = { sub: p.sub };
+  if (p.issuer !== undefined) {
+    if (typeof p.issuer !== 'string') throw new InvalidAuditEntry('audit entry principal.issuer must be a string');
+    out.issuer = p.issuer;
+  }
+  if (p.clientId !== undefined) {
+    if (typeof p.clientId !== 'string') throw new InvalidAuditEntry('audit entry principal.clientId must be a string');
+    out.clientId = p.clientId;
+  }
+  if (p.groups !== undefined) {
+    if (!Array.isArray(p.groups) || !p.groups.every((g) => typeof g === 'string')) {
+      throw new InvalidAuditEntry('audit entry principal.groups must be an array of strings');
+    }
+    out.groups = [...(p.groups)];
+  }
+  return out;
+}
+
+function pickPolicy(value: unknown): { name: string; generation?: number } {
+  if (value === null || typeof value !== 'object') throw new InvalidAuditEntry('audit entry policy must be an object');
+  const p = value as Record<string, unknown>;
+  if (typeof p.name !== 'string') throw new InvalidAuditEntry('audit entry policy.name must be a string');
+  return p.generation === undefined ? { name: p.name } : { name: p.name, generation: finite(p.generation, 'policy.generation') };
+}
+
+function pickMasked(value: unknown): Record<string, number> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidAuditEntry('audit entry masked must be an object of counts');
+  const out: Record<string, number> = {};
+  for (const [type, n] of Object.entries(value)) {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidAuditEntry(`audit entry masked.${type} must be a count`);
+    out[type] = n;
+  }
+  return out;
+}
+
+function finite(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidAuditEntry(`audit entry ${name} must be a finite number`);
+  return value;
+}
+
+// Deep enough for any real tool payload, shallow enough that a cyclic or hostile value fails fast.
+const MAX_DEPTH = 200;
+
+/** Throws unless `value` survives JSON text unchanged: the hash is computed over that text. */
+function assertJson(value: unknown, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new InvalidAuditEntry(`audit entry ${path} is nested too deeply (or cyclic)`);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidAuditEntry(`audit entry ${path} holds a non-finite number`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    // By index, not forEach: a sparse array's holes must fail here, not turn into null later.
+    for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) throw new InvalidAuditEntry(`audit entry ${path} holds a non-plain object`);
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) throw new InvalidAuditEntry(`audit entry ${path}.${k} is undefined`);
+      assertJson(v, `${path}.${k}`, depth + 1);
+    }
+    return;
+  }
+  throw new InvalidAuditEntry(`audit entry ${path} holds a ${typeof value}, which JSON cannot carry`);
+}
