@@ -1,0 +1,141 @@
+// bench/gateway: tools/call with a ~1 KB result through four paths in one run:
+//   direct       the MCP server itself
+//   nginx        nginx as a plain reverse proxy (one worker, keep-alive upstream)
+//   node-proxy   a plain Node pass-through proxy (what Node costs before any policy)
+//   sidecar      mcp-residency: OIDC token check, tool policy, masking of the result,
+//                durable hash-chained audit record (default fsync durability)
+// For each: p50/p99 latency at a fixed rate (vegeta, open model) and saturation throughput
+// (wrk, closed model), then the sidecar's ratios. Every server runs in its own process.
+//
+// Goals (issue 4): added p99 under 1 ms at 1,000 requests/s; saturation at least 0.4 x nginx.
+// Knobs: BENCH_SECONDS (default 10), BENCH_RATE (default 1000).
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { join } from 'node:path';
+import { DEMO_AGENT, startDemoIssuer } from '../../demo/issuer.ts';
+import { fixedRate, saturation, type HttpTarget } from '../lib/load.ts';
+import { freePort, startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
+import { debianTool, vegeta } from '../lib/tools.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rate = Number(process.env.BENCH_RATE ?? 1000);
+const root = join(import.meta.dirname, '..', '..');
+const node = process.execPath;
+
+const nginxBin = await debianTool('nginx');
+const wrkBin = await debianTool('wrk');
+const vegetaBin = await vegeta();
+const dir = await mkdtemp(join(os.tmpdir(), 'bench-gateway-'));
+const procs: Proc[] = [];
+const issuer = await startDemoIssuer({ host: '127.0.0.1', port: 0 });
+
+try {
+  const [upPort, nginxPort, passPort, sidecarPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const upstream = startProcess(node, [join(import.meta.dirname, 'upstream.ts'), String(upPort)]);
+  procs.push(upstream);
+  await waitForPort(upPort, upstream);
+
+  await mkdir(join(dir, 'nginx'), { recursive: true });
+  await writeFile(
+    join(dir, 'nginx', 'nginx.conf'),
+    `worker_processes 1;
+daemon off;
+pid ${dir}/nginx/nginx.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/nginx/body; proxy_temp_path ${dir}/nginx/proxy;
+  fastcgi_temp_path ${dir}/nginx/fcgi; uwsgi_temp_path ${dir}/nginx/uwsgi; scgi_temp_path ${dir}/nginx/scgi;
+  upstream mcp { server 127.0.0.1:${upPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / { proxy_pass http://mcp; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`,
+  );
+  const nginx = startProcess(nginxBin, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx', 'nginx.conf'), '-e', 'stderr']);
+  procs.push(nginx);
+  const pass = startProcess(node, [join(import.meta.dirname, 'passthrough.ts'), String(passPort), String(upPort)]);
+  procs.push(pass);
+
+  const audience = `http://127.0.0.1:${sidecarPort}/mcp`;
+  const policy = join(dir, 'policy.yaml');
+  await writeFile(
+    policy,
+    `apiVersion: mcpresidency.io/v1alpha1
+kind: MCPResidencyPolicy
+metadata: { name: bench }
+spec:
+  authentication: { issuer: "${issuer.issuer}", audiences: ["${audience}"], requiredScopes: [mcp:tools] }
+  tools: { default: allow, rules: [ { name: "delete_*", action: deny } ] }
+  masking: { mode: redact }
+  audit: { payloads: masked }
+`,
+  );
+  const sidecar = startProcess(node, [
+    join(root, 'cli', 'main.ts'),
+    'sidecar',
+    '--policy', policy,
+    '--upstream', `http://127.0.0.1:${upPort}`,
+    '--listen', `127.0.0.1:${sidecarPort}`,
+    '--admin-listen', `127.0.0.1:${adminPort}`,
+    '--egress-listen', '127.0.0.1:0',
+    '--audit-dir', join(dir, 'audit'),
+    '--log-level', 'warn',
+  ]);
+  procs.push(sidecar);
+  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(sidecarPort, sidecar)]);
+  for (let i = 0; (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status !== 200; i++) {
+    if (i > 200) throw new Error('the sidecar did not become ready');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const token = await issuer.token(DEMO_AGENT, audience);
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } });
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` };
+  const check = await fetch(audience, { method: 'POST', headers, body });
+  const checkText = await check.text();
+  if (check.status !== 200 || !checkText.includes('[EMAIL]')) throw new Error(`the sidecar path does not work: ${check.status} ${checkText.slice(0, 300)}`);
+
+  const paths: [string, number][] = [
+    ['direct', upPort],
+    ['nginx', nginxPort],
+    ['node-proxy', passPort],
+    ['sidecar', sidecarPort],
+  ];
+  const results: Record<string, { p50: number; p99: number; rps: number; errors: number }> = {};
+  console.log(`bench/gateway: ${os.cpus().length} cores, Node ${process.version}, ${execFileSync(nginxBin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx'}; ${seconds}s per phase; 1 KB tools/call result`);
+  for (const [name, port] of paths) {
+    const target: HttpTarget = { url: `http://127.0.0.1:${port}/mcp`, body, headers };
+    await fixedRate(vegetaBin, dir, target, Math.min(500, rate), 2); // warm-up (JIT, connection pools)
+    const fixed = await fixedRate(vegetaBin, dir, target, rate, seconds);
+    const sat = await saturation(wrkBin, dir, target, seconds);
+    results[name] = { p50: fixed.p50Ms, p99: fixed.p99Ms, rps: sat.requestsPerSecond, errors: sat.non2xx + Math.round((1 - fixed.success) * fixed.requests) };
+    console.error(`  measured ${name}`);
+  }
+  const f = (n: number, d = 3): string => n.toFixed(d);
+  console.log('');
+  console.log(
+    table([
+      ['path', `p50 ms @${rate}/s`, `p99 ms @${rate}/s`, 'saturation req/s', 'errors'],
+      ...paths.map(([name]) => {
+        const r = results[name]!;
+        return [name, f(r.p50), f(r.p99), f(r.rps, 0), String(r.errors)];
+      }),
+    ]),
+  );
+  const s = results.sidecar!;
+  const d = results.direct!;
+  const n = results.nginx!;
+  const p = results['node-proxy']!;
+  console.log('');
+  console.log(`sidecar added latency at ${rate}/s: p50 +${f(s.p50 - d.p50)} ms, p99 +${f(s.p99 - d.p99)} ms (goal: p99 < +1 ms)`);
+  console.log(`sidecar saturation: ${f(s.rps / n.rps, 2)} x nginx (goal >= 0.40), ${f(s.rps / p.rps, 2)} x a plain Node proxy; plain Node proxy = ${f(p.rps / n.rps, 2)} x nginx`);
+} finally {
+  for (const proc of procs.reverse()) await proc.stop();
+  await issuer.close();
+  await rm(dir, { recursive: true, force: true });
+}
