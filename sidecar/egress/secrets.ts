@@ -1,0 +1,80 @@
+// The Secrets the egress gateway uses (credentials, CA bundles), read from the mounted-Secret
+// directory and kept for a few seconds: Kubernetes rotates a mounted Secret by swapping files,
+// so a short cache picks a rotation up promptly without a file read on every request.
+// Values are never logged; errors name the Secret, never its content.
+import type { ResolvedUpstream } from '../../policy/types.ts';
+import { readSecret } from '../secrets.ts';
+import { credentialValue, type Credential } from './headers.ts';
+
+interface Entry {
+  readonly value: Promise<Buffer>;
+  readonly expires: number;
+}
+
+export class SecretCache {
+  readonly #dir: string | undefined;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(dir: string | undefined, ttlMs: number, now: () => number = Date.now) {
+    this.#dir = dir;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  read(name: string, key: string): Promise<Buffer> {
+    const id = `${name}/${key}`;
+    const now = this.#now();
+    const hit = this.#entries.get(id);
+    if (hit !== undefined && hit.expires > now) return hit.value;
+    const value = readSecret(this.#dir, name, key);
+    this.#entries.set(id, { value, expires: now + this.#ttlMs });
+    // A failed read is not kept: the next request tries again.
+    value.catch(() => {
+      if (this.#entries.get(id)?.value === value) this.#entries.delete(id);
+    });
+    return value;
+  }
+
+  /** The secret as a header-safe text value, without the trailing newline editors add. */
+  async text(name: string, key: string): Promise<string> {
+    return (await this.read(name, key)).toString('utf8').replace(/\r?\n$/u, '');
+  }
+}
+
+/** An upstream's credential and CA bundle, from its Secrets. Errors name the Secret and say nothing was sent. */
+export class UpstreamSecrets {
+  readonly #cache: SecretCache;
+
+  constructor(cache: SecretCache) {
+    this.#cache = cache;
+  }
+
+  async credential(upstream: ResolvedUpstream): Promise<Credential | undefined> {
+    const c = upstream.credential;
+    if (c === undefined) return undefined;
+    let secret: string;
+    try {
+      secret = await this.#cache.text(c.secretName, c.key);
+    } catch (err) {
+      throw new Error(`the credential of upstream ${upstream.name} is unavailable: ${(err as Error).message}; nothing was sent`, { cause: err });
+    }
+    const value = credentialValue(secret, c.scheme);
+    if (value === undefined) throw new Error(`the credential of upstream ${upstream.name} (secret ${c.secretName}/${c.key}) is empty or holds control characters; nothing was sent`);
+    return { header: c.header, value, secret };
+  }
+
+  /** PEM CAs trusted for the upstream on top of the system's: `extra` and its caSecret; undefined for the system's alone. */
+  async ca(upstream: ResolvedUpstream, extra: string | undefined): Promise<string | undefined> {
+    const ref = upstream.caSecret;
+    if (ref === undefined) return extra;
+    let pem: string;
+    try {
+      pem = (await this.#cache.read(ref.name, ref.key)).toString('utf8');
+    } catch (err) {
+      throw new Error(`the CA bundle of upstream ${upstream.name} is unavailable: ${(err as Error).message}; nothing was sent`, { cause: err });
+    }
+    return extra === undefined ? pem : `${extra}\n${pem}`;
+  }
+}
