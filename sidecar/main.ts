@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/log.ts';
 import { createAdminServer, type AdminRoute } from './admin.ts';
+import { EgressGateway, type EgressOptions } from './egress/gateway.ts';
 import { noApprovalBackend, type ApprovalHook } from './approvals/hook.ts';
 import type { Durability } from './audit/log.ts';
 import { AuditSinkHolder } from './audit-sink.ts';
@@ -44,6 +45,10 @@ export interface SidecarDeps {
   /** For tests: how the sidecar fetches OIDC metadata and keys. */
   readonly fetch?: typeof fetch;
   readonly adminRoutes?: AdminRoute[];
+  /** For tests: how the egress gateway resolves provider host names. */
+  readonly resolver?: EgressOptions['resolver'];
+  /** PEM CA certificates the egress gateway trusts for every upstream, besides the system's. */
+  readonly extraCa?: string;
 }
 
 export interface RunningSidecar {
@@ -102,6 +107,17 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     },
     gateway.handle,
   );
+  const egress = new EgressGateway({
+    policy: policy.state,
+    audit,
+    metrics,
+    logger: logger.child({ component: 'egress' }),
+    secretsDir: config.secretsDir,
+    ...(deps.resolver ? { resolver: deps.resolver } : {}),
+    ...(deps.extraCa ? { extraCa: deps.extraCa } : {}),
+  });
+  const outbound = http.createServer({ headersTimeout: l.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: l.keepAliveTimeoutMs }, egress.handleRequest);
+  outbound.on('connect', egress.handleConnect);
   const admin = createAdminServer(readiness, metrics, deps.adminRoutes);
   const servers: http.Server[] = [];
   const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {
@@ -118,7 +134,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
   const adminUrl = await listen(admin, config.adminListen, 'admin');
   const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
-  const egressUrl = '';
+  const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
 
   let source: FilePolicySource | undefined;
   if (config.policyFile !== undefined) {
@@ -127,7 +143,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   } else {
     await policy.apply({ ok: false, reason: 'no policy configured (--policy)' });
   }
-  logger.info('sidecar started', { mcp: mcpUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
+  logger.info('sidecar started', { mcp: mcpUrl, egress: egressUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
 
   return {
     urls: { mcp: mcpUrl, egress: egressUrl, admin: adminUrl },
@@ -138,6 +154,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     async close() {
       source?.stop();
       gateway.close();
+      egress.close();
       for (const s of servers) s.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstream.close();

@@ -1,0 +1,60 @@
+// The sidecar as `mcp-residency sidecar` assembles it: both gateways and the admin port share
+// one policy and one audit chain.
+import { expect } from 'chai';
+import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
+import { runSidecar, eventually, type SidecarUnderTest } from '../support/sidecar.ts';
+
+const policy = `apiVersion: mcpresidency.io/v1alpha1
+kind: MCPResidencyPolicy
+metadata: { name: assembled }
+spec:
+  authentication: { mode: none }
+  egress:
+    allowedRegions: [eu]
+    upstreams:
+      - { name: openai-us, url: "https://us.api.openai.com", region: openai-us, credential: { secretName: openai, key: api-key, scheme: Bearer } }
+`;
+
+describe('the assembled sidecar', () => {
+  let server: RunningSampleServer;
+  let sut: SidecarUnderTest;
+  before(async () => {
+    server = await startSampleServer('stateless');
+    sut = await runSidecar({ upstream: server.origin, policy, secrets: { openai: { 'api-key': 'sk-test-not-real-0123456789' } } });
+    await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+  });
+  after(async () => {
+    await sut.close();
+    await server.close();
+  });
+
+  it('serves the egress gateway: a call to a region outside the allow-list gets 403, recorded in the same chain', async () => {
+    const res = await fetch(`${sut.sidecar.urls.egress}/openai-us/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi, I am jane.doe@example.com' }] }),
+    });
+    expect(res.status).to.equal(403);
+    const body = JSON.stringify(await res.json());
+    expect(body).to.include('"destination":"us.api.openai.com"').and.to.include('"region":"openai-us"').and.to.include('"allowedRegions":["eu"]');
+    expect(body).to.not.include('sk-test-not-real');
+
+    await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    const records = await sut.records();
+    expect(records.map((r) => r.kind)).to.include.members(['egress', 'mcp']);
+    const egress = records.find((r) => r.kind === 'egress')!;
+    expect(egress).to.include({ decision: 'deny', upstream: 'openai-us', region: 'openai-us' });
+    expect((await verifyAuditDir(sut.auditDir)).ok).to.equal(true);
+    expect(await sut.auditBytes()).to.not.include('sk-test-not-real');
+  });
+
+  it('reports every part on /readyz and the egress metrics on /metrics', async () => {
+    const metrics = await (await fetch(`${sut.sidecar.urls.admin}/metrics`)).text();
+    expect(metrics).to.match(/mcp_residency_requests_total\{kind="egress",decision="deny"\} 1/);
+  });
+});
