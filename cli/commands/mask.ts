@@ -1,11 +1,11 @@
 // `mcp-residency mask`: try a policy's masking on sample data. stdin -> stdout, JSON in and
 // JSON out (formatting kept), anything else masked as text; --explain lists the findings on
 // stderr (type, where, which detector; never the values).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatReport, loadPolicyFile } from '../../policy/load.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import { Masker, maskingConfigFromPolicy, MaskReport, type Finding } from '../../sidecar/masking/engine.ts';
+import { readSecret, SecretError } from '../../sidecar/secrets.ts';
 import { CliError, defineCommand } from '../command.ts';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -14,24 +14,20 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The pseudonymization key: the file DIR/<secret name>/<key>, bytes as they are (as Kubernetes mounts them). */
+/**
+ * The pseudonymization key: the file DIR/<secret name>/<key>, its bytes as they are, read the
+ * way the sidecar reads it, so the CLI's tokens are the sidecar's tokens.
+ */
 async function readKey(policy: ResolvedPolicy, secretsDir: string | undefined): Promise<Uint8Array | undefined> {
   const ref = policy.masking.keySecret;
   if (policy.masking.mode !== 'pseudonymize' || ref === undefined) return undefined;
-  if (secretsDir === undefined) {
-    throw new CliError(`masking mode pseudonymize needs the key in secret ${ref.name}, key ${ref.key}: pass --secrets-dir DIR holding ${join(ref.name, ref.key)}`);
-  }
-  const file = join(secretsDir, ref.name, ref.key);
-  let key: Buffer;
   try {
-    key = await readFile(file);
+    return await readSecret(secretsDir, ref.name, ref.key);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-    throw new CliError(`the pseudonymization key file ${file} ${why} (secret ${ref.name}, key ${ref.key})`);
+    if (!(err instanceof SecretError)) throw err;
+    const hint = secretsDir === undefined ? ` (pass --secrets-dir DIR holding ${join(ref.name, ref.key)})` : '';
+    throw new CliError(`masking mode pseudonymize needs its key: ${err.message}${hint}`);
   }
-  if (key.length === 0) throw new CliError(`the pseudonymization key file ${file} is empty`);
-  return key;
 }
 
 function choosePolicy(policies: readonly ResolvedPolicy[], name: string | undefined, file: string): ResolvedPolicy {

@@ -75,15 +75,33 @@ export function isSpaceCode(c: number): boolean {
 }
 
 /**
+ * Whether s[i-2, i) is a backslash escape that stands for whitespace (\n \t \r \b \f), as in
+ * JSON or log text that was escaped but is being read as plain text: "…\n4111 1111…". Its
+ * letter must not glue the value that follows to it.
+ */
+export function escapeBefore(s: string, i: number): boolean {
+  if (i < 2 || s.charCodeAt(i - 2) !== 92) return false;
+  const c = s.charCodeAt(i - 1);
+  return (c === 110 || c === 116 || c === 114 || c === 98 || c === 102) && s.charCodeAt(i - 3) !== 92;
+}
+
+/** The character code before `i`, reading an escape like \n as a space; -1 at the start. */
+export function codeBefore(s: string, i: number): number {
+  if (i === 0) return -1;
+  return escapeBefore(s, i) ? 32 : s.charCodeAt(i - 1);
+}
+
+/**
  * Whether a number starting at `i` begins a token of its own, rather than continuing one:
  * not after a letter or digit, not after a decimal point or thousands separator ("3.14",
  * "1,234"), not after an order-number dash ("ORD-1234"), not after a date or time separator
- * ("2024/..", "10:30") and not after a space that continues a digit-group run ("1234 5678")
- * unless that run was itself a finding ending at `lastEnd`.
+ * ("2024/..", "10:30") and, for a short leading group (`run` digits), not after a space that
+ * continues a digit-group run ("1234 5678") unless that run was itself a finding or a date
+ * ending at `lastEnd`.
  */
-export function numberStartsToken(s: string, i: number, lastEnd: number): boolean {
+export function numberStartsToken(s: string, i: number, lastEnd: number, run = 0): boolean {
   if (i === 0) return true;
-  const p = s.charCodeAt(i - 1);
+  const p = codeBefore(s, i);
   if (isWordCode(p)) return false;
   const pp = codeAt(s, i - 2);
   switch (p) {
@@ -97,7 +115,7 @@ export function numberStartsToken(s: string, i: number, lastEnd: number): boolea
     case 47: // '/'
       return !(isAsciiAlnum(pp) && i - 2 >= lastEnd);
     case 32: // ' '
-      return !(isDigit(pp) && i - 2 >= lastEnd);
+      return run >= 8 || !(isDigit(pp) && i - 2 >= lastEnd);
     default:
       return true;
   }

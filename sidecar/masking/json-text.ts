@@ -17,12 +17,9 @@
 import type { MaskCore } from './core.ts';
 import { isPlaceholderValue } from './detectors/secret-assignment.ts';
 import { K_SECRET_KEY } from './hits.ts';
-import { fieldMatches, keyHints, KEY_SECRET, looksLikeJsonDocument, type FieldPath } from './json.ts';
+import { fieldMatches, keyHints, KEY_SECRET, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN, D_SECRET } from './scanner.ts';
-
-/** Documents in strings in documents in strings... deeper than this are masked as text. */
-const MAX_EMBEDDING = 16;
 
 const OBJECT = 1;
 const ARRAY = 2;

@@ -24,6 +24,13 @@ import { CTX_PHONE, CTX_SSN, D_SECRET } from './scanner.ts';
 /** Nesting deeper than this is refused rather than risk the stack: the caller fails closed. */
 export const MAX_JSON_DEPTH = 512;
 
+/**
+ * JSON documents inside strings inside documents inside strings... deeper than this are
+ * masked as text (still masked, just without key hints and fields). Real payloads nest two
+ * or three deep; the bound keeps a hostile payload from multiplying the work per level.
+ */
+export const MAX_EMBEDDING = 4;
+
 export class MaskingDepthError extends Error {
   constructor() {
     super(`JSON nested deeper than ${MAX_JSON_DEPTH} levels cannot be masked`);
@@ -127,6 +134,8 @@ export class JsonMasker {
   #path: (string | number)[] = [];
   // Where the current embedded document's root is in #path (fields match from there too).
   #docStart = 0;
+  // How many strings deep the current document is.
+  #embedding = 0;
 
   constructor(core: MaskCore, fields: readonly FieldPath[]) {
     this.#core = core;
@@ -138,6 +147,7 @@ export class JsonMasker {
     this.#report = report;
     this.#path = [];
     this.#docStart = 0;
+    this.#embedding = 0;
     try {
       return this.#walk(value, 0, undefined);
     } finally {
@@ -208,7 +218,7 @@ export class JsonMasker {
     if ((hints & KEY_SECRET) !== 0 && (this.#core.enabled & D_SECRET) !== 0 && !isPlaceholderValue(s, 0, s.length)) {
       return this.#secretValue(s);
     }
-    if (looksLikeJsonDocument(s)) {
+    if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);
       if (embedded !== undefined) return embedded;
     }
@@ -237,11 +247,13 @@ export class JsonMasker {
     }
     const savedStart = this.#docStart;
     this.#docStart = this.#path.length;
+    this.#embedding++;
     let masked: unknown;
     try {
       masked = this.#walk(doc, depth + 1, undefined);
     } finally {
       this.#docStart = savedStart;
+      this.#embedding--;
     }
     if (masked === doc) return s;
     return JSON.stringify(masked, null, indentOf(s));

@@ -5,7 +5,7 @@
 // ':' and '=' for "password: ..." assignments. Everything else is skipped a word at a time.
 // A detector that matches returns the end of its value and the scan resumes there, so values
 // never overlap within the built-ins (custom detectors can; see Hits.resolve).
-import { ASCII_CLASS, WORD, codeAt, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
+import { ASCII_CLASS, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
 import { detectCard } from './detectors/credit-card.ts';
 import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
@@ -13,7 +13,7 @@ import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
-import { detectAssignment } from './detectors/secret-assignment.ts';
+import { detectAssignment, endAssignmentScan } from './detectors/secret-assignment.ts';
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import type { Hits } from './hits.ts';
@@ -42,6 +42,7 @@ const T_PAREN = 7;
 const T_DASH = 8;
 const T_EQUALS = 9;
 const T_COLON = 10;
+const T_BACKSLASH = 11;
 
 const TRIGGER: Uint8Array = (() => {
   const t = new Uint8Array(128);
@@ -55,14 +56,24 @@ const TRIGGER: Uint8Array = (() => {
   t[45] = T_DASH;
   t[61] = T_EQUALS;
   t[58] = T_COLON;
+  t[92] = T_BACKSLASH;
   return t;
 })();
+
+// Letters that can start a credential (the D_SECRET bit): AWS/Google 'A', Bearer 'B'/'b', JWT
+// 'e', GitHub 'g', npm 'n', Stripe 'r'/'s', OpenAI/Anthropic 's', Slack 'x'. Other words
+// reach atLetter only as an IPv6 group (followed by ':') or an IBAN (a digit third).
+const LETTER_START = new Uint8Array(128);
+for (const ch of 'ABbegnrsx') LETTER_START[ch.charCodeAt(0)] = D_SECRET;
 
 function isSepCode(c: number): boolean {
   return c === 32 || c === 45 || c === 46 || c === 47;
 }
 
-/** A word of digits s[i, e) (maybe followed by more word characters up to `we`). */
+/**
+ * A word of digits s[i, e) (maybe followed by more word characters up to `we`). Returns where
+ * the scan resumes: the end of a finding, or of a date skipped whole; -1 for nothing.
+ */
 function atDigits(s: string, i: number, e: number, we: number, enabled: number, ctx: number, hits: Hits): number {
   const next = codeAt(s, we);
   if (e < we) {
@@ -81,11 +92,15 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     }
   }
   const date = dateEnd(s, i, run, next);
-  if (date > 0) return date;
+  if (date > 0) {
+    // Skipped like a finding, so a number right after it ("2024-03-15 0171 1234567") starts a token.
+    hits.lastEnd = date;
+    return date;
+  }
   // Short runs can only start something longer: another group must follow, and card, SSN and
   // phone numbers all have at least 8 digits.
   if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
-  if (!numberStartsToken(s, i, hits.lastEnd)) return -1;
+  if (!numberStartsToken(s, i, hits.lastEnd, run)) return -1;
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
     if (r >= 0) return r;
@@ -114,8 +129,9 @@ function digitsAhead(s: string, j: number, have: number): number {
   return have;
 }
 
+// charCodeAt past the end is NaN, which no comparison or isDigit accepts: no bounds checks needed.
 function twoDigits(s: string, j: number): boolean {
-  return isDigit(codeAt(s, j)) && isDigit(codeAt(s, j + 1));
+  return isDigit(s.charCodeAt(j)) && isDigit(s.charCodeAt(j + 1));
 }
 
 /**
@@ -127,27 +143,27 @@ function dateEnd(s: string, i: number, run: number, sep: number): number {
   if (sep !== 45 && sep !== 46 && sep !== 47) return -1;
   let j = i + run;
   if (run === 4) {
-    if (!twoDigits(s, j + 1) || codeAt(s, j + 3) !== sep || !twoDigits(s, j + 4) || isDigit(codeAt(s, j + 6))) return -1;
+    if (!twoDigits(s, j + 1) || s.charCodeAt(j + 3) !== sep || !twoDigits(s, j + 4) || isDigit(s.charCodeAt(j + 6))) return -1;
     j += 6;
   } else if (run === 2) {
-    if (!twoDigits(s, j + 1) || codeAt(s, j + 3) !== sep || !twoDigits(s, j + 4) || !twoDigits(s, j + 6) || isDigit(codeAt(s, j + 8))) return -1;
+    if (!twoDigits(s, j + 1) || s.charCodeAt(j + 3) !== sep || !twoDigits(s, j + 4) || !twoDigits(s, j + 6) || isDigit(s.charCodeAt(j + 8))) return -1;
     j += 8;
   } else return -1;
-  const t = codeAt(s, j);
-  if ((t === 84 || t === 32) && twoDigits(s, j + 1) && codeAt(s, j + 3) === 58 && twoDigits(s, j + 4)) {
+  const t = s.charCodeAt(j);
+  if ((t === 84 || t === 32) && twoDigits(s, j + 1) && s.charCodeAt(j + 3) === 58 && twoDigits(s, j + 4)) {
     j += 6;
-    if (codeAt(s, j) === 58 && twoDigits(s, j + 1)) {
+    if (s.charCodeAt(j) === 58 && twoDigits(s, j + 1)) {
       j += 3;
-      if (codeAt(s, j) === 46 && isDigit(codeAt(s, j + 1))) {
+      if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
         j += 2;
-        while (isDigit(codeAt(s, j))) j++;
+        while (isDigit(s.charCodeAt(j))) j++;
       }
     }
-    const z = codeAt(s, j);
+    const z = s.charCodeAt(j);
     if (z === 90) j++;
-    else if ((z === 43 || z === 45) && twoDigits(s, j + 1) && codeAt(s, j + 3) === 58 && twoDigits(s, j + 4)) j += 6;
+    else if ((z === 43 || z === 45) && twoDigits(s, j + 1) && s.charCodeAt(j + 3) === 58 && twoDigits(s, j + 4)) j += 6;
   }
-  return isAlnumCode(codeAt(s, j)) ? -1 : j;
+  return isAlnumCode(s.charCodeAt(j)) ? -1 : j;
 }
 
 function isAllHex(s: string, i: number, e: number): boolean {
@@ -242,7 +258,14 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if (d >= 128 || (ASCII_CLASS[d]! & WORD) === 0) break;
         i++;
       }
-      if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(s.charCodeAt(start - 1)))) continue;
+      if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
+      // Most words can start nothing: decide that here, without a call.
+      const next = i < n ? s.charCodeAt(i) : -1;
+      if (t === T_DIGIT) {
+        if (digitsEnd - start < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40) continue;
+      } else if ((LETTER_START[c]! & enabled) === 0 && !(next === 58 && i - start <= 4) && !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2)))) {
+        continue;
+      }
       const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
       if (end > start) {
         i = end;
@@ -273,6 +296,14 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if ((enabled & D_IP) !== 0 && s.charCodeAt(i + 1) === 58) end = detectIPv6(s, i, hits);
         if (end < 0 && (enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
         break;
+      case T_BACKSLASH:
+        // An escape such as \n is whitespace: step over it so what follows starts a token.
+        if (i + 2 < n && escapeBefore(s, i + 2)) {
+          i += 2;
+          clean = true;
+          continue;
+        }
+        break;
     }
     if (end > i) {
       i = end;
@@ -282,4 +313,5 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       clean = true;
     }
   }
+  endAssignmentScan();
 }

@@ -70,7 +70,7 @@ describe('mcp-residency mask (CLI)', function () {
     const r = mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'nowhere'], 'x');
     expect(r.status).to.equal(1);
     expect(r.stderr).to.include(join('nowhere', 'masking-key', 'key'));
-    expect(r.stderr).to.include('does not exist');
+    expect(r.stderr).to.include('no such file');
     const none = mask(['--policy', 'pseudo.yaml'], 'x');
     expect(none.status).to.equal(1);
     expect(none.stderr).to.include('--secrets-dir');

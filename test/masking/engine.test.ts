@@ -64,6 +64,26 @@ describe('masking engine', () => {
     expect(maskingConfigFromPolicy({ mode: 'redact', keySecret: undefined, detectors: [], custom: [], fields: [] }, undefined)).to.not.have.property('key');
   });
 
+  it('reads escapes like \\n in plain text as whitespace, so the value after one is found', () => {
+    expect(redactor().maskText('Name: Jane\\nCard: 4111111111111111\\n4111 1111 1111 1111\\tjane@example.com')).to.equal('Name: Jane\\nCard: [CREDIT_CARD]\\n[CREDIT_CARD]\\t[EMAIL]');
+  });
+
+  it('stays linear on hostile inputs (no quadratic corner in any detector)', function () {
+    this.timeout(60_000);
+    const m = redactor();
+    const size = 256 * 1024;
+    const fill = (unit: string): string => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+    const units = ['a@', 'x@b.', '+1 ', '1-', '12 ', 'a:', 'ab:', 'eyJ.', '-----BEGIN ', 'password=', 'password="', '&sig=aaaaaaaaaaaa', '://a:b', '1.', '1.1.1.1.', '4111 ', 'DE89 ', 'Bearer ', '\\n1'];
+    const t0 = performance.now();
+    for (const u of units) {
+      const text = fill(u);
+      m.maskText(text);
+      m.maskJsonText(JSON.stringify([text]));
+    }
+    // A quadratic corner would take minutes on 256 KB; this bound is only meant to catch that.
+    expect(performance.now() - t0).to.be.below(30_000);
+  });
+
   it('handles text of any script and lone surrogates without choking', () => {
     const text = 'Контакт: jane@example.com 📞 +44 20 7946 0958 \ud800 日本語';
     expect(redactor().maskText(text)).to.equal('Контакт: [EMAIL] 📞 [PHONE] \ud800 日本語');

@@ -2,7 +2,7 @@
 // Local part: the usual unquoted characters (letters of any script, digits, . _ % + -), at
 // most 64. Domain: two or more labels of letters, digits and inner hyphens; the last is the
 // TLD and must be alphabetic (or punycode), so "lodash@4.17.21" is not an address.
-import { ASCII_CLASS, ALNUM, isAlnumCode, isDigit, isSpaceCode, isWordCode } from '../chars.ts';
+import { ASCII_CLASS, ALNUM, escapeBefore, isAlnumCode, isDigit, isSpaceCode, isWordCode } from '../chars.ts';
 import { K_EMAIL, type Hits } from '../hits.ts';
 
 function isLocalChar(c: number): boolean {
@@ -25,6 +25,8 @@ export function detectEmail(s: string, at: number, hits: Hits): number {
   const stop = Math.max(hits.lastEnd, at - 64);
   // An apostrophe counts between letters (o'neil@...), not as a quote around the address.
   while (a > stop && (isLocalChar(s.charCodeAt(a - 1)) || (s.charCodeAt(a - 1) === 39 && a - 1 > stop && isAlnumCode(s.charCodeAt(a - 2)) && isAlnumCode(s.charCodeAt(a))))) a--;
+  // "…\njane@…": the escape's letter is not part of the address.
+  if (escapeBefore(s, a + 1)) a++;
   while (a < at && s.charCodeAt(a) === 46) a++;
   if (a === at || s.charCodeAt(at - 1) === 46) return -1;
 
@@ -32,7 +34,7 @@ export function detectEmail(s: string, at: number, hits: Hits): number {
   let labels = 0;
   let tldStart = -1;
   let end = -1;
-  while (j < n) {
+  while (j < n && j - at <= 254) {
     const ls = j;
     while (j < n && isLabelChar(s.charCodeAt(j))) j++;
     const len = j - ls;

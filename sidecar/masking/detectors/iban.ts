@@ -1,7 +1,7 @@
 // IBAN: country code, two check digits, then the BBAN; compact (DE89370400440532013000) or in
 // groups separated by single spaces or dashes (DE89 3704 0044 0532 0130 00). The total length
 // must be the one the country registered, and the ISO 7064 mod-97 check must pass.
-import { codeAt, isAsciiAlnum, isDigit, isLower, isUpper, isWordCode } from '../chars.ts';
+import { codeAt, codeBefore, isAsciiAlnum, isDigit, isLower, isUpper, isWordCode } from '../chars.ts';
 import { ibanChecksumValid } from '../checksums.ts';
 import { K_IBAN, type Hits } from '../hits.ts';
 import { IBAN_LENGTH } from '../tables.ts';
@@ -29,7 +29,7 @@ export function detectIban(s: string, i: number, hits: Hits): number {
   if (len === 0) return -1;
   const check = (s.charCodeAt(i + 2) - 48) * 10 + (s.charCodeAt(i + 3) - 48);
   if (check < 2 || check > 98) return -1;
-  if (isWordCode(codeAt(s, i - 1))) return -1;
+  if (isWordCode(codeBefore(s, i))) return -1;
   // The BBAN follows, compact or in groups (of four as printed, or however the writer split
   // it) separated by single spaces or dashes, one kind throughout; reading stops at the
   // registered length.

@@ -4,7 +4,7 @@
 // required so that code such as "a::b" is left alone. Zone ids, ports, brackets and CIDR
 // suffixes stay outside the span.
 import { isIPv6 } from 'node:net';
-import { codeAt, isDigit, isHex, isWordCode, wordBefore } from '../chars.ts';
+import { codeAt, codeBefore, isDigit, isHex, isWordCode, wordBefore } from '../chars.ts';
 import { K_IPV4, K_IPV6, type Hits } from '../hits.ts';
 
 const VERSION_WORDS = new Set(['v', 'ver', 'version', 'release', 'build', 'firmware', 'fw', 'rev', 'revision', 'os', 'kernel', 'sdk', 'api']);
@@ -22,7 +22,7 @@ function precededByVersionWord(s: string, i: number): boolean {
 
 /** `i` is at a digit. Returns the end of an IPv4 address starting there, or -1. */
 export function detectIPv4(s: string, i: number, hits: Hits): number {
-  const p = codeAt(s, i - 1);
+  const p = codeBefore(s, i);
   if (p >= 0 && (isWordCode(p) || p === 46)) return -1;
   let j = i;
   for (let octet = 0; octet < 4; octet++) {
@@ -54,7 +54,7 @@ function isIPv6Char(c: number): boolean {
  */
 export function detectIPv6(s: string, i: number, hits: Hits): number {
   const n = s.length;
-  const p = codeAt(s, i - 1);
+  const p = codeBefore(s, i);
   if (p >= 0 && (isWordCode(p) || p === 58 || p === 46)) return -1;
   let k = i;
   while (k < n && k - i < 5 && isHex(s.charCodeAt(k))) k++;

@@ -1,7 +1,7 @@
 // SECRET: JSON Web Tokens. Three base64url parts separated by dots (five for an encrypted JWE),
 // the first starting "eyJ" (base64 of '{"') and decoding to a JSON object with an "alg" member:
 // that last check keeps other base64-encoded JSON out.
-import { codeAt } from '../chars.ts';
+import { codeAt, codeBefore } from '../chars.ts';
 import { K_JWT, type Hits } from '../hits.ts';
 
 export function isBase64UrlCode(c: number): boolean {
@@ -19,7 +19,7 @@ function headerHasAlg(encoded: string): boolean {
 
 /** `i` is at an 'e' that starts a token. Returns the end of a JWT starting there, or -1. */
 export function detectJwt(s: string, i: number, hits: Hits): number {
-  if (!s.startsWith('eyJ', i) || isBase64UrlCode(codeAt(s, i - 1)) || codeAt(s, i - 1) === 46) return -1;
+  if (!s.startsWith('eyJ', i) || isBase64UrlCode(codeBefore(s, i)) || codeBefore(s, i) === 46) return -1;
   const n = s.length;
   let j = i;
   while (j < n && isBase64UrlCode(s.charCodeAt(j))) j++;

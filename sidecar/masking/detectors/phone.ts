@@ -14,7 +14,7 @@
 // Shapes that are dates (15.03.2024, 2024-03-15, 03/15/2024) are refused outright, and the
 // digits must begin and end a token (see numberStartsToken / numberEndsToken), so parts of
 // UUIDs, hashes, version strings and dashed order numbers never match.
-import { codeAt, isAlnumCode, isDigit, numberEndsToken } from '../chars.ts';
+import { codeAt, codeBefore, isAlnumCode, isDigit, numberEndsToken } from '../chars.ts';
 import { K_PHONE, type Hits } from '../hits.ts';
 import { callingCodeLength } from '../tables.ts';
 
@@ -74,7 +74,7 @@ export function detectPhone(s: string, i: number, hits: Hits, keyContext: boolea
   const parenCc = s.charCodeAt(i) === 40 && s.charCodeAt(i + 1) === 43;
   const intl = parenCc || s.charCodeAt(i) === 43;
   if (intl) {
-    const p = codeAt(s, i - 1);
+    const p = codeBefore(s, i);
     if (p >= 0 && (isAlnumCode(p) || p === 43)) return -1;
     j += parenCc ? 2 : 1;
     if (!isDigit(codeAt(s, j))) return -1;
@@ -91,7 +91,7 @@ export function detectPhone(s: string, i: number, hits: Hits, keyContext: boolea
       gSep[0] = 0;
       return parse(s, i, k + 2, 1, k - j, hits, keyContext, true);
     }
-  } else if (s.charCodeAt(i) === 40 && isAlnumCode(codeAt(s, i - 1))) return -1;
+  } else if (s.charCodeAt(i) === 40 && isAlnumCode(codeBefore(s, i))) return -1;
   return parse(s, i, j, 0, 0, hits, keyContext, intl);
 }
 

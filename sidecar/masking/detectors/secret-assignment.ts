@@ -149,14 +149,29 @@ function valueAt(s: string, v: number): [number, number] {
   return e > v ? [v, e] : [-1, -1];
 }
 
+// The last query examined: the parameters of one URL share it, so it is scanned once.
+let sasText = '';
+let sasFrom = 0;
+let sasTo = 0;
+let sasResult = false;
+
+/** Forgets the last query, so no text outlives the scan that read it. */
+export function endAssignmentScan(): void {
+  sasText = '';
+}
+
 /** The query around a sig= also carries sv= or se=: an Azure shared access signature. */
 function sasContext(s: string, from: number, to: number): boolean {
+  if (s === sasText && from >= sasFrom && to <= sasTo) return sasResult;
   let a = from;
   while (a > 0 && from - a < 600 && !isSpaceCode(s.charCodeAt(a - 1)) && s.charCodeAt(a - 1) !== 34) a--;
   let b = to;
   while (b < s.length && b - to < 600 && !isSpaceCode(s.charCodeAt(b)) && s.charCodeAt(b) !== 34) b++;
-  const q = s.slice(a, b);
-  return /(?:^|[?&;])s[ve]=/u.test(q);
+  sasText = s;
+  sasFrom = a;
+  sasTo = b;
+  sasResult = /(?:^|[?&;])s[ve]=/u.test(s.slice(a, b));
+  return sasResult;
 }
 
 /** `k` is at the ':' in "scheme://user:password@host". Adds the password. */
