@@ -1,16 +1,28 @@
 // Audit log throughput and append latency per durability policy, with concurrent appenders,
-// on the disk under the temp directory (set TMPDIR to measure another one).
+// on the disk under the temp directory (set TMPDIR to measure another one); then the inbound
+// MCP gateway's tools/call latency with audit off (a sink that writes nothing) and on, in the
+// same run, against the demo's sample server.
 //
 //   node_modules/.bin/node bench/audit/run.ts [--quick] [--seconds N]
-//
-// Sections are independent functions returning rows; the gateway's latency with audit on and
-// off goes in as a second section once the gateway can be started from here.
 import { mkdtempSync, openSync, closeSync, fdatasyncSync, rmSync, writeSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAuditLog, type Durability } from '../../sidecar/audit/log.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startSampleServer } from '../../demo/sample-server.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { parsePolicies } from '../../policy/load.ts';
+import { noApprovalBackend } from '../../sidecar/approvals/hook.ts';
+import { openAuditLog, type AuditLog, type Durability } from '../../sidecar/audit/log.ts';
 import type { AuditEntry } from '../../sidecar/audit/record.ts';
+import type { AuditSink } from '../../sidecar/inbound/exchange.ts';
+import { Gateway } from '../../sidecar/inbound/gateway.ts';
+import { Upstream } from '../../sidecar/inbound/upstream.ts';
+import { createMetrics } from '../../sidecar/metrics.ts';
+import { buildRuntime } from '../../sidecar/runtime.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? (values.quick ? 0.5 : 2));
@@ -108,11 +120,90 @@ function print(section: { title: string; rows: Row[] }): void {
   for (const r of section.rows) console.log(`${r.name.padEnd(nameWidth)}  ${columns.map((c, i) => (r.cells[c] ?? '').padStart(widths[i]!)).join('  ')}`);
 }
 
+const GATEWAY_POLICY = `apiVersion: mcpresidency.io/v1alpha1
+kind: MCPResidencyPolicy
+metadata: { name: bench }
+spec:
+  authentication: { mode: none }
+  masking: { mode: redact }
+`;
+
+/** tools/call through the real gateway (masking a customer record on the way back) to the sample server. */
+async function gatewaySection(root: string): Promise<{ title: string; rows: Row[] }> {
+  const upstream = await startSampleServer('streamable-json');
+  const { policies } = parsePolicies(GATEWAY_POLICY, 'bench-policy.yaml');
+  const runtime = await buildRuntime(policies[0]!, { secretsDir: undefined, logger: silentLogger });
+  const off: AuditSink = { append: () => Promise.resolve(undefined), health: () => ({ ok: true }) };
+  const configs: { label: string; open: () => Promise<{ sink: AuditSink; log?: AuditLog }> }[] = [
+    { label: 'audit off (no-op sink)', open: () => Promise.resolve({ sink: off }) },
+    ...POLICIES.filter((p) => p.durability.mode === 'fsync' || p.durability.intervalMs === 5).map((p) => ({
+      label: `audit on, ${p.label}`,
+      open: async () => {
+        const log = await openAuditLog({ dir: mkdtempSync(join(root, 'gw-')), durability: p.durability });
+        return { sink: log, log };
+      },
+    })),
+  ];
+  const rows: Row[] = [];
+  try {
+    for (const config of configs) {
+      const { sink, log } = await config.open();
+      const gateway = new Gateway({
+        upstream: new Upstream({ origin: new URL(upstream.origin) }),
+        policy: () => ({ ok: true, runtime }),
+        audit: sink,
+        metrics: createMetrics({ defaultMetrics: false }),
+        logger: silentLogger,
+        approvals: noApprovalBackend,
+      });
+      const server = http.createServer(gateway.handle);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+      const cells: Record<string, string> = {};
+      for (const c of values.quick ? [1, 8] : [1, 8, 32]) {
+        const clients = await Promise.all(
+          Array.from({ length: c }, async () => {
+            const client = new Client({ name: 'bench', version: '1.0.0' });
+            await client.connect(new StreamableHTTPClientTransport(url));
+            return client;
+          }),
+        );
+        for (const client of clients) await client.callTool({ name: 'get_customer', arguments: { id: '42' } });
+        const latencies: number[] = [];
+        const end = performance.now() + SECONDS * 1000;
+        const t0 = performance.now();
+        await Promise.all(
+          clients.map(async (client) => {
+            while (performance.now() < end) {
+              const s = performance.now();
+              await client.callTool({ name: 'get_customer', arguments: { id: '42' } });
+              latencies.push(performance.now() - s);
+            }
+          }),
+        );
+        const elapsed = (performance.now() - t0) / 1000;
+        for (const client of clients) await client.close();
+        latencies.sort((a, b) => a - b);
+        cells[`c=${c} calls/s`] = String(Math.round(latencies.length / elapsed));
+        cells[`c=${c} p50/p99 ms`] = `${ms(percentile(latencies, 50))}/${ms(percentile(latencies, 99))}`;
+      }
+      rows.push({ name: config.label, cells });
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await log?.close();
+    }
+  } finally {
+    await upstream.close();
+  }
+  return { title: `MCP gateway tools/call (c = concurrent clients, each with its own session; ${SECONDS}s each)`, rows };
+}
+
 const root = mkdtempSync(join(tmpdir(), 'mrp-audit-bench-'));
 try {
   console.log(`node ${process.version}, temp dir ${root}`);
   print(await durabilitySection(root));
-  // Next section: the MCP gateway's request latency with audit on versus off.
+  print(await gatewaySection(root));
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
