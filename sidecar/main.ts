@@ -16,6 +16,7 @@ import { Upstream } from './inbound/upstream.ts';
 import { createMetrics, type SidecarMetrics } from './metrics.ts';
 import { FilePolicySource } from './policy-file.ts';
 import { PolicyHolder } from './policy-holder.ts';
+import { Shipping, type ShippingOptions } from './shipping.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -49,6 +50,8 @@ export interface SidecarDeps {
   readonly resolver?: EgressOptions['resolver'];
   /** PEM CA certificates the egress gateway trusts for every upstream, besides the system's. */
   readonly extraCa?: string;
+  /** For tests: a local Azure Monitor ingestion endpoint, and faster shipping retries. */
+  readonly shipping?: Pick<ShippingOptions, 'exporterOptions' | 'tuning'>;
 }
 
 export interface RunningSidecar {
@@ -82,6 +85,10 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   });
   const audit = new AuditSinkHolder();
   readiness.register('audit', () => audit.health());
+  const shipping = new Shipping({ secretsDir: config.secretsDir, metrics, logger, ...deps.shipping });
+  readiness.register('shipping', () => shipping.health());
+  policy.onChange((state) => void shipping.update(audit.log, state));
+  audit.whenOpen((log) => void shipping.update(log, policy.state()));
 
   const upstream = new Upstream({ origin: config.upstream });
   const gateway = new Gateway({
@@ -159,6 +166,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstream.close();
       policy.close();
+      await shipping.stop();
       await audit.close();
     },
   };

@@ -78,6 +78,8 @@ export interface AuditLog {
   onDurable(listener: (lastSeq: number) => void): () => void;
   /** Runs retention now (it also runs on a timer and after each rotation). */
   retain(): Promise<RetentionPlan>;
+  /** Whether retention must keep records the shipper has not acknowledged (shipping configured). */
+  holdUnshipped(hold: boolean): void;
   close(): Promise<void>;
 }
 
@@ -129,7 +131,7 @@ class FileAuditLog implements AuditLog {
   readonly #segmentMaxAgeMs: number;
   readonly #retention: RetentionPolicy;
   readonly #hardCapBytes: number;
-  readonly #holdUnshipped: boolean;
+  #holdUnshipped: boolean;
   readonly #retentionIntervalMs: number;
   readonly #probeIntervalMs: number;
   readonly #metrics: AuditLogOptions['metrics'];
@@ -176,6 +178,10 @@ class FileAuditLog implements AuditLog {
     this.#metrics = o.metrics;
     this.#log = (o.logger ?? silentLogger).child({ component: 'audit', dir: o.dir });
     this.#now = o.now ?? Date.now;
+  }
+
+  holdUnshipped(hold: boolean): void {
+    this.#holdUnshipped = hold;
   }
 
   async init(): Promise<void> {

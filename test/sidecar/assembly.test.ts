@@ -58,3 +58,42 @@ describe('the assembled sidecar', () => {
     expect(metrics).to.match(/mcp_residency_requests_total\{kind="egress",decision="deny"\} 1/);
   });
 });
+
+describe('the assembled sidecar ships its audit log when the policy says so', () => {
+  it('starts shipping from the policy Secret, delivers masked records, and stops when the policy drops it', async function () {
+    this.timeout(30_000);
+    const { IngestionServer } = await import('../audit/support/ingestion.ts');
+    const { IKEY } = await import('../audit/support/helpers.ts');
+    const ingestion = await IngestionServer.start();
+    const server = await startSampleServer('stateless');
+    const shipped = `${policy}  audit:\n    azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } }\n`;
+    const sut = await runSidecar({
+      upstream: server.origin,
+      policy: shipped,
+      secrets: { appinsights: { connectionString: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}/` } },
+      shipping: { exporterOptions: { host: ingestion.url, allowInsecureConnection: true }, tuning: { pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 } } },
+    });
+    try {
+      await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } }),
+      });
+      expect(res.status).to.equal(200);
+      const written = await sut.records();
+      await eventually('all records shipped', () => (ingestion.acceptedSeqs().length >= written.length ? true : undefined), 15_000);
+      expect(ingestion.acceptedSeqs()).to.include.members(written.map((r) => r.seq));
+      const bodies = ingestion.requests.map((r) => r.raw).join('\n');
+      expect(bodies).to.include('[EMAIL]').and.to.not.include('jane.doe@example.com');
+      expect(JSON.stringify(sut.sidecar.readiness.report().checks.shipping)).to.include('shipping');
+
+      await sut.writePolicy(policy); // no more azureMonitor
+      await eventually('shipping stopped', () => (JSON.stringify(sut.sidecar.readiness.report().checks.shipping).includes('no Azure Monitor configured') ? true : undefined));
+    } finally {
+      await sut.close();
+      await server.close();
+      await ingestion.close();
+    }
+  });
+});

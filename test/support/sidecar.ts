@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
-import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
+import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
 
 export interface SidecarUnderTest {
   readonly sidecar: RunningSidecar;
@@ -30,6 +30,7 @@ export interface SidecarTestOptions {
   readonly secrets?: Record<string, Record<string, string>>;
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
+  readonly shipping?: SidecarDeps['shipping'];
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -57,7 +58,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
     },
-    { logger, ...(options.approvals ? { approvals: options.approvals } : {}) },
+    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
   );
   const segments = async (): Promise<string[]> => (await readdir(auditDir)).filter((f) => f.endsWith('.jsonl')).sort();
   return {

@@ -1,0 +1,81 @@
+// Shipping follows the policy: when it names an Application Insights connection string, the
+// shipper runs (and retention keeps every record it has not delivered); when the policy stops
+// naming one, or names another Secret, the shipper stops or restarts. Shipping trouble never
+// stops traffic: records wait on disk, /readyz and the metrics say so.
+import type { Logger } from '../lib/log.ts';
+import type { AuditLog } from './audit/log.ts';
+import { connectionStringFile, startShipper, type Shipper, type ShipperOptions } from './audit/index.ts';
+import type { HealthState } from './health.ts';
+import type { SidecarMetrics } from './metrics.ts';
+import type { PolicyState } from './runtime.ts';
+
+export interface ShippingOptions {
+  readonly secretsDir: string | undefined;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+  /** For a local or private ingestion endpoint (tests). */
+  readonly exporterOptions?: ShipperOptions['exporterOptions'];
+  readonly tuning?: Pick<ShipperOptions, 'backoff' | 'pollIntervalMs' | 'requestTimeoutMs' | 'stopGraceMs'>;
+}
+
+export class Shipping {
+  readonly #o: ShippingOptions;
+  #log: AuditLog | undefined;
+  #shipper: Shipper | undefined;
+  #file: string | undefined;
+  #problem: string | undefined;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: ShippingOptions) {
+    this.#o = options;
+  }
+
+  /** Serializes reconfiguration: policy updates can arrive faster than a shipper stops. */
+  update(log: AuditLog | undefined, state: PolicyState): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#apply(log, state)).catch((err: unknown) => {
+      this.#o.logger.error('cannot configure audit shipping', { error: err });
+    });
+    return this.#queue;
+  }
+
+  async #apply(log: AuditLog | undefined, state: PolicyState): Promise<void> {
+    if (log === undefined || !state.ok) return; // keep shipping what was configured: records still flow
+    this.#log = log;
+    let file: string | undefined;
+    try {
+      file = connectionStringFile(state.runtime.policy, this.#o.secretsDir);
+      this.#problem = undefined;
+    } catch (err) {
+      this.#problem = (err as Error).message;
+      file = undefined;
+    }
+    log.holdUnshipped(file !== undefined);
+    if (file === this.#file) return;
+    await this.#shipper?.stop();
+    this.#shipper = undefined;
+    this.#file = file;
+    if (file === undefined) return;
+    this.#shipper = startShipper({
+      log,
+      connectionStringFile: file,
+      metrics: this.#o.metrics,
+      logger: this.#o.logger.child({ component: 'shipper' }),
+      ...(this.#o.exporterOptions ? { exporterOptions: this.#o.exporterOptions } : {}),
+      ...this.#o.tuning,
+    });
+    this.#o.logger.info('shipping audit records to Azure Monitor', { connectionStringFile: file });
+  }
+
+  health(): HealthState {
+    if (this.#problem) return { ok: true, warning: `audit records are not shipped: ${this.#problem}` };
+    if (this.#shipper === undefined) return { ok: true, reason: this.#log ? 'no Azure Monitor configured' : 'waiting for the audit log' };
+    const h = this.#shipper.health();
+    return h.reason ? { ok: true, warning: h.reason } : { ok: true, reason: `shipping, ${this.#shipper.backlog()} records waiting` };
+  }
+
+  async stop(): Promise<void> {
+    await this.#queue;
+    await this.#shipper?.stop();
+    this.#shipper = undefined;
+  }
+}
