@@ -2,6 +2,7 @@
 // The mcp-residency executable: one binary, the subcommands of the contract.
 import { CliError, dispatch, type CommandGroup } from './command.ts';
 import { policyGroup } from './commands/policy.ts';
+import { operatorCommand } from './commands/operator.ts';
 import { maskCommand } from './commands/mask.ts';
 import { sidecarCommand } from './commands/sidecar.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -10,7 +11,7 @@ import { auditGroup } from './commands/audit.ts';
 const root: CommandGroup = {
   name: 'mcp-residency',
   summary: 'mcp-residency: data-protection control for MCP servers (sidecar, operator and tools)',
-  commands: [sidecarCommand, demoCommand, policyGroup, auditGroup, maskCommand],
+  commands: [sidecarCommand, demoCommand, policyGroup, auditGroup, maskCommand, operatorCommand],
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,132 @@
+import { hostname } from 'node:os';
+import { createLogger } from '../../lib/log.ts';
+import { ConfigError, loadConnection } from '../../kube/config.ts';
+import {
+  checkQuantity,
+  checkTiming,
+  OptionsError,
+  parseAddress,
+  parseDuration,
+  parseLevel,
+  type OperatorOptions,
+} from '../../operator/options.ts';
+import { startOperator } from '../../operator/run.ts';
+import { productVersion } from '../../operator/version.ts';
+import { CliError, defineCommand } from '../command.ts';
+
+const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+export const operatorCommand = defineCommand({
+  name: 'operator',
+  summary: 'Run the operator: sidecar injection, policy validation and status',
+  description: `
+Serves two admission webhooks over TLS: /mutate/pods injects the mcp-residency-proxy sidecar
+into pods annotated mcpresidency.io/policy, and /validate/mcpresidencypolicies refuses invalid
+policies with the messages of 'policy validate'. Keeps each policy's status (Ready, enforcing
+and unprotected pods), reports pods that run without the sidecar (Event, status, metric), and
+grants sidecars read access to their policy. Makes and rotates its own webhook certificates
+(stored in --tls-secret) and keeps the webhook configurations' caBundle in step.
+
+Uses --kubeconfig when given, the pod's service account otherwise.`,
+  flags: {
+    kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig to use (default: in-cluster service account)' },
+    context: { type: 'string', value: 'NAME', help: 'kubeconfig context (default: current-context)' },
+    namespace: { type: 'string', value: 'NS', help: "the operator's own namespace (default: $POD_NAMESPACE, then the in-cluster or context namespace)" },
+    'webhook-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:9443', help: 'admission webhook (HTTPS) address' },
+    'admin-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:9090', help: '/healthz, /readyz and /metrics (HTTP) address' },
+    'sidecar-image': { type: 'string', value: 'IMAGE', default: `ghcr.io/mcp-residency/mcp-residency:${productVersion()}`, help: 'image of the injected sidecar' },
+    'sidecar-image-pull-policy': { type: 'string', value: 'POLICY', default: 'IfNotPresent', help: 'Always, IfNotPresent or Never' },
+    'sidecar-cpu-request': { type: 'string', value: 'QTY', default: '50m', help: "the sidecar's CPU request" },
+    'sidecar-memory-request': { type: 'string', value: 'QTY', default: '64Mi', help: "the sidecar's memory request" },
+    'sidecar-cpu-limit': { type: 'string', value: 'QTY', default: '1', help: "the sidecar's CPU limit ('' for none)" },
+    'sidecar-memory-limit': { type: 'string', value: 'QTY', default: '256Mi', help: "the sidecar's memory limit" },
+    'sidecar-log-level': { type: 'string', value: 'LEVEL', default: 'info', help: "the sidecar's --log-level" },
+    'sidecar-audit-size-limit': { type: 'string', value: 'QTY', default: '1Gi', help: 'sizeLimit of the audit emptyDir' },
+    'exclude-namespaces': { type: 'string', value: 'NS,...', help: 'more namespaces never injected (kube-system, kube-public, kube-node-lease and --namespace always are)' },
+    'leader-elect': { type: 'boolean', help: 'elect a leader (a Lease) to write status, Events, RBAC and certificates; every replica serves the webhooks' },
+    'leader-election-lease': { type: 'string', value: 'NAME', default: 'mcp-residency-operator', help: 'the Lease in --namespace' },
+    'mutating-webhook-configurations': { type: 'string', value: 'NAME,...', default: 'mcp-residency', help: 'MutatingWebhookConfigurations whose caBundle the operator keeps' },
+    'validating-webhook-configurations': { type: 'string', value: 'NAME,...', default: 'mcp-residency', help: 'ValidatingWebhookConfigurations whose caBundle the operator keeps' },
+    'webhook-service': { type: 'string', value: 'NAME', default: 'mcp-residency-webhook', help: 'the Service in front of the webhook (names in the serving certificate)' },
+    'webhook-hosts': { type: 'string', value: 'HOST,...', help: 'more DNS names or IPs for the serving certificate' },
+    'tls-secret': { type: 'string', value: 'NAME', default: 'mcp-residency-webhook-tls', help: 'Secret in --namespace holding the webhook CA and serving certificate' },
+    'ca-validity': { type: 'string', value: 'DURATION', default: '365d', help: 'lifetime of a webhook CA' },
+    'ca-renew-before': { type: 'string', value: 'DURATION', default: '90d', help: 'add a new CA this long before the current one expires' },
+    'ca-overlap': { type: 'string', value: 'DURATION', default: '5m', help: 'how long a new CA is trusted before serving certificates move to it' },
+    'serving-validity': { type: 'string', value: 'DURATION', default: '30d', help: 'lifetime of a serving certificate' },
+    'serving-renew-before': { type: 'string', value: 'DURATION', default: '10d', help: 'renew the serving certificate this long before it expires' },
+    'sidecar-rbac-name': { type: 'string', value: 'NAME', default: 'mcp-residency-sidecar', help: 'the Role and RoleBinding kept in namespaces with protected pods' },
+    resync: { type: 'string', value: 'DURATION', default: '5m', help: 'how often everything is re-checked even without changes' },
+    'watch-idle-timeout': { type: 'string', value: 'DURATION', default: '3m', help: 'restart a watch that delivered nothing (not even a bookmark) for this long' },
+    'log-level': { type: 'string', value: 'LEVEL', default: 'info', help: 'debug, info, warn or error' },
+  },
+  examples: [
+    'mcp-residency operator                                   # in a cluster',
+    'mcp-residency operator --kubeconfig ~/.kube/config --namespace mcp-residency-system --webhook-hosts 127.0.0.1',
+  ],
+  async run({ flags, io }) {
+    let options: OperatorOptions;
+    let connection;
+    try {
+      connection = loadConnection(flags.kubeconfig, { context: flags.context, env: io.env });
+      const namespace = flags.namespace ?? io.env.POD_NAMESPACE ?? connection.namespace;
+      if (!namespace) throw new OptionsError('--namespace is required here (no POD_NAMESPACE, no namespace in the kubeconfig context)');
+      const pullPolicy = flags['sidecar-image-pull-policy'];
+      if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
+        throw new OptionsError(`--sidecar-image-pull-policy: "${pullPolicy}" is not one of Always, IfNotPresent, Never`);
+      }
+      const limits: Record<string, string> = { memory: checkQuantity('sidecar-memory-limit', flags['sidecar-memory-limit']) };
+      if (flags['sidecar-cpu-limit'] !== '') limits.cpu = checkQuantity('sidecar-cpu-limit', flags['sidecar-cpu-limit']);
+      options = {
+        namespace,
+        identity: io.env.POD_NAME ?? hostname(),
+        sidecar: {
+          image: flags['sidecar-image'],
+          imagePullPolicy: pullPolicy,
+          resources: {
+            requests: { cpu: checkQuantity('sidecar-cpu-request', flags['sidecar-cpu-request']), memory: checkQuantity('sidecar-memory-request', flags['sidecar-memory-request']) },
+            limits,
+          },
+          logLevel: parseLevel('sidecar-log-level', flags['sidecar-log-level']),
+          auditSizeLimit: checkQuantity('sidecar-audit-size-limit', flags['sidecar-audit-size-limit']),
+          version: productVersion(),
+        },
+        excludeNamespaces: list(flags['exclude-namespaces']),
+        webhookListen: parseAddress('webhook-listen', flags['webhook-listen']),
+        adminListen: parseAddress('admin-listen', flags['admin-listen']),
+        leaderElect: flags['leader-elect'],
+        leaseName: flags['leader-election-lease'],
+        mutatingWebhookConfigs: list(flags['mutating-webhook-configurations']),
+        validatingWebhookConfigs: list(flags['validating-webhook-configurations']),
+        tlsSecret: flags['tls-secret'],
+        webhookService: flags['webhook-service'],
+        webhookHosts: list(flags['webhook-hosts']),
+        tlsTiming: checkTiming({
+          caValidityMs: parseDuration('ca-validity', flags['ca-validity']),
+          caRenewBeforeMs: parseDuration('ca-renew-before', flags['ca-renew-before']),
+          overlapMs: parseDuration('ca-overlap', flags['ca-overlap']),
+          servingValidityMs: parseDuration('serving-validity', flags['serving-validity']),
+          servingRenewBeforeMs: parseDuration('serving-renew-before', flags['serving-renew-before']),
+        }),
+        sidecarRbacName: flags['sidecar-rbac-name'],
+        resyncMs: parseDuration('resync', flags.resync),
+        watchIdleTimeoutMs: parseDuration('watch-idle-timeout', flags['watch-idle-timeout']),
+        logLevel: parseLevel('log-level', flags['log-level']),
+      };
+    } catch (err) {
+      if (err instanceof OptionsError || err instanceof ConfigError) throw new CliError(err.message, 2);
+      throw err;
+    }
+    const logger = createLogger({ level: options.logLevel, out: io.stderr, fields: { component: 'operator' } });
+    const operator = await startOperator(options, { connection, logger });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        logger.info('shutting down', { signal });
+        void operator.stop().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  },
+});

@@ -1,0 +1,46 @@
+// The status the operator writes on an MCPResidencyPolicy, as a pure function of the policy, its
+// check and the pods naming it. Conditions follow the Kubernetes conventions: lastTransitionTime
+// moves only when the condition's status does, and observedGeneration says which spec was judged.
+import type { Condition, PolicyStatus } from '../../policy/types.ts';
+import type { PolicyCheck } from '../policies/check.ts';
+import type { PodCounts } from './pods.ts';
+
+export const READY = 'Ready';
+
+export function desiredStatus(generation: number | undefined, check: PolicyCheck, counts: PodCounts, previous: PolicyStatus | undefined, now: Date): PolicyStatus {
+  const ready: Condition = check.ok
+    ? {
+        type: READY,
+        status: 'True',
+        reason: 'Valid',
+        message: check.warnings.length > 0 ? `valid, with warnings: ${check.warnings.join('; ')}` : 'the policy is valid; pods naming it get the sidecar',
+      }
+    : { type: READY, status: 'False', reason: 'Invalid', message: check.message };
+  const prev = previous?.conditions?.find((c) => c.type === READY);
+  const transitioned = prev?.status !== ready.status || prev.lastTransitionTime === undefined;
+  return {
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    conditions: [
+      {
+        ...ready,
+        lastTransitionTime: transitioned ? now.toISOString().replace(/\.\d{3}Z$/u, 'Z') : prev.lastTransitionTime,
+        ...(generation === undefined ? {} : { observedGeneration: generation }),
+      },
+    ],
+    enforcingPods: counts.enforcing,
+    unprotectedPods: counts.unprotected,
+  };
+}
+
+/** Equal for the purpose of writing: key order and absent-vs-undefined do not count. */
+export function sameStatus(a: PolicyStatus | undefined, b: PolicyStatus): boolean {
+  return canonical(a ?? {}) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([x], [y]) => x.localeCompare(y)))
+      : val,
+  );
+}
