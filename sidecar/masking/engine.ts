@@ -6,6 +6,10 @@
 // HMAC and the per-type normalization). Overlapping findings merge into one masked span typed
 // by priority SECRET > CREDIT_CARD > IBAN > SSN > EMAIL > PHONE > IP_ADDRESS > custom
 // detectors (in policy order); see hits.ts. Values masked because of `fields` get TYPE FIELD.
+//
+// Where the work happens: scanner.ts runs every built-in detector in one pass over a string
+// (detectors/*.ts hold the rules), core.ts adds custom patterns and writes tokens, json.ts
+// walks parsed values, json-text.ts masks JSON text in place, sse.ts masks event streams.
 import type { BuiltinDetector } from '../../policy/builtin-detectors.ts';
 import type { CustomDetector, ResolvedPolicy } from '../../policy/types.ts';
 import { FIELD_TYPE, MaskCore } from './core.ts';

@@ -72,6 +72,8 @@ class Doc {
   /** Where the last string token's content (between its quotes) is in `text`. */
   contentStart = 0;
   contentEnd = 0;
+  /** keyHash() of the last key read without escapes. */
+  keyHash = 0;
   /** Whether the last string token had escapes (so its raw span is not its value). */
   escaped = false;
   #backslash = -1;
@@ -144,6 +146,35 @@ class Doc {
     if (this.escaped) this.value = decode(text.slice(contentStart, contentEnd), level);
     else if (!isKey) this.value = text.slice(contentStart, contentEnd);
     return j + 1;
+  }
+
+  /**
+   * Reads the key token at i, like readString(i, true), hashing its characters on the way:
+   * keys are short and usually plain, and one pass over them does all that is needed.
+   */
+  readKey(i: number): number {
+    const { text, level } = this;
+    const contentStart = i + (level === 0 ? 1 : 2);
+    const stop = Math.min(this.to, contentStart + 128);
+    let k = contentStart;
+    let h = 0;
+    while (k < stop) {
+      const c = text.charCodeAt(k);
+      if (c === 34 || c === 92) break;
+      h = (Math.imul(h, 31) + c) | 0;
+      k++;
+    }
+    const close = level === 0 ? text.charCodeAt(k) === 34 : text.charCodeAt(k) === 92 && text.charCodeAt(k + 1) === 34;
+    if (k < stop && close) {
+      this.escaped = false;
+      this.contentStart = contentStart;
+      this.contentEnd = k;
+      this.keyHash = h;
+      return k + (level === 0 ? 1 : 2);
+    }
+    const end = this.readString(i, true);
+    if (!this.escaped) this.keyHash = keyHash(text, this.contentStart, this.contentEnd);
+    return end;
   }
 
   /** End of the number at i. */
@@ -234,10 +265,14 @@ const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
 const spanHints = new Uint8Array(SPAN_SLOTS);
 
-function keyHintsAt(text: string, a: number, b: number): number {
-  let h = b - a;
+function keyHash(text: string, a: number, b: number): number {
+  let h = 0;
   for (let k = a; k < b; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
-  const slot = (h ^ (h >>> 11)) & (SPAN_SLOTS - 1);
+  return h;
+}
+
+function keyHintsAt(text: string, a: number, b: number, hash: number): number {
+  const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
   const cached = spanKeys[slot];
   if (cached !== undefined && cached.length === b - a && text.startsWith(cached, a)) return spanHints[slot]!;
   const key = text.slice(a, b);
@@ -399,13 +434,13 @@ export class JsonTextMasker {
   /** Reads `"key" :` at i into #hints (and the path slot); returns the position after ':'. */
   #key(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
     if (!doc.quoteAt(i)) throw FAIL;
-    i = doc.ws(doc.readString(i, true));
+    i = doc.ws(doc.readKey(i));
     const text = doc.text;
     if (doc.escaped) {
       this.#hints = keyHints(doc.value);
       if (track) path[path.length - 1] = doc.value;
     } else {
-      this.#hints = keyHintsAt(text, doc.contentStart, doc.contentEnd);
+      this.#hints = keyHintsAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
       if (track) path[path.length - 1] = text.slice(doc.contentStart, doc.contentEnd);
     }
     if (text.charCodeAt(i) !== 58) throw FAIL;
