@@ -60,14 +60,20 @@ export class Pseudonymizer {
   }
 
   token(type: string, value: string): string {
+    // Values repeat (the same customer in every record): look the text up as written first,
+    // and normalize and HMAC only what has not been seen.
+    const raw = `${type}\u0000${value}`;
+    let token = this.#cache.get(raw);
+    if (token !== undefined) return token;
     const input = `${type}:${normalizeValue(type, value)}`;
-    let token = this.#cache.get(input);
+    token = this.#cache.get(input);
     if (token === undefined) {
       const mac = createHmac('sha256', this.#key).update(input, 'utf8').digest('hex');
       token = `[${type}_${mac.slice(0, 8)}]`;
-      if (this.#cache.size >= MAX_CACHE) this.#cache.clear();
-      this.#cache.set(input, token);
     }
+    if (this.#cache.size >= MAX_CACHE) this.#cache.clear();
+    this.#cache.set(input, token);
+    this.#cache.set(raw, token);
     return token;
   }
 }
