@@ -14,7 +14,10 @@ import { Readiness } from './health.ts';
 import { Gateway, type GatewayLimits } from './inbound/gateway.ts';
 import { Upstream } from './inbound/upstream.ts';
 import { createMetrics, type SidecarMetrics } from './metrics.ts';
+import { KubeClient } from '../kube/client.ts';
+import { loadConnection } from '../kube/config.ts';
 import { FilePolicySource } from './policy-file.ts';
+import { KubePolicySource, type PolicyRef } from './policy-kube.ts';
 import { PolicyHolder } from './policy-holder.ts';
 import { Shipping, type ShippingOptions } from './shipping.ts';
 
@@ -26,6 +29,10 @@ export interface ListenAddress {
 export interface SidecarConfig {
   /** A policy YAML file (standalone). */
   readonly policyFile?: string | undefined;
+  /** An MCPResidencyPolicy to watch through the Kubernetes API (what the injector sets). */
+  readonly policyRef?: PolicyRef | undefined;
+  /** For policyRef: a kubeconfig; in-cluster configuration when omitted. */
+  readonly kubeconfig?: string | undefined;
   readonly upstream: URL;
   readonly listen: ListenAddress;
   readonly egressListen: ListenAddress;
@@ -38,6 +45,8 @@ export interface SidecarConfig {
   readonly policyPollMs?: number;
   /** Least time between JWKS refetches caused by unknown key ids (default 30 s). */
   readonly unknownKidCooldownMs?: number;
+  /** Policy watch tuning: how long a silent watch lasts before it is restarted, and retry backoff. */
+  readonly watch?: { readonly idleTimeoutMs?: number; readonly backoffMaxMs?: number };
 }
 
 export interface SidecarDeps {
@@ -144,11 +153,24 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
 
   let source: FilePolicySource | undefined;
-  if (config.policyFile !== undefined) {
+  let kubeSource: KubePolicySource | undefined;
+  let kube: KubeClient | undefined;
+  if (config.policyRef !== undefined) {
+    kube = new KubeClient(loadConnection(config.kubeconfig));
+    kubeSource = new KubePolicySource({
+      client: kube,
+      ref: config.policyRef,
+      logger,
+      onUpdate: (u) => policy.apply(u),
+      onStale: (reason) => policy.markStale(reason),
+      ...config.watch,
+    });
+    await kubeSource.start();
+  } else if (config.policyFile !== undefined) {
     source = new FilePolicySource(config.policyFile, config.policyPollMs !== undefined ? { pollMs: config.policyPollMs } : {});
     await source.start((u) => policy.apply(u));
   } else {
-    await policy.apply({ ok: false, reason: 'no policy configured (--policy)' });
+    await policy.apply({ ok: false, reason: 'no policy configured (--policy or --policy-ref)' });
   }
   logger.info('sidecar started', { mcp: mcpUrl, egress: egressUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
 
@@ -160,6 +182,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     readiness,
     async close() {
       source?.stop();
+      await kubeSource?.stop();
+      kube?.close();
       gateway.close();
       egress.close();
       for (const s of servers) s.closeAllConnections();

@@ -2,6 +2,7 @@
 // request is refused with the reason (fail closed), /readyz says why, and the
 // mcp_residency_policy_loaded gauge is 0. A policy source (a file, or the Kubernetes API)
 // feeds it; each update rebuilds the runtime (masker, tool rules, token verifier) at once.
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../lib/log.ts';
 import type { ResolvedPolicy } from '../policy/types.ts';
 import type { HealthState, Readiness } from './health.ts';
@@ -17,6 +18,8 @@ export interface PolicyHolderOptions {
   readonly readiness: Readiness;
   readonly fetch?: typeof fetch;
   readonly unknownKidCooldownMs?: number;
+  /** How often Secret files behind the runtime are checked for rotation (default 2 s). */
+  readonly secretPollMs?: number;
 }
 
 export class PolicyHolder {
@@ -25,9 +28,18 @@ export class PolicyHolder {
   #stale: string | undefined;
   #serial = 0;
   readonly #listeners = new Set<(state: PolicyState) => void>();
+  /** The last valid policy received, to rebuild from when its Secrets change or appear. */
+  #lastPolicy: PolicyUpdate | undefined;
+  #stamps = new Map<string, string>();
+  #secretTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PolicyHolderOptions) {
     this.#opts = options;
+    const poll = (): void => {
+      this.#secretTimer = setTimeout(() => void this.#checkSecrets().finally(poll), options.secretPollMs ?? 2_000);
+      this.#secretTimer.unref();
+    };
+    poll();
     options.metrics.policyLoaded.set(0);
     options.metrics.policyStale.set(0);
     options.readiness.register('policy', () => this.health());
@@ -51,6 +63,30 @@ export class PolicyHolder {
 
   /** Applies an update; updates are serialized, and a newer one wins over a slower older one. */
   async apply(update: PolicyUpdate): Promise<void> {
+    this.#lastPolicy = update.ok ? update : undefined;
+    return this.#build(update);
+  }
+
+  /**
+   * Mounted Secrets change under the sidecar (kubelet swaps the files on rotation), and a
+   * Secret missing when the policy arrived may appear later: rebuild in either case.
+   */
+  async #checkSecrets(): Promise<void> {
+    const last = this.#lastPolicy;
+    if (last === undefined) return;
+    if (!this.#state.ok) {
+      await this.#build(last);
+      return;
+    }
+    const stamps = await stampFiles(this.#state.runtime.secretFiles);
+    const changed = [...stamps].some(([file, stamp]) => this.#stamps.get(file) !== stamp);
+    if (changed) {
+      this.#opts.logger.info('a Secret the policy uses changed; reloading', { files: [...stamps.keys()] });
+      await this.#build(last);
+    }
+  }
+
+  async #build(update: PolicyUpdate): Promise<void> {
     const serial = ++this.#serial;
     let next: PolicyState;
     if (!update.ok) {
@@ -75,6 +111,7 @@ export class PolicyHolder {
     }
     const old = this.#state;
     this.#state = next;
+    this.#stamps = next.ok ? await stampFiles(next.runtime.secretFiles) : new Map<string, string>();
     this.#stale = undefined;
     if (old.ok) retireRuntime(old.runtime, next.ok ? next.runtime : undefined);
     this.#opts.metrics.policyLoaded.set(next.ok ? 1 : 0);
@@ -98,6 +135,20 @@ export class PolicyHolder {
   }
 
   close(): void {
+    clearTimeout(this.#secretTimer);
     if (this.#state.ok) retireRuntime(this.#state.runtime, undefined);
   }
+}
+
+async function stampFiles(files: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const f of files) {
+    try {
+      const s = await stat(f);
+      out.set(f, `${s.ino}:${s.size}:${s.mtimeMs}`);
+    } catch {
+      out.set(f, 'missing');
+    }
+  }
+  return out;
 }

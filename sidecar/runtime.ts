@@ -8,13 +8,15 @@ import { TokenVerifier } from './inbound/auth/verifier.ts';
 import type { Engines } from './inbound/messages.ts';
 import { ToolPolicy } from './inbound/tool-policy.ts';
 import { Masker, maskingConfigFromPolicy } from './masking/engine.ts';
-import { readSecret } from './secrets.ts';
+import { readSecret, secretPath } from './secrets.ts';
 
 export interface PolicyRuntime {
   readonly policy: ResolvedPolicy;
   readonly engines: Engines;
   readonly verifier: TokenVerifier | undefined;
   readonly jwks: JwksCache | undefined;
+  /** Secret files this runtime was built from: a change to one rebuilds it (rotation). */
+  readonly secretFiles: readonly string[];
 }
 
 export type PolicyState = { readonly ok: true; readonly runtime: PolicyRuntime } | { readonly ok: false; readonly reason: string };
@@ -30,9 +32,9 @@ export interface RuntimeDeps {
 }
 
 export async function buildRuntime(policy: ResolvedPolicy, deps: RuntimeDeps): Promise<PolicyRuntime> {
-  const key = policy.masking.mode === 'pseudonymize' && policy.masking.keySecret
-    ? await readSecret(deps.secretsDir, policy.masking.keySecret.name, policy.masking.keySecret.key)
-    : undefined;
+  const keyRef = policy.masking.mode === 'pseudonymize' ? policy.masking.keySecret : undefined;
+  const key = keyRef ? await readSecret(deps.secretsDir, keyRef.name, keyRef.key) : undefined;
+  const secretFiles = keyRef && deps.secretsDir !== undefined ? [secretPath(deps.secretsDir, keyRef.name, keyRef.key)] : [];
   const masker = new Masker(maskingConfigFromPolicy(policy.masking, key));
   const tools = new ToolPolicy(policy.tools);
   let jwks: JwksCache | undefined;
@@ -55,7 +57,7 @@ export async function buildRuntime(policy: ResolvedPolicy, deps: RuntimeDeps): P
     }
     verifier = new TokenVerifier(auth, jwks);
   }
-  return { policy, engines: { masker, tools }, verifier, jwks };
+  return { policy, engines: { masker, tools }, verifier, jwks, secretFiles };
 }
 
 /** Stops what a runtime started, unless the next runtime took it over. */

@@ -1,5 +1,6 @@
 import { createLogger, isLevel } from '../../lib/log.ts';
 import { parseListen, startSidecar } from '../../sidecar/main.ts';
+import { parsePolicyRef } from '../../sidecar/policy-kube.ts';
 import { CliError, defineCommand } from '../command.ts';
 
 export const sidecarCommand = defineCommand({
@@ -13,6 +14,8 @@ audit log. The egress gateway on --egress-listen is the MCP server's way to LLM 
 Without a valid policy, or with the audit log unwritable, every request is refused.`,
   flags: {
     policy: { type: 'string', value: 'FILE', help: 'MCPResidencyPolicy YAML (the same file kubectl apply takes); reloaded when it changes' },
+    'policy-ref': { type: 'string', value: 'NAMESPACE/NAME', help: 'watch this MCPResidencyPolicy through the Kubernetes API instead of a file (what the injector sets)' },
+    kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig for --policy-ref (in-cluster configuration when omitted)' },
     upstream: { type: 'string', value: 'URL', required: true, help: "the MCP server's origin, e.g. http://127.0.0.1:8080" },
     listen: { type: 'string', value: 'ADDR', default: '0.0.0.0:15080', help: 'MCP gateway (inbound) address' },
     'egress-listen': { type: 'string', value: 'ADDR', default: '127.0.0.1:15081', help: 'egress gateway address' },
@@ -33,7 +36,15 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       throw new CliError(`--upstream: "${flags.upstream}" is not a URL (e.g. http://127.0.0.1:8080)`, 2);
     }
     if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new CliError(`--upstream: "${flags.upstream}" must be http or https`, 2);
-    if (flags.policy === undefined) throw new CliError('--policy is required (or set MCP_RESIDENCY_POLICY)', 2);
+    if ((flags.policy === undefined) === (flags['policy-ref'] === undefined)) {
+      throw new CliError('give exactly one of --policy FILE or --policy-ref NAMESPACE/NAME', 2);
+    }
+    let policyRef;
+    try {
+      policyRef = flags['policy-ref'] === undefined ? undefined : parsePolicyRef(flags['policy-ref']);
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
     const durability = parseDurability(flags['audit-durability']);
     const logger = createLogger({ level });
     let listen, egressListen, adminListen;
@@ -45,7 +56,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       throw new CliError((err as Error).message, 2);
     }
     const sidecar = await startSidecar(
-      { policyFile: flags.policy, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
+      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
       { logger },
     );
     await new Promise<void>((resolve) => {

@@ -8,6 +8,8 @@ export interface ApprovalQuestion {
   /** The exact arguments; only their digest and masked form may leave the process. */
   readonly arguments: unknown;
   readonly maskedArguments: unknown;
+  /** Whether the masked arguments may go into audit records (audit.payloads: masked). */
+  readonly recordArguments: boolean;
   readonly principal: Principal;
   /** Links the approval's audit records to the call's. */
   readonly callId: string;

@@ -38,6 +38,18 @@ export interface AuditEntry {
   masked: Record<string, number>;
   /** Masked arguments/result; absent when audit.payloads is metadata. */
   payload?: Record<string, unknown>;
+  /** kind approval: which approval, and what happened to it. */
+  approval?: ApprovalFacts;
+}
+
+export type ApprovalPhase = 'requested' | 'approved' | 'rejected' | 'expired' | 'abandoned';
+
+export interface ApprovalFacts {
+  id: string;
+  phase: ApprovalPhase;
+  /** sha256:<hex> of the exact arguments the approval is bound to. */
+  digest?: string;
+  expiresAt?: string;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -52,6 +64,7 @@ export const GENESIS_PREV = '0'.repeat(64);
 
 const KINDS: ReadonlySet<string> = new Set<AuditKind>(['mcp', 'egress', 'approval']);
 const DECISIONS: ReadonlySet<string> = new Set<AuditDecision>(['allow', 'deny', 'approved', 'rejected', 'error']);
+const PHASES: ReadonlySet<string> = new Set<ApprovalPhase>(['requested', 'approved', 'rejected', 'expired', 'abandoned']);
 const OPTIONAL_STRINGS = ['reason', 'method', 'tool', 'session', 'callId', 'upstream', 'destination', 'region'] as const;
 
 export class InvalidAuditEntry extends TypeError {}
@@ -91,6 +104,21 @@ export function pickEntry(entry: AuditEntry): AuditEntry {
     }
     assertJson(e.payload, 'payload', 0);
     out.payload = e.payload as Record<string, unknown>;
+  }
+  if (e.approval !== undefined) out.approval = pickApproval(e.approval);
+  return out;
+}
+
+function pickApproval(value: unknown): ApprovalFacts {
+  if (value === null || typeof value !== 'object') throw new InvalidAuditEntry('audit entry approval must be an object');
+  const a = value as Record<string, unknown>;
+  if (typeof a.id !== 'string' || a.id === '') throw new InvalidAuditEntry('audit entry approval.id must be a non-empty string');
+  if (typeof a.phase !== 'string' || !PHASES.has(a.phase)) throw new InvalidAuditEntry(`audit entry approval.phase must be one of ${[...PHASES].join(', ')}`);
+  const out: ApprovalFacts = { id: a.id, phase: a.phase as ApprovalPhase };
+  for (const key of ['digest', 'expiresAt'] as const) {
+    if (a[key] === undefined) continue;
+    if (typeof a[key] !== 'string') throw new InvalidAuditEntry(`audit entry approval.${key} must be a string`);
+    out[key] = a[key];
   }
   return out;
 }

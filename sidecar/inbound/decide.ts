@@ -7,7 +7,7 @@ import { MaskReport } from '../masking/engine.ts';
 import type { RequestScope } from './gateway.ts';
 import { pendingCall, type PendingCall } from './exchange.ts';
 import { ErrorCode, isRequest, toolName, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
-import { auditParams } from './messages.ts';
+import { maskKeepingBinary } from './messages.ts';
 
 export interface Refusal {
   readonly request: JsonRpcRequest;
@@ -57,7 +57,9 @@ export async function decide(scope: RequestScope, messages: readonly JsonRpcMess
         policy: runtime.policy.name,
         tool,
         arguments: m.params?.arguments ?? {},
-        maskedArguments: auditParams({ ...m, params: { arguments: m.params?.arguments ?? {} } }, runtime.engines.masker, new MaskReport()),
+        // Only the masked form ever leaves the process (audit record, MCPApproval object).
+        maskedArguments: maskKeepingBinary(m.params?.arguments ?? {}, runtime.engines.masker, new MaskReport()),
+        recordArguments: runtime.policy.audit.payloads === 'masked',
         principal: caller.principal,
         callId,
         timeoutSeconds: approval?.timeoutSeconds ?? 300,

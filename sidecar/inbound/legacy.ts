@@ -12,7 +12,7 @@ import { decide } from './decide.ts';
 import { sendRpcError, type PendingCall } from './exchange.ts';
 import type { RequestScope } from './gateway.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
-import { readMessages, relayPlain, upstreamHeaders, type TransportDeps } from './streamable.ts';
+import { readMessages, upstreamHeaders, type TransportDeps } from './streamable.ts';
 
 interface LegacyEntry {
   readonly owner: string;
@@ -79,9 +79,14 @@ export class LegacySessions {
     }
     const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
     if (messages === undefined) return;
+    // Answers travel on the stream, so the POST is accepted now; the decision (which may wait
+    // for an approver) and the forwarding happen after, and refusals go into the stream.
+    scope.res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+    const inject = (m: JsonRpcMessage): void => {
+      if (!entry.stream.destroyed) entry.stream.write(serializeEvent({ event: 'message', data: JSON.stringify(m) }));
+    };
     const { allowed, refused } = await decide(scope, messages, key, this.#deps.approvals);
     if (refused.length > 0) {
-      // The client waits for its answer on the stream; the POST itself is just accepted.
       const replies: JsonRpcMessage[] = [];
       for (const r of refused) {
         await this.#deps.exchange.refuse({ ...r, session: key }, scope.caller.principal, scope.runtime, scope.started);
@@ -92,34 +97,30 @@ export class LegacySessions {
         await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session: key, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
         replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
       }
-      const data = JSON.stringify(messages.batch ? replies : replies[0]);
-      entry.stream.write(serializeEvent({ event: 'message', data }));
-      scope.res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+      if (messages.batch) inject(replies as unknown as JsonRpcMessage);
+      else inject(replies[0]!);
       return;
     }
     for (const c of allowed) entry.pending.set(c.request.id, c);
+    const failAll = async (why: string): Promise<void> => {
+      for (const c of allowed) {
+        if (!entry.pending.delete(c.request.id)) continue;
+        await this.#deps.exchange.upstreamFailed(c, why);
+        inject(errorResponse(c.request.id, ErrorCode.UpstreamUnavailable, `mcp-residency: ${why}`));
+      }
+    };
     let upstreamRes;
     try {
-      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: key, headers: upstreamHeaders(scope.req), body: messages.body, signal: scope.signal });
+      // Not tied to the POST's own connection, which is already answered.
+      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: key, headers: upstreamHeaders(scope.req), body: messages.body });
     } catch (err) {
-      for (const c of allowed) {
-        entry.pending.delete(c.request.id);
-        await this.#deps.exchange.upstreamFailed(c, (err as Error).message);
-      }
-      return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+      return failAll((err as Error).message);
     }
-    const ok = (upstreamRes.statusCode ?? 500) < 300;
-    if (ok) {
-      for (const m of messages.filter((m) => !('id' in m && 'method' in m))) {
-        await this.#deps.exchange.forwarded(m, scope.caller.principal, scope.runtime, key, scope.started);
-      }
-    } else {
-      for (const c of allowed) {
-        entry.pending.delete(c.request.id);
-        await this.#deps.exchange.upstreamFailed(c, `the server refused the message with HTTP ${upstreamRes.statusCode}`);
-      }
+    upstreamRes.resume();
+    if ((upstreamRes.statusCode ?? 500) >= 300) return failAll(`the server refused the message with HTTP ${upstreamRes.statusCode}`);
+    for (const m of messages.filter((m) => !('id' in m && 'method' in m))) {
+      await this.#deps.exchange.forwarded(m, scope.caller.principal, scope.runtime, key, scope.started);
     }
-    await relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
   }
 
   closeAll(): void {

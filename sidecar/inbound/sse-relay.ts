@@ -20,18 +20,66 @@ export interface SseRelayOptions {
   readonly maxEventBytes: number;
   /** Extra response headers, e.g. a session id. */
   readonly headers?: Record<string, string>;
+  /** The client's stream is already open (a held call kept it alive): write into it. */
+  readonly reply?: SseReply;
+}
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  // Proxies in front of the sidecar must not hold events back either.
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * An SSE answer the gateway opens itself, before the server has answered: a call held for
+ * approval can take minutes, and a client waiting on a silent connection gives up. Comments
+ * keep it alive; a client that asked for progress gets notifications/progress.
+ */
+export class SseReply {
+  readonly res: ServerResponse;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(res: ServerResponse, headers: Record<string, string> = {}) {
+    this.res = res;
+    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    res.flushHeaders();
+  }
+
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.res.destroyed) return;
+    if (!this.res.write(serializeEvent({ event: 'message', data: JSON.stringify(message) }))) await once(this.res, 'drain');
+  }
+
+  /** Until stopped: a progress notification per token (or a comment) every `everyMs`. */
+  keepAlive(progressTokens: readonly (string | number)[], message: string, everyMs = 10_000): void {
+    let progress = 0;
+    const tick = (): void => {
+      progress++;
+      if (progressTokens.length === 0) this.res.write(serializeEvent({ comments: [message] }));
+      for (const progressToken of progressTokens) void this.send({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, progress, message } });
+    };
+    tick();
+    this.#timer = setInterval(tick, everyMs);
+    this.#timer.unref();
+  }
+
+  stopKeepAlive(): void {
+    clearInterval(this.#timer);
+  }
+
+  end(): void {
+    this.stopKeepAlive();
+    if (!this.res.destroyed) this.res.end();
+  }
 }
 
 export async function relaySse(upstream: IncomingMessage, res: ServerResponse, handlers: SseRelayHandlers, options: SseRelayOptions): Promise<void> {
-  const headers = forwardableHeaders(upstream.headers, ['content-length', 'content-encoding']);
-  res.writeHead(upstream.statusCode ?? 200, {
-    ...headers,
-    ...options.headers,
-    'cache-control': 'no-cache, no-transform',
-    // Proxies in front of the sidecar must not hold events back either.
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
+  if (options.reply === undefined) {
+    const headers = forwardableHeaders(upstream.headers, ['content-length', 'content-encoding', 'content-type']);
+    res.writeHead(upstream.statusCode ?? 200, { ...headers, ...options.headers, ...SSE_HEADERS });
+    res.flushHeaders();
+  }
   const parser = new SseParser({ maxEventSize: options.maxEventBytes });
   const write = async (event: SseEvent): Promise<void> => {
     const out = await transform(event, handlers);

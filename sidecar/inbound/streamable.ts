@@ -12,10 +12,10 @@ import { decide, type Refusal } from './decide.ts';
 import { headerMismatch } from './era.ts';
 import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './gateway.ts';
-import { ErrorCode, errorResponse, isErrorResponse, isResult, malformedReason, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isRequest, isResult, malformedReason, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
-import { relaySse } from './sse-relay.ts';
+import { relaySse, SseReply } from './sse-relay.ts';
 import { UpstreamError, type Upstream } from './upstream.ts';
 
 export interface TransportDeps {
@@ -59,14 +59,24 @@ export class StreamableTransport {
     const session = this.#checkSession(scope);
     if (session === false) return;
 
-    const { allowed, refused } = await decide(scope, messages, session, this.#deps.approvals);
-    if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session);
+    // A call held for approval may wait minutes: answer with a stream at once and keep it alive.
+    const held = heldCalls(messages, scope);
+    const early = held.length > 0 && acceptsEventStream(req) ? new SseReply(res, session !== undefined ? { 'mcp-session-id': session } : {}) : undefined;
+    early?.keepAlive(held.flatMap((m) => progressToken(m)), `waiting for approval of ${held.map((m) => toolName(m)).join(', ')}`);
+    let decisions;
+    try {
+      decisions = await decide(scope, messages, session, this.#deps.approvals);
+    } finally {
+      early?.stopKeepAlive();
+    }
+    const { allowed, refused } = decisions;
+    if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session, early);
 
     let upstreamRes: IncomingMessage;
     try {
       upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req), body: messages.body, signal: scope.signal });
     } catch (err) {
-      return this.#upstreamFailed(scope, err, allowed);
+      return this.#upstreamFailed(scope, err, allowed, early);
     }
     res.once('close', () => upstreamRes.destroy());
 
@@ -81,7 +91,7 @@ export class StreamableTransport {
     if (oneWay.length > 0 && (upstreamRes.statusCode ?? 500) < 300) {
       for (const m of oneWay) await this.#deps.exchange.forwarded(m, caller.principal, runtime, currentSession, scope.started);
     }
-    await this.#relayResponse(scope, upstreamRes, calls, currentSession);
+    await this.#relayResponse(scope, upstreamRes, calls, currentSession, early);
   }
 
   async get(scope: RequestScope): Promise<void> {
@@ -148,7 +158,7 @@ export class StreamableTransport {
     return false;
   }
 
-  async #refuse(scope: RequestScope, messages: ParsedMessages, refused: Refusal[], allowed: PendingCall[], session: string | undefined): Promise<void> {
+  async #refuse(scope: RequestScope, messages: ParsedMessages, refused: Refusal[], allowed: PendingCall[], session: string | undefined, early?: SseReply): Promise<void> {
     const replies: JsonRpcMessage[] = [];
     let recorded = true;
     for (const r of refused) {
@@ -161,20 +171,28 @@ export class StreamableTransport {
       recorded &&= await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
       replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
     }
+    if (early) {
+      for (const reply of recorded ? replies : replies.map((r) => errorResponse((r as { id: JsonRpcId }).id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
+      return early.end();
+    }
     if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
     sendJson(scope.res, 200, messages.batch ? replies : replies[0]);
   }
 
-  async #upstreamFailed(scope: RequestScope, err: unknown, calls: PendingCall[]): Promise<void> {
+  async #upstreamFailed(scope: RequestScope, err: unknown, calls: PendingCall[], early?: SseReply): Promise<void> {
     if (!(err instanceof UpstreamError)) throw err;
-    if (err.reason === 'aborted') return;
+    if (err.reason === 'aborted') return early?.end();
     for (const c of calls) await this.#deps.exchange.upstreamFailed(c, err.message);
     const ids = calls.map((c) => c.request.id);
     const reply = (id: JsonRpcId | null): JsonRpcMessage => errorResponse(id, ErrorCode.UpstreamUnavailable, `mcp-residency: ${err.message}`);
+    if (early) {
+      for (const id of ids) await early.send(reply(id));
+      return early.end();
+    }
     sendJson(scope.res, 502, ids.length > 1 ? ids.map(reply) : reply(ids[0] ?? null));
   }
 
-  async #relayResponse(scope: RequestScope, upstreamRes: IncomingMessage, calls: Map<JsonRpcId, PendingCall>, session: string | undefined): Promise<void> {
+  async #relayResponse(scope: RequestScope, upstreamRes: IncomingMessage, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
     const { res, runtime, caller } = scope;
     const exchange = this.#deps.exchange;
     const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
@@ -184,8 +202,10 @@ export class StreamableTransport {
       return exchange.answer(m, call, runtime, session, caller.principal);
     };
     const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
-    if (isEventStream(upstreamRes)) {
-      await relaySse(upstreamRes, res, { onMessage: answer, onText: (t) => runtime.engines.masker.maskText(t) }, { maxEventBytes: this.#deps.limits.maxEventBytes, headers: extra });
+    if (early && !isEventStream(upstreamRes)) {
+      await this.#relayIntoStream(scope, upstreamRes, answer, early);
+    } else if (isEventStream(upstreamRes)) {
+      await relaySse(upstreamRes, res, { onMessage: answer, onText: (t) => runtime.engines.masker.maskText(t) }, { maxEventBytes: this.#deps.limits.maxEventBytes, headers: extra, ...(early ? { reply: early } : {}) });
     } else if (isJson(upstreamRes)) {
       let body: Buffer;
       try {
@@ -220,6 +240,47 @@ export class StreamableTransport {
     // A call the server never answered (the stream ended first) is still on record.
     for (const c of calls.values()) await exchange.upstreamFailed(c, 'the server ended the response without answering this request');
   }
+
+  /** A JSON (or other) answer to a call whose client already gets a stream: each message as an event. */
+  async #relayIntoStream(scope: RequestScope, upstreamRes: IncomingMessage, answer: (m: JsonRpcMessage) => Promise<JsonRpcMessage>, early: SseReply): Promise<void> {
+    try {
+      const text = (await readBody(upstreamRes, this.#deps.limits.maxResponseBytes)).toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((m) => malformedReason(m) === undefined) as JsonRpcMessage[];
+      if (list.length === 0) {
+        const why = `the server answered HTTP ${upstreamRes.statusCode ?? 0} without a JSON-RPC message`;
+        await early.send(errorResponse(null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${why}`));
+      }
+      for (const m of list) await early.send(await answer(m));
+    } catch {
+      await early.send(errorResponse(null, ErrorCode.UpstreamUnavailable, 'mcp-residency: the server sent an answer that cannot be inspected'));
+    } finally {
+      early.end();
+    }
+  }
+}
+
+/** tools/call requests the policy will hold for approval. */
+function heldCalls(messages: readonly JsonRpcMessage[], scope: RequestScope): JsonRpcRequest[] {
+  return messages.filter((m): m is JsonRpcRequest => {
+    if (!isRequest(m)) return false;
+    const tool = toolName(m);
+    return tool !== undefined && scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups).action === 'approve';
+  });
+}
+
+function progressToken(m: JsonRpcRequest): (string | number)[] {
+  const token = (m.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? [token] : [];
+}
+
+function acceptsEventStream(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').toLowerCase().includes('text/event-stream');
 }
 
 /** Anything that is not JSON-RPC (errors in text, 202s, 405s): masked as text, bounded. */

@@ -216,7 +216,7 @@ describe('inbound gateway: protocol and robustness', () => {
       expect(metrics).to.include('mcp_residency_request_duration_seconds_bucket');
       const readyz = await fetch(`${sut.sidecar.urls.admin}/readyz`);
       expect(readyz.status).to.equal(200);
-      expect(((await readyz.json()) as { checks: Record<string, unknown> }).checks).to.have.keys('policy', 'jwks', 'audit');
+      expect(((await readyz.json()) as { checks: Record<string, unknown> }).checks).to.have.keys('policy', 'jwks', 'audit', 'shipping');
       expect((await fetch(`${sut.sidecar.urls.admin}/healthz`)).status).to.equal(200);
     });
   });
