@@ -33,6 +33,8 @@ export interface OperatorOptions {
   readonly resyncMs: number;
   readonly watchIdleTimeoutMs: number;
   readonly logLevel: Level;
+  /** Stripped from approvers' Kubernetes user names before comparing with the requester (e.g. "oidc:"). */
+  readonly approverUsernamePrefix: string;
 }
 
 export class OptionsError extends Error {}

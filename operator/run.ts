@@ -3,14 +3,15 @@
 // reconcile/status.ts and reconcile/rbac.ts.
 import type { Logger } from '../lib/log.ts';
 import type { Connection } from '../kube/config.ts';
-import { KubeClient } from '../kube/client.ts';
-import type { Role, RoleBinding } from '../kube/core.ts';
+import { isNotFound, KubeClient } from '../kube/client.ts';
+import type { Pod, Role, RoleBinding } from '../kube/core.ts';
 import { Informer, type RestartReason } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
-import { MUTATING_WEBHOOKS, PODS, POLICIES, ROLE_BINDINGS, ROLES, VALIDATING_WEBHOOKS } from '../kube/resources.ts';
-import type { PolicyObject } from '../policy/types.ts';
+import { APPROVALS, MUTATING_WEBHOOKS, PODS, POLICIES, ROLE_BINDINGS, ROLES, VALIDATING_WEBHOOKS } from '../kube/resources.ts';
+import type { ApprovalObject, PolicyObject } from '../policy/types.ts';
 import { Readiness } from '../sidecar/health.ts';
 import { startAdminServer, type AdminServer } from './admin.ts';
+import { admitApproval, type ApprovalAdmissionContext } from './admission/approvals.ts';
 import { admitPod } from './admission/pods.ts';
 import { admitPolicy } from './admission/policies.ts';
 import { WebhookServer } from './admission/server.ts';
@@ -20,12 +21,13 @@ import type { InjectionSettings } from './inject/settings.ts';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.ts';
 import type { OperatorOptions } from './options.ts';
 import { summarizePod, type PodSummary } from './reconcile/pods.ts';
+import { ApprovalController } from './reconcile/approval-controller.ts';
 import { PolicyController } from './reconcile/policy-controller.ts';
 import { RbacController } from './reconcile/rbac-controller.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY } from './reconcile/rbac.ts';
 import { TlsManager } from './tls/manager.ts';
 
-export const WEBHOOK_PATHS = { pods: '/mutate/pods', policies: '/validate/mcpresidencypolicies' } as const;
+export const WEBHOOK_PATHS = { pods: '/mutate/pods', policies: '/validate/mcpresidencypolicies', approvals: '/validate/mcpapprovals' } as const;
 
 export interface Operator {
   readonly client: KubeClient;
@@ -74,6 +76,25 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
   const bindings = new Informer<RoleBinding>(client, { resource: ROLE_BINDINGS, labelSelector: managed, logger: log, onRestart: restarts('rolebindings'), ...informerTiming });
   const events = new EventRecorder(client, o.identity, log);
 
+  const approvals = new Informer<ApprovalObject>(client, { resource: APPROVALS, logger: log, onRestart: restarts('mcpapprovals'), ...informerTiming });
+  const approvalController = new ApprovalController({ client, approvals, pods, logger: log.child({ controller: 'approvals' }) });
+  const approvalContext: ApprovalAdmissionContext = {
+    lookupPolicy: (ns, name) => policyController.lookup(ns, name),
+    podServiceAccount: async (ns, name) => {
+      const cached = pods.get(`${ns}/${name}`);
+      if (cached) return cached.serviceAccount;
+      try {
+        const pod = await client.get<Pod>(PODS, name, ns, AbortSignal.timeout(3000));
+        return pod.spec.serviceAccountName || 'default';
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    operatorUser: await whoAmI(client, log),
+    usernamePrefix: o.approverUsernamePrefix,
+    now: Date.now,
+  };
   const policyController = new PolicyController({ client, policies, pods, events, metrics, logger: log.child({ controller: 'policy-status' }), excludedNamespaces: excluded });
   const rbacController = new RbacController({ client, pods, roles, bindings, name: o.sidecarRbacName, excludedNamespaces: excluded, metrics, logger: log.child({ controller: 'sidecar-rbac' }) });
 
@@ -81,7 +102,7 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
     host: o.webhookListen.host,
     port: o.webhookListen.port,
     logger: log,
-    observe: (path, seconds) => metrics.admissionDuration.observe({ webhook: path === WEBHOOK_PATHS.pods ? 'pods' : 'policies' }, seconds),
+    observe: (path, seconds) => metrics.admissionDuration.observe({ webhook: path === WEBHOOK_PATHS.pods ? 'pods' : path === WEBHOOK_PATHS.approvals ? 'approvals' : 'policies' }, seconds),
     routes: {
       [WEBHOOK_PATHS.pods]: async (req) => {
         const r = await admitPod(req, injection, policyController);
@@ -94,6 +115,12 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
         const r = admitPolicy(req);
         metrics.admissions.inc({ webhook: 'policies', outcome: r.outcome });
         return Promise.resolve(r.response);
+      },
+      [WEBHOOK_PATHS.approvals]: async (req) => {
+        const r = await admitApproval(req, approvalContext);
+        metrics.admissions.inc({ webhook: 'approvals', outcome: r.outcome });
+        if (r.outcome === 'denied') log.info('refused an approval change', { namespace: req.namespace, name: req.name, user: req.userInfo?.username, reason: r.response.status?.message });
+        return r.response;
       },
     },
   });
@@ -136,6 +163,7 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
     metrics.leader.set(leading ? 1 : 0);
     policyController.setLeading(leading);
     rbacController.setLeading(leading);
+    approvalController.setLeading(leading);
     tls.setLeading(leading);
   };
   let elector: LeaderElector | undefined;
@@ -152,7 +180,7 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
     });
   }
 
-  for (const inf of [policies, pods, roles, bindings]) inf.start();
+  for (const inf of [policies, pods, roles, bindings, approvals]) inf.start();
   tls.start();
   if (elector) elector.start();
   else lead(true);
@@ -187,9 +215,23 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
       lead(false);
       policyController.stop();
       rbacController.stop();
-      await Promise.all([tls.stop(), ...[policies, pods, roles, bindings].map((i) => i.stop()), webhook.close(), admin.close()]);
+      approvalController.stop();
+      await Promise.all([tls.stop(), ...[policies, pods, roles, bindings, approvals].map((i) => i.stop()), webhook.close(), admin.close()]);
       client.close();
       log.info('operator stopped');
     },
   };
+}
+
+/** The operator's own user name, so its approval webhook lets it expire and abandon approvals. */
+async function whoAmI(client: KubeClient, log: Logger): Promise<string | undefined> {
+  try {
+    const review = await client.request<{ status?: { userInfo?: { username?: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    return review.status?.userInfo?.username;
+  } catch (err) {
+    log.warn('cannot learn the operator\'s own user name; only sidecars will settle approvals', { error: err });
+    return undefined;
+  }
 }

@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/log.ts';
 import { createAdminServer, type AdminRoute } from './admin.ts';
 import { EgressGateway, type EgressOptions } from './egress/gateway.ts';
-import { noApprovalBackend, type ApprovalHook } from './approvals/hook.ts';
+import { approvalRoutes } from './approvals/admin-routes.ts';
+import type { ApprovalHook } from './approvals/hook.ts';
+import { KubeApprovals } from './approvals/kube.ts';
+import { LocalApprovals } from './approvals/local.ts';
+import { hostname } from 'node:os';
 import type { Durability } from './audit/log.ts';
 import { AuditSinkHolder } from './audit-sink.ts';
 import { Readiness } from './health.ts';
@@ -99,6 +103,17 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   policy.onChange((state) => void shipping.update(audit.log, state));
   audit.whenOpen((log) => void shipping.update(log, policy.state()));
 
+  // Held calls: in a cluster, MCPApproval objects (decided with kubectl, checked by the
+  // operator's admission webhook); standalone, in memory, decided through the admin port.
+  const kube = config.policyRef !== undefined ? new KubeClient(loadConnection(config.kubeconfig)) : undefined;
+  const approvalLogger = logger.child({ component: 'approvals' });
+  const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger }) : undefined;
+  const clustered =
+    kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
+      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
+      : undefined;
+  const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
+
   const upstream = new Upstream({ origin: config.upstream });
   const gateway = new Gateway({
     upstream,
@@ -106,7 +121,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     audit,
     metrics,
     logger: logger.child({ component: 'inbound' }),
-    approvals: deps.approvals ?? noApprovalBackend,
+    approvals,
     ...(config.limits ? { limits: config.limits } : {}),
   });
 
@@ -134,7 +149,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   });
   const outbound = http.createServer({ headersTimeout: l.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: l.keepAliveTimeoutMs }, egress.handleRequest);
   outbound.on('connect', egress.handleConnect);
-  const admin = createAdminServer(readiness, metrics, deps.adminRoutes);
+  const admin = createAdminServer(readiness, metrics, [...(deps.adminRoutes ?? []), ...(local ? [approvalRoutes(local, policy.state)] : [])]);
   const servers: http.Server[] = [];
   const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {
     await new Promise<void>((resolve, reject) => {
@@ -154,9 +169,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   let source: FilePolicySource | undefined;
   let kubeSource: KubePolicySource | undefined;
-  let kube: KubeClient | undefined;
-  if (config.policyRef !== undefined) {
-    kube = new KubeClient(loadConnection(config.kubeconfig));
+  if (kube !== undefined && config.policyRef !== undefined) {
     kubeSource = new KubePolicySource({
       client: kube,
       ref: config.policyRef,
@@ -166,6 +179,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       ...config.watch,
     });
     await kubeSource.start();
+    // Calls this pod held before a restart lost their clients: mark their approvals abandoned.
+    await clustered?.abandonLeftovers().catch((err: unknown) => logger.warn('cannot clean up approvals left by a previous run', { error: err }));
   } else if (config.policyFile !== undefined) {
     source = new FilePolicySource(config.policyFile, config.policyPollMs !== undefined ? { pollMs: config.policyPollMs } : {});
     await source.start((u) => policy.apply(u));
@@ -182,6 +197,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     readiness,
     async close() {
       source?.stop();
+      local?.abandonAll('the sidecar is shutting down');
+      await clustered?.stop();
       await kubeSource?.stop();
       kube?.close();
       gateway.close();

@@ -15,7 +15,8 @@ export function managedLabels(): Record<string, string> {
 /** What a sidecar may do; the operator must hold these permissions itself to grant them. */
 export const SIDECAR_RULES: Role['rules'] = [
   { apiGroups: [API_GROUP], resources: ['mcpresidencypolicies'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [API_GROUP], resources: ['mcpapprovals'], verbs: ['create', 'get', 'watch'] },
+  { apiGroups: [API_GROUP], resources: ['mcpapprovals'], verbs: ['create', 'get', 'list', 'watch'] },
+  { apiGroups: [API_GROUP], resources: ['mcpapprovals/status'], verbs: ['get', 'patch', 'update'] },
 ];
 
 export function desiredRole(namespace: string, name: string): Role {

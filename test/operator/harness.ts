@@ -100,6 +100,16 @@ export function webhookConfigs(name: string, selector: string, port: number): { 
           failurePolicy: 'Fail',
           timeoutSeconds: 5,
         },
+        {
+          name: 'approvals.mcpresidency.io',
+          clientConfig: { url: `${base}${WEBHOOK_PATHS.approvals}` },
+          rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['mcpresidency.io'], apiVersions: ['v1alpha1'], resources: ['mcpapprovals', 'mcpapprovals/status'], scope: 'Namespaced' }],
+          namespaceSelector,
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+        },
       ],
     },
   };
@@ -131,6 +141,7 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
     resyncMs: 60_000,
     watchIdleTimeoutMs: 60_000,
     logLevel: 'info',
+    approverUsernamePrefix: '',
     ...Object.fromEntries(Object.entries(ho).filter(([k]) => !['register', 'sharedNamespace', 'requestTimeoutMs', 'direct', 'token'].includes(k))),
   };
   const logs: string[] = [];
