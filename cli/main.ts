@@ -7,11 +7,12 @@ import { maskCommand } from './commands/mask.ts';
 import { sidecarCommand } from './commands/sidecar.ts';
 import { demoCommand } from './commands/demo.ts';
 import { auditGroup } from './commands/audit.ts';
+import { approvalsGroup } from './commands/approvals.ts';
 
 const root: CommandGroup = {
   name: 'mcp-residency',
   summary: 'mcp-residency: data-protection control for MCP servers (sidecar, operator and tools)',
-  commands: [sidecarCommand, demoCommand, policyGroup, auditGroup, maskCommand, operatorCommand],
+  commands: [sidecarCommand, demoCommand, policyGroup, auditGroup, approvalsGroup, maskCommand, operatorCommand],
 };
 
 async function main(): Promise<void> {

@@ -110,6 +110,12 @@ export class KubeClient {
     if (contentType) headers['content-type'] = contentType;
     const token = this.connection.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
+    const as = this.connection.impersonate;
+    if (as) {
+      headers['impersonate-user'] = as.user;
+      // One header per group; Node sends an array as repeated header lines.
+      if (as.groups.length > 0) (headers as Record<string, string | string[]>)['impersonate-group'] = [...as.groups];
+    }
     return headers;
   }
 

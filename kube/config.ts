@@ -19,6 +19,8 @@ export interface Connection {
   readonly tlsServerName: string | undefined;
   /** the context's namespace, or the pod's own in-cluster */
   readonly namespace: string | undefined;
+  /** kubeconfig `as`/`as-groups` (kubectl --as/--as-group): act as this user, if allowed to */
+  readonly impersonate?: { readonly user: string; readonly groups: readonly string[] } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -123,7 +125,18 @@ export function parseKubeconfig(text: string, baseDir: string, options: Kubeconf
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
     tlsServerName: str(cluster, 'tls-server-name'),
     namespace: context.namespace,
+    ...impersonation(user, source),
   };
+}
+
+function impersonation(user: Record<string, unknown>, source: string): Pick<Connection, 'impersonate'> {
+  const as = user.as;
+  if (as === undefined || as === null || as === '') return {};
+  const groups = user['as-groups'] ?? [];
+  if (typeof as !== 'string' || !Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) {
+    throw new ConfigError(`${source}: "as" must be a user name and "as-groups" a list of group names`);
+  }
+  return { impersonate: { user: as, groups: groups as string[] } };
 }
 
 export interface InClusterOptions {

@@ -37,6 +37,8 @@ export interface SidecarConfig {
   readonly policyRef?: PolicyRef | undefined;
   /** For policyRef: a kubeconfig; in-cluster configuration when omitted. */
   readonly kubeconfig?: string | undefined;
+  /** The pod this sidecar serves (default: $POD_NAME, then the host name, which is the pod's). */
+  readonly podName?: string | undefined;
   readonly upstream: URL;
   readonly listen: ListenAddress;
   readonly egressListen: ListenAddress;
@@ -49,6 +51,8 @@ export interface SidecarConfig {
   readonly policyPollMs?: number;
   /** Least time between JWKS refetches caused by unknown key ids (default 30 s). */
   readonly unknownKidCooldownMs?: number;
+  /** How long requests still in flight at shutdown may take to finish (default 2 s). */
+  readonly shutdownGraceMs?: number;
   /** Policy watch tuning: how long a silent watch lasts before it is restarted, and retry backoff. */
   readonly watch?: { readonly idleTimeoutMs?: number; readonly backoffMaxMs?: number };
 }
@@ -110,7 +114,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger }) : undefined;
   const clustered =
     kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
-      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
+      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: config.podName ?? process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
       : undefined;
   const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
 
@@ -189,6 +193,16 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   }
   logger.info('sidecar started', { mcp: mcpUrl, egress: egressUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
 
+  // Requests still being answered at shutdown get a grace period to finish (a held call's
+  // refusal, a tool result on its way) before connections are cut.
+  const inflight = new Set<http.ServerResponse>();
+  for (const server of [inbound, outbound]) {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      inflight.add(res);
+      res.once('close', () => inflight.delete(res));
+    });
+  }
+
   return {
     urls: { mcp: mcpUrl, egress: egressUrl, admin: adminUrl },
     policy,
@@ -197,9 +211,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     readiness,
     async close() {
       source?.stop();
-      local?.abandonAll('the sidecar is shutting down');
+      for (const s of servers) {
+        s.close();
+        s.closeIdleConnections();
+      }
+      local?.abandonAll('the sidecar is shutting down; the call was not run');
       await clustered?.stop();
       await kubeSource?.stop();
+      const deadline = Date.now() + (config.shutdownGraceMs ?? 2_000);
+      while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       kube?.close();
       gateway.close();
       egress.close();

@@ -33,7 +33,7 @@ export interface KubeApprovalsOptions {
   readonly now?: () => number;
 }
 
-type Waiter = (obj: ApprovalObject | undefined) => void;
+type Waiter = (obj: ApprovalObject | 'deleted' | 'stopping') => void;
 
 export class KubeApprovals implements ApprovalHook {
   readonly #o: KubeApprovalsOptions;
@@ -111,8 +111,9 @@ export class KubeApprovals implements ApprovalHook {
     return answer;
   }
 
+  /** Shutdown: waiting calls end now with a clear error; their approvals are marked abandoned. */
   async stop(): Promise<void> {
-    for (const w of this.#waiters.values()) w(undefined);
+    for (const w of [...this.#waiters.values()]) w('stopping');
     await this.#informer?.stop();
   }
 
@@ -127,7 +128,7 @@ export class KubeApprovals implements ApprovalHook {
       logger: this.#o.logger.child({ component: 'approval-watch' }),
     });
     const notify = (obj: ApprovalObject): void => this.#waiters.get(obj.metadata.name)?.(obj);
-    this.#informer.addHandler({ onAdd: notify, onUpdate: notify, onDelete: (obj) => this.#waiters.get(obj.metadata.name)?.(undefined) });
+    this.#informer.addHandler({ onAdd: notify, onUpdate: notify, onDelete: (obj) => this.#waiters.get(obj.metadata.name)?.('deleted') });
     this.#informer.start();
   }
 
@@ -152,13 +153,22 @@ export class KubeApprovals implements ApprovalHook {
         finish({ outcome: 'abandoned', reason: 'the client went away before a decision' });
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      const onChange = (obj: ApprovalObject | undefined): void => {
-        if (obj === undefined) return finish({ outcome: 'abandoned', reason: `the MCPApproval ${name} was deleted` });
+      let claiming = false;
+      const onChange = (obj: ApprovalObject | 'deleted' | 'stopping'): void => {
+        // Once this sidecar claims the approval, its own Used update echoes back: not news.
+        if (claiming) return;
+        if (obj === 'deleted') return finish({ outcome: 'abandoned', reason: `the MCPApproval ${name} was deleted` });
+        if (obj === 'stopping') {
+          const reason = 'the sidecar is shutting down; the call was not run';
+          void this.#setPhase(name, 'Abandoned', reason).catch(() => undefined);
+          return finish({ outcome: 'abandoned', reason });
+        }
         const s = obj.status ?? {};
         switch (s.phase) {
           case 'Approved':
             // The webhook checked the approver; the digest check here is the sidecar's own guard.
             if (s.argumentsDigest !== digest) return finish({ outcome: 'rejected', reason: `approved for arguments ${s.argumentsDigest ?? '?'}, not ${digest}` });
+            claiming = true;
             void this.#use(obj, s).then(finish);
             return;
           case 'Rejected':
