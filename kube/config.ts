@@ -136,7 +136,7 @@ function impersonation(user: Record<string, unknown>, source: string): Pick<Conn
   if (typeof as !== 'string' || !Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) {
     throw new ConfigError(`${source}: "as" must be a user name and "as-groups" a list of group names`);
   }
-  return { impersonate: { user: as, groups: groups as string[] } };
+  return { impersonate: { user: as, groups: groups } };
 }
 
 export interface InClusterOptions {
