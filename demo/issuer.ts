@@ -14,6 +14,8 @@ export interface DemoIdentity {
 
 export const DEMO_AGENT: DemoIdentity = { clientId: 'demo-agent', secret: 'demo-agent-secret', groups: ['support'] };
 export const DEMO_OFFICER: DemoIdentity = { clientId: 'privacy-officer', secret: 'privacy-officer-secret', groups: ['privacy-officers'] };
+/** A second privacy officer: nobody approves their own calls. */
+export const DEMO_DPO: DemoIdentity = { clientId: 'dpo', secret: 'dpo-secret', groups: ['privacy-officers'] };
 
 export interface DemoIssuer {
   readonly issuer: string;
@@ -24,7 +26,7 @@ export interface DemoIssuer {
 export async function startDemoIssuer(listen: { host: string; port: number }): Promise<DemoIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'demo-1', alg: 'ES256', use: 'sig' };
-  const clients = new Map([DEMO_AGENT, DEMO_OFFICER].map((c) => [c.clientId, c]));
+  const clients = new Map([DEMO_AGENT, DEMO_OFFICER, DEMO_DPO].map((c) => [c.clientId, c]));
   let issuer = '';
   const sign = (who: DemoIdentity, audience: string, ttl: number): Promise<string> =>
     new SignJWT({ client_id: who.clientId, groups: [...who.groups], scope: 'mcp:tools' })

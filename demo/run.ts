@@ -15,7 +15,7 @@ import { createLogger } from '../lib/log.ts';
 import type { AuditRecord } from '../sidecar/audit/record.ts';
 import { verifyAuditDir } from '../sidecar/audit/verify.ts';
 import { startSidecar, type ListenAddress, type RunningSidecar } from '../sidecar/main.ts';
-import { DEMO_AGENT, startDemoIssuer, type DemoIssuer } from './issuer.ts';
+import { DEMO_AGENT, DEMO_DPO, DEMO_OFFICER, startDemoIssuer, type DemoIssuer } from './issuer.ts';
 import { startSampleServer, type RunningSampleServer } from './sample-server.ts';
 
 export interface DemoOptions {
@@ -45,7 +45,7 @@ export function defaultDemoPolicy(): string {
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const say = (line = ''): void => void options.out.write(`${line}\n`);
   const step = (n: number, of: number, what: string): void => say(`\n==> ${n}/${of} ${what}`);
-  const steps = 6;
+  const steps = 7;
   const dir = await mkdtemp(join(tmpdir(), 'mcp-residency-demo-'));
   const loopback = { host: '127.0.0.1', port: 0 };
   const stack: { close(): Promise<void> }[] = [];
@@ -117,7 +117,30 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     }
     say(`    the server's delete handler ran ${(server.calls.get('delete_customer') ?? 0) - before} times`);
 
-    step(6, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
+    step(6, steps, `A privacy officer's agent calls export_customers, which the policy holds for approval`);
+    const officer = new Client({ name: 'officer-agent', version: '1.0.0' });
+    const officerToken = await issuer.token(DEMO_OFFICER, mcpUrl);
+    await officer.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${officerToken}` } } }));
+    stack.push(officer);
+    const exported = officer.callTool({ name: 'export_customers', arguments: { format: 'csv' } }, undefined, { timeout: 60_000 });
+    const dpoToken = await issuer.token(DEMO_DPO, mcpUrl);
+    const admin = (path: string, body?: unknown): Promise<Response> =>
+      fetch(`${sidecar.urls.admin}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${dpoToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const held = await waitFor(async () => ((await (await admin('/approvals')).json()) as { items: { id: string; tool: string; requester: { sub: string }; expiresAt: string; argumentsDigest: string }[] }).items[0]);
+    say(`    held: ${held.tool} for ${held.requester.sub}, approval ${held.id}, expires ${held.expiresAt}`);
+    say(`    bound to arguments ${held.argumentsDigest.slice(0, 19)}...; the server has run it ${server.calls.get('export_customers') ?? 0} times`);
+    say(`    the data protection officer ("${DEMO_DPO.clientId}") approves: mcp-residency approvals approve ${held.id} --sidecar ${sidecar.urls.admin} --token <dpo token>`);
+    const decided = await admin(`/approvals/${held.id}/approve`, { reason: 'quarterly report' });
+    if (!decided.ok) throw new Error(`the demo approval failed: ${await decided.text()}`);
+    const csv = firstText(await exported);
+    say('    the agent received:');
+    say(indent(csv));
+
+    step(7, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
     const records = await readRecords(auditDir);
     for (const r of records) say(`    ${describeRecord(r)}`);
     const verified = await verifyAuditDir(auditDir);
@@ -154,6 +177,16 @@ async function waitReady(sidecar: RunningSidecar, audience: string): Promise<voi
     const current = auth?.mode === 'oidc' ? auth.audiences[0] : audience;
     if (sidecar.readiness.report().ready && current === audience) return;
     if (Date.now() > deadline) throw new Error(`the sidecar did not become ready: ${JSON.stringify(sidecar.readiness.report().checks)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting in the demo');
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -18,6 +18,10 @@ describe('mcp-residency demo', () => {
     expect(out).to.match(/"email": "\[EMAIL_[0-9a-f]{8}\]"/);
     expect(out).to.match(/refused: .*policy "demo" denied the tool "delete_customer"/);
     expect(out).to.include("the server's delete handler ran 0 times");
+    expect(out).to.match(/held: export_customers for privacy-officer, approval [0-9a-f-]{36}/);
+    expect(out).to.match(/the server has run it 0 times/);
+    expect(out).to.match(/id,name,email,iban\n.*\[EMAIL_[0-9a-f]{8}\]/s);
+    expect(out).to.match(/approval +sub=dpo +tools\/call +tool=export_customers +decision=approved/);
     expect(out).to.match(/audit verify .*: chain intact, \d+ records/);
     expect(out).to.match(/Point any MCP client at http:\/\/127\.0\.0\.1:\d+\/mcp/);
   });
