@@ -50,6 +50,8 @@ export interface InformerOptions<T> {
   readonly logger?: Logger | undefined;
   /** observability hook: why the watch was restarted */
   readonly onRestart?: ((reason: RestartReason) => void) | undefined;
+  /** after every successful list and every watch the server accepts: the API answers again */
+  readonly onConnected?: (() => void) | undefined;
 }
 
 interface Entry<T> {
@@ -180,6 +182,7 @@ export class Informer<T = KubeObject> {
         needList = false;
         listedAt = Date.now();
         backoff = initial;
+        this.#opts.onConnected?.();
       }
       const started = Date.now();
       const end: WatchEnd = await watchOnce(this.#client, {
@@ -191,6 +194,7 @@ export class Informer<T = KubeObject> {
         idleTimeoutMs,
         signal,
         onEvent: (ev) => this.#apply(ev),
+        onOpen: () => this.#opts.onConnected?.(),
       });
       switch (end.kind) {
         case 'aborted':

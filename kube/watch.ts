@@ -29,6 +29,8 @@ export interface WatchOptions {
   readonly signal: AbortSignal;
   /** called for every event, bookmarks included, in order */
   readonly onEvent: (event: WatchEvent<KubeObject>) => void;
+  /** called once the server accepted the watch (200): the API is reachable */
+  readonly onOpen?: () => void;
 }
 
 export function watchOnce(client: KubeClient, options: WatchOptions): Promise<WatchEnd> {
@@ -89,6 +91,7 @@ export function watchOnce(client: KubeClient, options: WatchOptions): Promise<Wa
             });
             return;
           }
+          options.onOpen?.();
           let buf = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {

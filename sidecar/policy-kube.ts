@@ -60,6 +60,7 @@ export class KubePolicySource {
       onRestart: (reason) => {
         if (reason === 'error' || reason === 'idle') this.#lost(`the watch on ${this.describe()} ${reason === 'idle' ? 'went silent' : 'failed'}`);
       },
+      onConnected: () => this.#reachable(),
     });
     this.#informer.addHandler({
       onAdd: (obj) => this.#push(obj),
