@@ -1,7 +1,8 @@
 // A TCP proxy between the operator and the API server, so a test can break connections the
 // ways networks do: reset them (RST, as when a node or load balancer drops state), or freeze
 // them (bytes stop flowing but nothing closes, as when a NAT entry silently expires; the case
-// Node watches never notice on their own). TLS passes through untouched.
+// Node watches never notice on their own), or refuse new ones for a while (the API server is
+// down). TLS passes through untouched.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -11,29 +12,47 @@ interface Pair {
 }
 
 export class TcpProxy {
-  readonly #server: Server;
+  #server: Server | undefined;
+  #port = 0;
   readonly #pairs = new Set<Pair>();
   /** frozen connections stay open on purpose until close() */
   readonly #frozen = new Set<Pair>();
   readonly #target: { host: string; port: number };
   connections = 0;
 
-  private constructor(server: Server, target: { host: string; port: number }) {
-    this.#server = server;
+  private constructor(target: { host: string; port: number }) {
     this.#target = target;
   }
 
   static async start(targetUrl: string): Promise<TcpProxy> {
     const u = new URL(targetUrl);
-    const server = createServer();
-    const proxy = new TcpProxy(server, { host: u.hostname, port: Number(u.port) });
-    server.on('connection', (client) => proxy.#accept(client));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new TcpProxy({ host: u.hostname, port: Number(u.port) });
+    const server = proxy.#listen(0);
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    proxy.#port = (server.address() as AddressInfo).port;
     return proxy;
   }
 
+  #listen(port: number): Server {
+    const server = createServer((client) => this.#accept(client));
+    server.listen(port, '127.0.0.1');
+    this.#server = server;
+    return server;
+  }
+
   get url(): string {
-    return `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `https://127.0.0.1:${this.#port}`;
+  }
+
+  /** Stops listening: new connections are refused (ECONNREFUSED, as when the API server is down); open ones carry on. */
+  stopAccepting(): void {
+    this.#server?.close();
+    this.#server = undefined;
+  }
+
+  /** After stopAccepting(): listens again, on the same port, in time for the next connection attempt. */
+  startAccepting(): void {
+    if (!this.#server) this.#listen(this.#port);
   }
 
   get open(): number {
@@ -86,6 +105,8 @@ export class TcpProxy {
       client.destroy();
       upstream.destroy();
     }
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -30,6 +30,10 @@
 // - Deployments get no ReplicaSets or Pods (no deployment controller): to test pod admission,
 //   create Pods directly.
 //
+// For what the main API server will not do on demand, `etcdServer` is etcd's client URL (its JSON
+// gateway compacts, for one) and `startApiServer(flags)` starts another kube-apiserver on the same
+// etcd with extra flags (e.g. --watch-cache=false), leaving the main one as it is.
+//
 // Every crds/*.yaml is applied at startup and each CRD waited on until Established; a CRD the API
 // server rejects fails the start (and so every `@cluster` suite), with the API server's message.
 import { execFile, spawn } from 'node:child_process';
@@ -80,11 +84,20 @@ export interface ApiOptions {
   contentType?: string;
 }
 
+/** one more kube-apiserver on the control plane's etcd (see ControlPlane.startApiServer) */
+export interface ExtraApiServer {
+  /** https://127.0.0.1:<port>; same CA and admin client certificate as the main API server */
+  readonly server: string;
+  stop(): Promise<void>;
+}
+
 export interface ControlPlane {
   /** the temp dir holding certs, data, logs and the kubeconfig (removed on stop) */
   readonly dir: string;
   /** https://127.0.0.1:<port> */
   readonly server: string;
+  /** etcd's client URL, http://127.0.0.1:<port> (it serves etcd's JSON gateway: /v3/kv/range, /v3/kv/compaction ...) */
+  readonly etcdServer: string;
   /** an admin kubeconfig (CN=admin, O=system:masters), certs inline */
   readonly kubeconfigPath: string;
   readonly caPem: string;
@@ -122,6 +135,12 @@ export interface ControlPlane {
   tokenFor(namespace: string, serviceAccount: string, audience?: string | string[], expirationSeconds?: number): Promise<string>;
   /** a raw API request, as admin unless `opts.token` is given; never throws on HTTP errors */
   api(method: string, path: string, body?: unknown, opts?: ApiOptions): Promise<ApiResponse>;
+  /**
+   * starts one more kube-apiserver on the same etcd, with the main one's flags plus `extraFlags`
+   * (e.g. `--watch-cache=false`), and waits until it is ready; the main API server is untouched.
+   * Stop it when done (the control plane's stop kills it too).
+   */
+  startApiServer(extraFlags: string[]): Promise<ExtraApiServer>;
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -604,12 +623,11 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       '--unsafe-no-fsync=true', // test data: durability buys nothing, fsyncs cost seconds
       '--log-level=warn',
     ]);
-    // kube-apiserver waits for etcd by itself: start both at once.
-    const apiserver = launch('kube-apiserver', bins.kubeApiserver, [
+    const apiserverArgs = (port: number): string[] => [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
+      `--secure-port=${port}`,
       `--cert-dir=${pkiDir}`,
       `--tls-cert-file=${files.servingCert}`,
       `--tls-private-key-file=${files.servingKey}`,
@@ -626,7 +644,9 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       '--allow-privileged=true',
       '--profiling=false',
       '--v=1',
-    ]);
+    ];
+    // kube-apiserver waits for etcd by itself: start both at once.
+    const apiserver = launch('kube-apiserver', bins.kubeApiserver, apiserverArgs(apiPort));
 
     reaper = spawnReaper(dir, children.flatMap((c) => (c.pid ? [c.pid] : [])));
 
@@ -672,17 +692,26 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       });
 
     // Wait for /readyz (it covers etcd, RBAC bootstrap roles and the other post-start hooks).
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (died) throw died;
-      if (Date.now() > deadline) throw new Error(`kube-apiserver not ready after 120s:\n${tail(join(dir, 'kube-apiserver.log'))}`);
-      const ok = await api('GET', '/readyz').then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      await sleep(100);
-    }
+    const waitReady = async (url: string, logName: string, failed: () => Error | undefined): Promise<void> => {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const err = failed();
+        if (err) throw err;
+        if (Date.now() > deadline) throw new Error(`kube-apiserver not ready after 120s:\n${tail(join(dir, `${logName}.log`))}`);
+        const ok = await new Promise<boolean>((resolve) => {
+          const req = request(new URL('/readyz', url), { agent: adminAgent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode === 200));
+            res.on('error', () => resolve(false));
+          });
+          req.on('error', () => resolve(false));
+          req.end();
+        });
+        if (ok) return;
+        await sleep(100);
+      }
+    };
+    await waitReady(server, 'kube-apiserver', () => died);
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, pki), { mode: 0o600 });
@@ -715,9 +744,47 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       await createServiceAccount(name, 'default');
     };
 
+    const startApiServer = async (extraFlags: string[]): Promise<ExtraApiServer> => {
+      for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const logName = `kube-apiserver-${port}`;
+        const child = launch(logName, bins.kubeApiserver, [...apiserverArgs(port), ...extraFlags]);
+        const childReaper = spawnReaper(dir, child.pid ? [child.pid] : []);
+        let exited: Error | undefined;
+        child.on('error', (err) => (exited ??= new Error(`kube-apiserver failed to start: ${err.message}`)));
+        child.on('exit', (code, signal) => {
+          const log = tail(join(dir, `${logName}.log`));
+          exited ??= new (/address already in use/.test(log) ? PortInUseError : Error)(`kube-apiserver ${extraFlags.join(' ')} exited (${signal ?? `code ${String(code)}`}):\n${log}`);
+        });
+        const stopExtra = async (): Promise<void> => {
+          if (child.exitCode === null && child.signalCode === null) {
+            const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+            child.kill('SIGKILL');
+            await gone;
+          }
+          const i = children.indexOf(child);
+          if (i >= 0) children.splice(i, 1);
+          try {
+            if (childReaper.pid) process.kill(childReaper.pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        };
+        try {
+          await waitReady(`https://127.0.0.1:${port}`, logName, () => exited);
+        } catch (err) {
+          await stopExtra();
+          if (attempt < 3 && err instanceof PortInUseError) continue;
+          throw err;
+        }
+        return { server: `https://127.0.0.1:${port}`, stop: stopExtra };
+      }
+    };
+
     const cp: ControlPlane = {
       dir,
       server,
+      etcdServer: etcdUrl,
       kubeconfigPath,
       caPem: pki.caPem,
       adminCertPem: pki.adminCertPem,
@@ -755,6 +822,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       },
       aggregateClusterRoles: () => aggregateClusterRoles(api),
       api,
+      startApiServer,
     };
     return { api: cp, stop };
   } catch (err) {
