@@ -15,7 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startSampleServer } from '../../demo/sample-server.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { parsePolicies } from '../../policy/load.ts';
-import { noApprovalBackend } from '../../sidecar/approvals/hook.ts';
+import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import { openAuditLog, type AuditLog, type Durability } from '../../sidecar/audit/log.ts';
 import type { AuditEntry } from '../../sidecar/audit/record.ts';
 import type { AuditSink } from '../../sidecar/inbound/exchange.ts';
@@ -23,6 +23,9 @@ import { Gateway } from '../../sidecar/inbound/gateway.ts';
 import { Upstream } from '../../sidecar/inbound/upstream.ts';
 import { createMetrics } from '../../sidecar/metrics.ts';
 import { buildRuntime } from '../../sidecar/runtime.ts';
+
+/** The benchmark's policy holds no calls; a held call would simply be refused. */
+const noApprovals: ApprovalHook = { ask: () => Promise.resolve({ outcome: 'unavailable', reason: 'no approvals in this benchmark' }) };
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? (values.quick ? 0.5 : 2));
@@ -154,7 +157,7 @@ async function gatewaySection(root: string): Promise<{ title: string; rows: Row[
         audit: sink,
         metrics: createMetrics({ defaultMetrics: false }),
         logger: silentLogger,
-        approvals: noApprovalBackend,
+        approvals: noApprovals,
       });
       const server = http.createServer(gateway.handle);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

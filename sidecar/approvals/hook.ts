@@ -30,8 +30,3 @@ export interface ApprovalAnswer {
 export interface ApprovalHook {
   ask(question: ApprovalQuestion): Promise<ApprovalAnswer>;
 }
-
-/** Without a configured approval backend a held call cannot be approved: refuse, fail closed. */
-export const noApprovalBackend: ApprovalHook = {
-  ask: () => Promise.resolve({ outcome: 'unavailable', reason: 'the call needs approval, but this sidecar has no approval backend configured' }),
-};

@@ -1,7 +1,8 @@
 // Relays an SSE stream from the MCP server to the client event by event: each event's JSON-RPC
 // message is inspected and rewritten as it arrives, never the whole stream buffered. Event ids
 // (resumption), retry hints and comments (keep-alives) pass through unchanged.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { UpstreamResponse } from './upstream.ts';
 import { once } from 'node:events';
 import { SseParser, serializeEvent, type SseEvent } from '../sse/index.ts';
 import { forwardableHeaders } from '../http/headers.ts';
@@ -74,7 +75,7 @@ export class SseReply {
   }
 }
 
-export async function relaySse(upstream: IncomingMessage, res: ServerResponse, handlers: SseRelayHandlers, options: SseRelayOptions): Promise<void> {
+export async function relaySse(upstream: UpstreamResponse, res: ServerResponse, handlers: SseRelayHandlers, options: SseRelayOptions): Promise<void> {
   if (options.reply === undefined) {
     const headers = forwardableHeaders(upstream.headers, ['content-length', 'content-encoding', 'content-type']);
     res.writeHead(upstream.statusCode ?? 200, { ...headers, ...options.headers, ...SSE_HEADERS });

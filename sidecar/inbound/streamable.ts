@@ -16,7 +16,7 @@ import { ErrorCode, errorResponse, isErrorResponse, isRequest, isResult, malform
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
-import { UpstreamError, type Upstream } from './upstream.ts';
+import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.ts';
 
 export interface TransportDeps {
   readonly upstream: Upstream;
@@ -72,13 +72,13 @@ export class StreamableTransport {
     const { allowed, refused } = decisions;
     if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session, early);
 
-    let upstreamRes: IncomingMessage;
+    let upstreamRes: UpstreamResponse;
     try {
       upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req), body: messages.body, signal: scope.signal });
     } catch (err) {
       return this.#upstreamFailed(scope, err, allowed, early);
     }
-    res.once('close', () => upstreamRes.destroy());
+    cancelWithClient(res, upstreamRes);
 
     const newSession = upstreamRes.headers['mcp-session-id'];
     if (typeof newSession === 'string' && messages.some((m) => 'method' in m && m.method === 'initialize')) this.#sessions.bind(newSession, caller.key);
@@ -98,13 +98,13 @@ export class StreamableTransport {
     const { req, res, runtime, caller } = scope;
     const session = this.#checkSession(scope);
     if (session === false) return;
-    let upstreamRes: IncomingMessage;
+    let upstreamRes: UpstreamResponse;
     try {
       upstreamRes = await this.#deps.upstream.request({ method: 'GET', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
     } catch (err) {
       return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
     }
-    res.once('close', () => upstreamRes.destroy());
+    cancelWithClient(res, upstreamRes);
     if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
     // A stream without a session may be the legacy transport: its first event says so.
     let legacy: ReturnType<LegacySessions['open']> | undefined;
@@ -128,7 +128,7 @@ export class StreamableTransport {
     const { req } = scope;
     const session = this.#checkSession(scope);
     if (session === false) return;
-    let upstreamRes: IncomingMessage;
+    let upstreamRes: UpstreamResponse;
     try {
       upstreamRes = await this.#deps.upstream.request({ method: 'DELETE', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
     } catch (err) {
@@ -192,7 +192,7 @@ export class StreamableTransport {
     sendJson(scope.res, 502, ids.length > 1 ? ids.map(reply) : reply(ids[0] ?? null));
   }
 
-  async #relayResponse(scope: RequestScope, upstreamRes: IncomingMessage, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
+  async #relayResponse(scope: RequestScope, upstreamRes: UpstreamResponse, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
     const { res, runtime, caller } = scope;
     const exchange = this.#deps.exchange;
     const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
@@ -242,7 +242,7 @@ export class StreamableTransport {
   }
 
   /** A JSON (or other) answer to a call whose client already gets a stream: each message as an event. */
-  async #relayIntoStream(scope: RequestScope, upstreamRes: IncomingMessage, answer: (m: JsonRpcMessage) => Promise<JsonRpcMessage>, early: SseReply): Promise<void> {
+  async #relayIntoStream(scope: RequestScope, upstreamRes: UpstreamResponse, answer: (m: JsonRpcMessage) => Promise<JsonRpcMessage>, early: SseReply): Promise<void> {
     try {
       const text = (await readBody(upstreamRes, this.#deps.limits.maxResponseBytes)).toString('utf8');
       let parsed: unknown;
@@ -284,7 +284,7 @@ function acceptsEventStream(req: IncomingMessage): boolean {
 }
 
 /** Anything that is not JSON-RPC (errors in text, 202s, 405s): masked as text, bounded. */
-export async function relayPlain(scope: RequestScope, upstreamRes: IncomingMessage, limit: number, extra: Record<string, string> = {}): Promise<void> {
+export async function relayPlain(scope: RequestScope, upstreamRes: UpstreamResponse, limit: number, extra: Record<string, string> = {}): Promise<void> {
   let body: Buffer;
   try {
     body = await readBody(upstreamRes, limit);
@@ -339,15 +339,16 @@ export async function readMessages(scope: RequestScope, limit: number): Promise<
  * it received"), hop-by-hop headers and compression (the gateway must read what comes back).
  */
 export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
-  const headers = forwardableHeaders(req.headers, ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie']);
+  // `expect` too: a 100-continue handshake is between the client and us, not the server.
+  const headers = forwardableHeaders(req.headers, ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect']);
   return { ...(headers as Record<string, string | string[]>), 'accept-encoding': 'identity' };
 }
 
-function isEventStream(res: IncomingMessage): boolean {
+function isEventStream(res: UpstreamResponse): boolean {
   return (res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
 }
 
-function isJson(res: IncomingMessage): boolean {
+function isJson(res: UpstreamResponse): boolean {
   return /^application\/(?:[\w.+-]*\+)?json/iu.test(res.headers['content-type'] ?? '');
 }
 
@@ -357,3 +358,12 @@ function stringHeaders(headers: Record<string, string | string[] | number | unde
   return out;
 }
 
+/**
+ * A client that goes away mid-answer cancels the upstream request. `close` also fires after a
+ * normal finish; destroying then would throw away a keep-alive connection on every request.
+ */
+function cancelWithClient(res: RequestScope['res'], upstreamRes: UpstreamResponse): void {
+  res.once('close', () => {
+    if (!res.writableFinished) upstreamRes.destroy();
+  });
+}

@@ -1,8 +1,11 @@
-// Forwarding to the MCP server in the same pod. Keep-alive connections (the server is on
-// loopback and every request would otherwise pay a TCP handshake), a connect timeout so a
-// dead server gives a prompt error instead of a hang, and cancellation when the client goes.
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
+// Forwarding to the MCP server in the same pod, on an undici connection pool: keep-alive
+// connections (the server is on loopback; a TCP handshake per request would dominate), about a
+// third less CPU per request than node:http's client, a connect timeout so a dead server gives
+// a prompt error instead of a hang, no body timeout (SSE streams are quiet for long), and
+// cancellation when the client goes away.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Pool, errors as undiciErrors } from 'undici';
 
 export interface UpstreamOptions {
   /** The MCP server's origin, e.g. http://127.0.0.1:8080; request paths are kept. */
@@ -14,8 +17,8 @@ export interface UpstreamOptions {
 
 export class UpstreamError extends Error {
   readonly reason: 'connect' | 'timeout' | 'reset' | 'aborted';
-  constructor(reason: UpstreamError['reason'], message: string) {
-    super(message);
+  constructor(reason: UpstreamError['reason'], message: string, cause?: unknown) {
+    super(message, { cause });
     this.reason = reason;
   }
 }
@@ -28,75 +31,49 @@ export interface UpstreamRequest {
   readonly signal?: AbortSignal;
 }
 
+/** The answer: its body as a stream, with the status and headers on it. */
+export type UpstreamResponse = Readable & { readonly statusCode: number; readonly headers: IncomingHttpHeaders };
+
 export class Upstream {
   readonly origin: URL;
-  readonly #agent: http.Agent;
-  readonly #connectTimeoutMs: number;
-  readonly #responseTimeoutMs: number;
+  readonly #pool: Pool;
 
   constructor(options: UpstreamOptions) {
     this.origin = options.origin;
-    const Agent = options.origin.protocol === 'https:' ? https.Agent : http.Agent;
-    this.#agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo' });
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-    this.#responseTimeoutMs = options.responseTimeoutMs ?? 300_000;
-  }
-
-  request(req: UpstreamRequest): Promise<IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const mod = this.origin.protocol === 'https:' ? https : http;
-      const headers: OutgoingHttpHeaders = { ...req.headers, host: this.origin.host };
-      if (req.body !== undefined) headers['content-length'] = req.body.length;
-      const out = mod.request({
-        protocol: this.origin.protocol,
-        hostname: this.origin.hostname,
-        port: this.origin.port,
-        method: req.method,
-        path: req.path,
-        headers,
-        agent: this.#agent,
-      });
-      let settled = false;
-      const fail = (err: UpstreamError): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(responseTimer);
-        out.destroy();
-        reject(err);
-      };
-      const responseTimer = setTimeout(
-        () => fail(new UpstreamError('timeout', `the MCP server at ${this.origin.origin} did not answer within ${this.#responseTimeoutMs / 1000}s`)),
-        this.#responseTimeoutMs,
-      );
-      out.on('socket', (socket) => {
-        if (!socket.connecting) return; // a reused keep-alive connection
-        const timer = setTimeout(
-          () => fail(new UpstreamError('connect', `cannot connect to the MCP server at ${this.origin.origin} within ${this.#connectTimeoutMs / 1000}s`)),
-          this.#connectTimeoutMs,
-        );
-        socket.once('connect', () => clearTimeout(timer));
-        socket.once('close', () => clearTimeout(timer));
-      });
-      out.on('response', (res) => {
-        clearTimeout(responseTimer);
-        settled = true;
-        resolve(res);
-      });
-      out.on('error', (err: NodeJS.ErrnoException) => {
-        const reason = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH' ? 'connect' : 'reset';
-        fail(new UpstreamError(reason, `the MCP server at ${this.origin.origin} is unreachable: ${err.code ?? err.message}`));
-      });
-      if (req.signal) {
-        const onAbort = (): void => fail(new UpstreamError('aborted', 'the client went away'));
-        if (req.signal.aborted) onAbort();
-        else req.signal.addEventListener('abort', onAbort, { once: true });
-        out.once('close', () => req.signal!.removeEventListener('abort', onAbort));
-      }
-      out.end(req.body);
+    this.#pool = new Pool(options.origin.origin, {
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      headersTimeout: options.responseTimeoutMs ?? 300_000,
+      bodyTimeout: 0,
+      pipelining: 1,
     });
   }
 
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      const res = await this.#pool.request({
+        method: req.method,
+        path: req.path,
+        headers: req.headers as Record<string, string | string[]>,
+        body: req.body ?? null,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      return Object.assign(res.body, { statusCode: res.statusCode, headers: res.headers });
+    } catch (err) {
+      throw this.#explain(err);
+    }
+  }
+
+  #explain(err: unknown): UpstreamError {
+    const at = `the MCP server at ${this.origin.origin}`;
+    if (err instanceof undiciErrors.RequestAbortedError || (err as Error).name === 'AbortError') return new UpstreamError('aborted', 'the client went away', err);
+    if (err instanceof undiciErrors.ConnectTimeoutError) return new UpstreamError('connect', `cannot connect to ${at} in time`, err);
+    if (err instanceof undiciErrors.HeadersTimeoutError) return new UpstreamError('timeout', `${at} did not answer in time`, err);
+    const code = (err as NodeJS.ErrnoException).code ?? ((err as { cause?: NodeJS.ErrnoException }).cause?.code);
+    const reason = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' ? 'connect' : 'reset';
+    return new UpstreamError(reason, `${at} is unreachable: ${code ?? (err as Error).message}`, err);
+  }
+
   close(): void {
-    this.#agent.destroy();
+    void this.#pool.destroy();
   }
 }

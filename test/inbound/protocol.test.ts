@@ -190,19 +190,6 @@ describe('inbound gateway: protocol and robustness', () => {
       expect(r.status).to.equal(413);
     });
 
-    it('holds approve-rule calls and, without an approval backend, refuses them', async () => {
-      const alice = await connectClient('streamable', url(), await issuer.token(ALICE, { resource: AUDIENCE }));
-      try {
-        await alice.callTool('export_customers', {}).then(
-          (r) => expect.fail(`expected a refusal, got ${JSON.stringify(r)}`),
-          (err: Error) => expect(err.message).to.include('needs approval').and.to.include('no approval backend configured'),
-        );
-        expect(server.calls.get('export_customers') ?? 0).to.equal(0);
-      } finally {
-        await alice.close();
-      }
-    });
-
     it('refuses methods that are not MCP', async () => {
       const res = await fetch(url(), { method: 'PUT', headers: { authorization: `Bearer ${bobToken}` } });
       expect(res.status).to.equal(405);
