@@ -2,7 +2,7 @@
 // use are taken out of tools/list, and every string that reaches the client is masked (tool
 // results, structuredContent, resource contents, prompt messages, errors, log and progress
 // notifications, sampling and elicitation requests). Pure: no I/O.
-import type { Masker, MaskReport } from '../masking/engine.ts';
+import { MaskReport, type Masker } from '../masking/engine.ts';
 import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { ToolPolicy } from './tool-policy.ts';
 
@@ -94,13 +94,38 @@ function maskStrings(value: unknown, masker: Masker, report: MaskReport): unknow
  * structuredContent is masked as a document of its own, so `masking.fields` paths written
  * against the tool's output ($.customer.taxId) find their fields there; text blocks holding
  * JSON are documents of their own inside the masker.
+ *
+ * Tools that return structuredContent usually repeat it as a JSON text block (the spec asks
+ * them to, for older clients). A text block that is exactly the serialization of
+ * structuredContent gets the serialization of the masked object instead of being masked a
+ * second time: the same result, for half the work. Counts still count both copies.
  */
 function maskToolResult(result: Record<string, unknown>, masker: Masker, report: MaskReport): Record<string, unknown> {
   const { structuredContent, ...rest } = result;
-  const maskedRest = maskKeepingBinary(rest, masker, report);
-  const maskedStructured = structuredContent === undefined ? undefined : masker.maskJson(structuredContent, report);
-  if (maskedRest === rest && maskedStructured === structuredContent) return result;
-  return structuredContent === undefined ? maskedRest : { ...maskedRest, structuredContent: maskedStructured };
+  if (structuredContent === undefined) return maskKeepingBinary(result, masker, report);
+  const structuredReport = new MaskReport();
+  const maskedStructured = masker.maskJson(structuredContent, structuredReport);
+  report.merge(structuredReport);
+  const content = Array.isArray(rest.content) ? (rest.content as unknown[]) : [];
+  const serialized = content.length > 0 ? JSON.stringify(structuredContent) : '';
+  const copies = new Set<number>();
+  content.forEach((block, i) => {
+    const b = block as { type?: unknown; text?: unknown } | null;
+    if (b?.type === 'text' && b.text === serialized) copies.add(i);
+  });
+  if (copies.size === 0) {
+    const maskedRest = maskKeepingBinary(rest, masker, report);
+    if (maskedRest === rest && maskedStructured === structuredContent) return result;
+    return { ...maskedRest, structuredContent: maskedStructured };
+  }
+  const blank = { ...rest, content: content.map((block, i) => (copies.has(i) ? { type: 'text', text: '' } : block)) };
+  const maskedRest = maskKeepingBinary(blank, masker, report);
+  const maskedText = maskedStructured === structuredContent ? undefined : JSON.stringify(maskedStructured);
+  for (let n = 0; n < copies.size; n++) report.merge(structuredReport);
+  const restored = (maskedRest.content).map((block, i) =>
+    copies.has(i) ? (maskedText === undefined ? content[i] : { ...(content[i] as Record<string, unknown>), text: maskedText }) : block,
+  );
+  return { ...maskedRest, content: restored, structuredContent: maskedStructured };
 }
 
 const BINARY = '\u0000mcp-residency-binary:';
