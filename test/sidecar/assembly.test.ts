@@ -97,3 +97,53 @@ describe('the assembled sidecar ships its audit log when the policy says so', ()
     }
   });
 });
+
+describe('Secrets rotate under a running sidecar', () => {
+  it('picks up a rotated masking key, and a key that appears after the policy, without a restart', async function () {
+    this.timeout(20_000);
+    const server = await startSampleServer('stateless');
+    const pseudonymize = `apiVersion: mcpresidency.io/v1alpha1
+kind: MCPResidencyPolicy
+metadata: { name: rotating }
+spec:
+  authentication: { mode: none }
+  masking: { mode: pseudonymize, keySecret: { name: masking-key, key: key } }
+`;
+    // The Secret is not mounted yet: the policy cannot be enforced, so everything is refused.
+    const sut = await runSidecar({ upstream: server.origin, policy: pseudonymize });
+    const call = async (): Promise<{ status: number; text: string }> => {
+      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } }),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const emailToken = (text: string): string | undefined => /\[EMAIL_([0-9a-f]{8})\]/u.exec(text)?.[1];
+    try {
+      const refused = await call();
+      expect(refused.status).to.equal(503);
+      expect(refused.text).to.include('cannot read secret masking-key/key');
+      const { mkdir, writeFile, rename } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      const secretDir = join(sut.dir, 'secrets', 'masking-key');
+      await mkdir(secretDir, { recursive: true });
+      await writeFile(join(secretDir, 'key'), 'first-key-0123456789abcdef');
+      const first = await eventually('the key was picked up', async () => {
+        const r = await call();
+        return r.status === 200 ? emailToken(r.text) : undefined;
+      });
+      // kubelet swaps mounted Secret files atomically; so do we.
+      await writeFile(join(secretDir, 'key.new'), 'second-key-fedcba9876543210');
+      await rename(join(secretDir, 'key.new'), join(secretDir, 'key'));
+      const second = await eventually('the rotated key was picked up', async () => {
+        const t = emailToken((await call()).text);
+        return t !== undefined && t !== first ? t : undefined;
+      });
+      expect(second).to.not.equal(first);
+    } finally {
+      await sut.close();
+      await server.close();
+    }
+  });
+});
