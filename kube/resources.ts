@@ -1,6 +1,6 @@
 // Where each kind lives in the REST API. A table instead of discovery: the operator talks to a
 // fixed, small set of kinds, and a typo here fails in tests rather than at a customer's cluster.
-import { API_GROUP, API_VERSION } from '../policy/schema.ts';
+import { API_GROUP, API_VERSION } from '../policy/names.ts';
 
 export interface Resource {
   /** '' for the core group */

@@ -1,5 +1,6 @@
 // Everything `mcp-residency operator` can be told, resolved and checked before anything starts,
 // so a wrong flag is one clear line at startup rather than a failure on the first pod.
+import { parseListen } from '../lib/listen.ts';
 import { isLevel, type Level } from '../lib/log.ts';
 import type { SidecarSettings } from './inject/settings.ts';
 import { DEFAULT_TIMING, type TlsTiming } from './tls/plan.ts';
@@ -41,10 +42,11 @@ export class OptionsError extends Error {}
 
 /** "0.0.0.0:9443", ":9443", "[::]:9443", "127.0.0.1:0" */
 export function parseAddress(flag: string, value: string): Address {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/u.exec(value);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new OptionsError(`--${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:9443)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  try {
+    return parseListen(value, `--${flag}`);
+  } catch (err) {
+    throw new OptionsError((err as Error).message.replace('e.g. 0.0.0.0:15080', 'e.g. 0.0.0.0:9443'));
+  }
 }
 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/u;

@@ -4,7 +4,7 @@
 // metadata.name field selector, which is how the operator watches them); `create` cannot be
 // limited by name.
 import type { PolicyRule } from '../kube/core.ts';
-import { API_GROUP } from '../policy/schema.ts';
+import { API_GROUP } from '../policy/names.ts';
 import { SIDECAR_RULES } from './reconcile/rbac.ts';
 
 export interface RbacNames {

@@ -23,11 +23,10 @@ import {
   DEFAULT_TUNNELS,
 } from './defaults.ts';
 import { BUILTIN_DETECTORS } from './builtin-detectors.ts';
+import { CUSTOM_TYPE_NAME, DNS_LABEL, DNS_SUBDOMAIN, HEADER_NAME, SECRET_KEY } from './names.ts';
 
-export const API_GROUP = 'mcpresidency.io';
-export const API_VERSION = 'v1alpha1';
-export const POLICY_KIND = 'MCPResidencyPolicy';
-export const APPROVAL_KIND = 'MCPApproval';
+export { API_GROUP, API_VERSION, APPROVAL_KIND, CUSTOM_TYPE_NAME, DNS_LABEL, DNS_SUBDOMAIN, HEADER_NAME, POLICY_KIND, SECRET_KEY } from './names.ts';
+
 
 /** A string restricted to a fixed set of values, as the structural schema wants it. */
 function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
@@ -36,13 +35,6 @@ function StringEnum<const T extends readonly string[]>(values: T, options: Recor
 
 const strictObject = { additionalProperties: false } as const;
 
-// RFC 1123 names, as Kubernetes uses them.
-export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-export const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
-/** RFC 9110 token: what an HTTP header name may contain. */
-export const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
-export const CUSTOM_TYPE_NAME = '^[A-Z][A-Z0-9_]*$';
 
 const secretKeyRef = (description: string) =>
   Type.Object(

@@ -4,6 +4,7 @@
 // not ready, while every request is refused until a policy and the audit log are in place.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ListenAddress } from '../lib/listen.ts';
 import type { Logger } from '../lib/log.ts';
 import { createAdminServer, type AdminRoute } from './admin.ts';
 import { EgressGateway, type EgressOptions } from './egress/gateway.ts';
@@ -25,10 +26,8 @@ import { KubePolicySource, type PolicyRef } from './policy-kube.ts';
 import { PolicyHolder } from './policy-holder.ts';
 import { Shipping, type ShippingOptions } from './shipping.ts';
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type { ListenAddress };
+export { parseListen } from '../lib/listen.ts';
 
 export interface SidecarConfig {
   /** A policy YAML file (standalone). */
@@ -78,14 +77,6 @@ export interface RunningSidecar {
   readonly metrics: SidecarMetrics;
   readonly readiness: Readiness;
   close(): Promise<void>;
-}
-
-/** "0.0.0.0:15080", "127.0.0.1:0", "[::1]:15090", ":15080". */
-export function parseListen(value: string, flag: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/u.exec(value);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:15080)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Promise<RunningSidecar> {

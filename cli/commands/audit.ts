@@ -1,9 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { formatReport, loadPolicyFile } from '../../policy/load.ts';
-import { formatProblem, verifyAuditDir } from '../../sidecar/audit/verify.ts';
-import { policyTypes, searchAuditDir, subjectTokens } from '../../sidecar/audit/search.ts';
-import { Masker, maskingConfigFromPolicy } from '../../sidecar/masking/engine.ts';
-import { readSecret, SecretError } from '../../sidecar/secrets.ts';
+// Implementations load when a command runs, so `--help` and usage errors stay instant.
 import { CliError, defineCommand, type CommandGroup } from '../command.ts';
 
 async function requireDir(dir: string): Promise<void> {
@@ -31,6 +27,7 @@ as a note, not a failure: the sidecar cuts it on its next start.`,
   async run({ args, io }) {
     const dir = args[0]!;
     await requireDir(dir);
+    const { formatProblem, verifyAuditDir } = await import('../../sidecar/audit/verify.ts');
     const r = await verifyAuditDir(dir);
     for (const note of r.notes) io.stderr.write(`${dir}: note: ${note}\n`);
     if (!r.ok && r.problem) {
@@ -68,6 +65,10 @@ says so and exits 1.`,
   async run({ flags, args, io }) {
     const dir = args[0]!;
     await requireDir(dir);
+    const { formatReport, loadPolicyFile } = await import('../../policy/load.ts');
+    const { policyTypes, searchAuditDir, subjectTokens } = await import('../../sidecar/audit/search.ts');
+    const { Masker, maskingConfigFromPolicy } = await import('../../sidecar/masking/engine.ts');
+    const { readSecret, SecretError } = await import('../../sidecar/secrets.ts');
     const loaded = await loadPolicyFile(flags.policy);
     for (const r of loaded.reports) io.stderr.write(`${formatReport(r)}\n`);
     if (loaded.reports.some((r) => r.severity === 'error')) return 1;

@@ -1,5 +1,4 @@
-import { defaultDemoPolicy, runDemo } from '../../demo/run.ts';
-import { parseListen } from '../../sidecar/main.ts';
+import { parseListen } from '../../lib/listen.ts';
 import { CliError, defineCommand } from '../command.ts';
 
 export const demoCommand = defineCommand({
@@ -24,6 +23,7 @@ client, until Ctrl-C.`,
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
+    const { defaultDemoPolicy, runDemo } = await import('../../demo/run.ts');
     const demo = await runDemo({ listen, policyFile: flags.policy ?? defaultDemoPolicy(), out: io.stdout });
     if (!flags.exit) {
       await new Promise<void>((resolve) => {

@@ -2,10 +2,8 @@
 // JSON out (formatting kept), anything else masked as text; --explain lists the findings on
 // stderr (type, where, which detector; never the values).
 import { join } from 'node:path';
-import { formatReport, loadPolicyFile } from '../../policy/load.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
-import { Masker, maskingConfigFromPolicy, MaskReport, type Finding } from '../../sidecar/masking/engine.ts';
-import { readSecret, SecretError } from '../../sidecar/secrets.ts';
+import type { Finding, Masker } from '../../sidecar/masking/engine.ts';
 import { CliError, defineCommand } from '../command.ts';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -19,6 +17,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * way the sidecar reads it, so the CLI's tokens are the sidecar's tokens.
  */
 async function readKey(policy: ResolvedPolicy, secretsDir: string | undefined): Promise<Uint8Array | undefined> {
+  const { readSecret, SecretError } = await import('../../sidecar/secrets.ts');
   const ref = policy.masking.keySecret;
   if (policy.masking.mode !== 'pseudonymize' || ref === undefined) return undefined;
   try {
@@ -93,6 +92,9 @@ value. Pseudonymize mode reads the key from --secrets-dir DIR, as DIR/<secret na
     'mcp-residency mask --policy policy.yaml --secrets-dir ./secrets --explain < tool-result.json',
   ],
   async run({ flags, io }) {
+    // Implementations load when the command runs, so `--help` and usage errors stay instant.
+    const { formatReport, loadPolicyFile } = await import('../../policy/load.ts');
+    const { Masker, maskingConfigFromPolicy, MaskReport } = await import('../../sidecar/masking/engine.ts');
     const file = flags.policy;
     const { policies, reports } = await loadPolicyFile(file);
     // Errors stop everything; of the warnings only those about masking matter here.

@@ -10,7 +10,6 @@ import {
   parseLevel,
   type OperatorOptions,
 } from '../../operator/options.ts';
-import { startOperator } from '../../operator/run.ts';
 import { productVersion } from '../../operator/version.ts';
 import { CliError, defineCommand } from '../command.ts';
 
@@ -125,6 +124,7 @@ Uses --kubeconfig when given, the pod's service account otherwise.`,
       throw err;
     }
     const logger = createLogger({ level: options.logLevel, out: io.stderr, fields: { component: 'operator' } });
+    const { startOperator } = await import('../../operator/run.ts');
     const operator = await startOperator(options, { connection, logger });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {

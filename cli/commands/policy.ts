@@ -1,4 +1,3 @@
-import { formatReport, loadPolicyFile } from '../../policy/load.ts';
 import { defineCommand, type CommandGroup } from '../command.ts';
 
 const validate = defineCommand({
@@ -15,6 +14,7 @@ allowed), 1 otherwise.`,
   },
   examples: ['mcp-residency policy validate examples/*.yaml'],
   async run({ flags, args, io }) {
+    const { formatReport, loadPolicyFile } = await import('../../policy/load.ts');
     let failed = false;
     for (const file of args) {
       const { policies, reports, skipped } = await loadPolicyFile(file);

@@ -1,6 +1,5 @@
 import { createLogger, isLevel } from '../../lib/log.ts';
-import { parseListen, startSidecar } from '../../sidecar/main.ts';
-import { parsePolicyRef } from '../../sidecar/policy-kube.ts';
+import { parseListen } from '../../lib/listen.ts';
 import { CliError, defineCommand } from '../command.ts';
 
 export const sidecarCommand = defineCommand({
@@ -39,6 +38,8 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     if ((flags.policy === undefined) === (flags['policy-ref'] === undefined)) {
       throw new CliError('give exactly one of --policy FILE or --policy-ref NAMESPACE/NAME', 2);
     }
+    // The sidecar's modules load only when it runs: --help and usage errors stay instant.
+    const { parsePolicyRef } = await import('../../sidecar/policy-kube.ts');
     let policyRef;
     try {
       policyRef = flags['policy-ref'] === undefined ? undefined : parsePolicyRef(flags['policy-ref']);
@@ -55,6 +56,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
+    const { startSidecar } = await import('../../sidecar/main.ts');
     const sidecar = await startSidecar(
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
       { logger },

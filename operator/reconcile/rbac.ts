@@ -3,7 +3,7 @@
 // pair per namespace that has opted-in pods, bound to exactly the service accounts of those
 // pods. Pure: the controller applies what this returns.
 import type { Role, RoleBinding, Subject } from '../../kube/core.ts';
-import { API_GROUP } from '../../policy/schema.ts';
+import { API_GROUP } from '../../policy/names.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'mcp-residency-operator';

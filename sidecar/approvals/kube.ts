@@ -12,7 +12,7 @@ import { Informer } from '../../kube/informer.ts';
 import { APPROVALS } from '../../kube/resources.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { ApprovalObject, ApprovalStatus } from '../../policy/types.ts';
-import { API_GROUP, API_VERSION, APPROVAL_KIND } from '../../policy/schema.ts';
+import { API_GROUP, API_VERSION, APPROVAL_KIND } from '../../policy/names.ts';
 import type { Principal } from '../audit/record.ts';
 import type { AuditSink } from '../inbound/exchange.ts';
 import { argumentsDigest } from './digest.ts';
