@@ -4,11 +4,14 @@
 //   node-proxy   a plain Node pass-through proxy (what Node costs before any policy)
 //   sidecar      mcp-residency: OIDC token check, tool policy, masking of the result,
 //                durable hash-chained audit record (default fsync durability)
+//   sidecar-tmpfs  the same with its audit directory on tmpfs (/dev/shm): what the gateway
+//                costs by itself, without the disk's fdatasync latency in every answer
 // For each: p50/p99 latency at a fixed rate (vegeta, open model) and saturation throughput
 // (wrk, closed model), then the sidecar's ratios. Every server runs in its own process.
 //
 // Goals (issue 4): added p99 under 1 ms at 1,000 requests/s; saturation at least 0.4 x nginx.
 // Knobs: BENCH_SECONDS (default 10), BENCH_RATE (default 1000).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -31,7 +34,7 @@ const procs: Proc[] = [];
 const issuer = await startDemoIssuer({ host: '127.0.0.1', port: 0 });
 
 try {
-  const [upPort, nginxPort, passPort, sidecarPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [upPort, nginxPort, passPort, sidecarPort, adminPort, tmpfsPort, tmpfsAdmin] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const upstream = startProcess(node, [join(import.meta.dirname, 'upstream.ts'), String(upPort)]);
   procs.push(upstream);
   await waitForPort(upPort, upstream);
@@ -61,7 +64,7 @@ http {
   const pass = startProcess(node, [join(import.meta.dirname, 'passthrough.ts'), String(passPort), String(upPort)]);
   procs.push(pass);
 
-  const audience = `http://127.0.0.1:${sidecarPort}/mcp`;
+  const audience = 'api://bench-mcp';
   const policy = join(dir, 'policy.yaml');
   await writeFile(
     policy,
@@ -75,28 +78,35 @@ spec:
   audit: { payloads: masked }
 `,
   );
-  const sidecar = startProcess(node, [
-    join(root, 'cli', 'main.ts'),
-    'sidecar',
-    '--policy', policy,
-    '--upstream', `http://127.0.0.1:${upPort}`,
-    '--listen', `127.0.0.1:${sidecarPort}`,
-    '--admin-listen', `127.0.0.1:${adminPort}`,
-    '--egress-listen', '127.0.0.1:0',
-    '--audit-dir', join(dir, 'audit'),
-    '--log-level', 'warn',
-  ]);
+  const tmpfs = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/bench-gateway-audit-') : undefined;
+  const startSidecar = (port: number, admin: number, auditDir: string): Proc =>
+    startProcess(node, [
+      join(root, 'cli', 'main.ts'),
+      'sidecar',
+      '--policy', policy,
+      '--upstream', `http://127.0.0.1:${upPort}`,
+      '--listen', `127.0.0.1:${port}`,
+      '--admin-listen', `127.0.0.1:${admin}`,
+      '--egress-listen', '127.0.0.1:0',
+      '--audit-dir', auditDir,
+      '--log-level', 'warn',
+    ]);
+  const sidecar = startSidecar(sidecarPort, adminPort, join(dir, 'audit'));
   procs.push(sidecar);
-  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(sidecarPort, sidecar)]);
-  for (let i = 0; (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status !== 200; i++) {
-    if (i > 200) throw new Error('the sidecar did not become ready');
-    await new Promise((r) => setTimeout(r, 50));
+  const sidecarTmpfs = tmpfs ? startSidecar(tmpfsPort, tmpfsAdmin, tmpfs) : undefined;
+  if (sidecarTmpfs) procs.push(sidecarTmpfs);
+  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(sidecarPort, sidecar), ...(sidecarTmpfs ? [waitForPort(tmpfsPort, sidecarTmpfs)] : [])]);
+  for (const admin of [adminPort, ...(sidecarTmpfs ? [tmpfsAdmin] : [])]) {
+    for (let i = 0; (await fetch(`http://127.0.0.1:${admin}/readyz`)).status !== 200; i++) {
+      if (i > 200) throw new Error('the sidecar did not become ready');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   const token = await issuer.token(DEMO_AGENT, audience);
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } });
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` };
-  const check = await fetch(audience, { method: 'POST', headers, body });
+  const check = await fetch(`http://127.0.0.1:${sidecarPort}/mcp`, { method: 'POST', headers, body });
   const checkText = await check.text();
   if (check.status !== 200 || !checkText.includes('[EMAIL]')) throw new Error(`the sidecar path does not work: ${check.status} ${checkText.slice(0, 300)}`);
 
@@ -105,6 +115,7 @@ spec:
     ['nginx', nginxPort],
     ['node-proxy', passPort],
     ['sidecar', sidecarPort],
+    ...(sidecarTmpfs ? ([['sidecar-tmpfs', tmpfsPort]] as [string, number][]) : []),
   ];
   const results: Record<string, { p50: number; p99: number; rps: number; errors: number }> = {};
   console.log(`bench/gateway: ${os.cpus().length} cores, Node ${process.version}, ${execFileSync(nginxBin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx'}; ${seconds}s per phase; 1 KB tools/call result`);
@@ -134,8 +145,11 @@ spec:
   console.log('');
   console.log(`sidecar added latency at ${rate}/s: p50 +${f(s.p50 - d.p50)} ms, p99 +${f(s.p99 - d.p99)} ms (goal: p99 < +1 ms)`);
   console.log(`sidecar saturation: ${f(s.rps / n.rps, 2)} x nginx (goal >= 0.40), ${f(s.rps / p.rps, 2)} x a plain Node proxy; plain Node proxy = ${f(p.rps / n.rps, 2)} x nginx`);
+  const t = results['sidecar-tmpfs'];
+  if (t) console.log(`audit on tmpfs (the gateway's own cost): p50 +${f(t.p50 - d.p50)} ms, p99 +${f(t.p99 - d.p99)} ms; saturation ${f(t.rps / n.rps, 2)} x nginx`);
 } finally {
   for (const proc of procs.reverse()) await proc.stop();
   await issuer.close();
   await rm(dir, { recursive: true, force: true });
+  for (const d of existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((x) => x.startsWith('bench-gateway-audit-')) : []) rmSync(join('/dev/shm', d), { recursive: true, force: true });
 }
