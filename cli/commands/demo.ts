@@ -1,5 +1,6 @@
 import { parseListen } from '../../lib/listen.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { untilStopSignal } from '../signals.ts';
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -26,10 +27,7 @@ client, until Ctrl-C.`,
     const { defaultDemoPolicy, runDemo } = await import('../../demo/run.ts');
     const demo = await runDemo({ listen, policyFile: flags.policy ?? defaultDemoPolicy(), out: io.stdout });
     if (!flags.exit) {
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await untilStopSignal();
       io.stdout.write('\nstopping the demo\n');
     }
     await demo.close();

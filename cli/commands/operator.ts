@@ -12,6 +12,7 @@ import {
 } from '../../operator/options.ts';
 import { productVersion } from '../../operator/version.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { untilStopSignal } from '../signals.ts';
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -126,14 +127,8 @@ Uses --kubeconfig when given, the pod's service account otherwise.`,
     const logger = createLogger({ level: options.logLevel, out: io.stderr, fields: { component: 'operator' } });
     const { startOperator } = await import('../../operator/run.ts');
     const operator = await startOperator(options, { connection, logger });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        logger.info('shutting down', { signal });
-        void operator.stop().then(resolve);
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    logger.info('shutting down', { signal: await untilStopSignal() });
+    await operator.stop();
     return 0;
   },
 });

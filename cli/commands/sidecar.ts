@@ -1,6 +1,7 @@
 import { createLogger, isLevel } from '../../lib/log.ts';
 import { parseListen } from '../../lib/listen.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { untilStopSignal } from '../signals.ts';
 
 export const sidecarCommand = defineCommand({
   name: 'sidecar',
@@ -61,14 +62,8 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
       { logger },
     );
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        logger.info('shutting down', { signal });
-        void sidecar.close().then(resolve);
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    logger.info('shutting down', { signal: await untilStopSignal() });
+    await sidecar.close();
     return 0;
   },
 });

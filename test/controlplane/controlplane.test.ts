@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { useControlPlane } from '../support/controlplane.ts';
+import { eventually as poll } from '../support/eventually.ts';
 
 const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
 
@@ -14,15 +15,7 @@ interface Condition {
   status: string;
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => poll(what, fn, 15_000, 100);
 
 describe('test control plane @cluster', function () {
   const cluster = useControlPlane();

@@ -1,5 +1,6 @@
 // Shared fixtures for the operator tests: injection settings like the chart's defaults, the
 // golden policy, and a wait helper.
+import { eventually as poll } from '../support/eventually.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -28,17 +29,7 @@ export function goldenPolicy(): ResolvedPolicy {
   return check.policy;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** The operator tests wait longer by default: reconciles go through the API server. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  return poll(what, fn, timeoutMs, everyMs);
 }

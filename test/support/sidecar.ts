@@ -93,13 +93,4 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
   };
 }
 
-/** Polls until `fn` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually } from './eventually.ts';
