@@ -1,6 +1,8 @@
 // The sidecar as `mcp-residency sidecar` assembles it: both gateways and the admin port share
 // one policy and one audit chain.
 import { expect } from 'chai';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { runSidecar, eventually, type SidecarUnderTest } from '../support/sidecar.ts';
@@ -124,8 +126,6 @@ spec:
       const refused = await call();
       expect(refused.status).to.equal(503);
       expect(refused.text).to.include('cannot read secret masking-key/key');
-      const { mkdir, writeFile, rename } = await import('node:fs/promises');
-      const { join } = await import('node:path');
       const secretDir = join(sut.dir, 'secrets', 'masking-key');
       await mkdir(secretDir, { recursive: true });
       await writeFile(join(secretDir, 'key'), 'first-key-0123456789abcdef');
