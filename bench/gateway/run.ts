@@ -2,6 +2,8 @@
 //   direct       the MCP server itself
 //   nginx        nginx as a plain reverse proxy (one worker, keep-alive upstream)
 //   node-proxy   a plain Node pass-through proxy (what Node costs before any policy)
+//   json-proxy   a Node proxy that parses and re-serializes the JSON bodies and nothing else:
+//                the floor for any proxy that inspects what it forwards
 //   sidecar      mcp-residency: OIDC token check, tool policy, masking of the result,
 //                durable hash-chained audit record (default fsync durability)
 //   sidecar-tmpfs  the same with its audit directory on tmpfs (/dev/shm): what the gateway
@@ -34,7 +36,16 @@ const procs: Proc[] = [];
 const issuer = await startDemoIssuer({ host: '127.0.0.1', port: 0 });
 
 try {
-  const [upPort, nginxPort, passPort, sidecarPort, adminPort, tmpfsPort, tmpfsAdmin] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [upPort, nginxPort, passPort, jsonPort, sidecarPort, adminPort, tmpfsPort, tmpfsAdmin] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const upstream = startProcess(node, [join(import.meta.dirname, 'upstream.ts'), String(upPort)]);
   procs.push(upstream);
   await waitForPort(upPort, upstream);
@@ -63,6 +74,8 @@ http {
   procs.push(nginx);
   const pass = startProcess(node, [join(import.meta.dirname, 'passthrough.ts'), String(passPort), String(upPort)]);
   procs.push(pass);
+  const jsonProxy = startProcess(node, [join(import.meta.dirname, 'json-proxy.ts'), String(jsonPort), String(upPort)]);
+  procs.push(jsonProxy);
 
   const audience = 'api://bench-mcp';
   const policy = join(dir, 'policy.yaml');
@@ -95,7 +108,7 @@ spec:
   procs.push(sidecar);
   const sidecarTmpfs = tmpfs ? startSidecar(tmpfsPort, tmpfsAdmin, tmpfs) : undefined;
   if (sidecarTmpfs) procs.push(sidecarTmpfs);
-  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(sidecarPort, sidecar), ...(sidecarTmpfs ? [waitForPort(tmpfsPort, sidecarTmpfs)] : [])]);
+  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(jsonPort, jsonProxy), waitForPort(sidecarPort, sidecar), ...(sidecarTmpfs ? [waitForPort(tmpfsPort, sidecarTmpfs)] : [])]);
   for (const admin of [adminPort, ...(sidecarTmpfs ? [tmpfsAdmin] : [])]) {
     for (let i = 0; (await fetch(`http://127.0.0.1:${admin}/readyz`)).status !== 200; i++) {
       if (i > 200) throw new Error('the sidecar did not become ready');
@@ -114,6 +127,7 @@ spec:
     ['direct', upPort],
     ['nginx', nginxPort],
     ['node-proxy', passPort],
+    ['json-proxy', jsonPort],
     ['sidecar', sidecarPort],
     ...(sidecarTmpfs ? ([['sidecar-tmpfs', tmpfsPort]] as [string, number][]) : []),
   ];
@@ -145,6 +159,8 @@ spec:
   console.log('');
   console.log(`sidecar added latency at ${rate}/s: p50 +${f(s.p50 - d.p50)} ms, p99 +${f(s.p99 - d.p99)} ms (goal: p99 < +1 ms)`);
   console.log(`sidecar saturation: ${f(s.rps / n.rps, 2)} x nginx (goal >= 0.40), ${f(s.rps / p.rps, 2)} x a plain Node proxy; plain Node proxy = ${f(p.rps / n.rps, 2)} x nginx`);
+  const j = results['json-proxy']!;
+  console.log(`the floor for inspecting bodies at all (json-proxy): ${f(j.rps / n.rps, 2)} x nginx; the sidecar is ${f(s.rps / j.rps, 2)} x that floor`);
   const t = results['sidecar-tmpfs'];
   if (t) console.log(`audit on tmpfs (the gateway's own cost): p50 +${f(t.p50 - d.p50)} ms, p99 +${f(t.p99 - d.p99)} ms; saturation ${f(t.rps / n.rps, 2)} x nginx`);
 } finally {
