@@ -2,18 +2,7 @@
 // with personal data at a realistic density (every record has a name, e-mail and phone, most
 // an address, some an IBAN or a card, notes mention more), and PII-free prose of the same
 // shapes (ids, dates, amounts, versions) for the clean-path figure.
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { groups4, ibanFor, luhnCheckDigit, mulberry32 } from '../../test/fixtures/masking/synthetic.ts';
 
 type Rand = () => number;
 
@@ -29,27 +18,12 @@ const STATUSES = ['active', 'pending', 'churned', 'trial', 'vip'];
 const PRODUCTS = ['Pro plan', 'Team plan', 'Support add-on', 'Storage 1 TB', 'Onboarding'];
 
 function luhnComplete(prefix: string, len: number, r: Rand): string {
-  let body = prefix + digits(r, len - prefix.length - 1);
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  body += String((10 - (sum % 10)) % 10);
-  return body;
+  const body = prefix + digits(r, len - prefix.length - 1);
+  return body + luhnCheckDigit(body);
 }
 
 function iban(cc: string, bbanLen: number, r: Rand): string {
-  const bban = digits(r, bbanLen);
-  const num = (bban + cc + '00').replace(/[A-Z]/gu, (c) => String(c.charCodeAt(0) - 55));
-  let rem = 0;
-  for (const ch of num) rem = (rem * 10 + Number(ch)) % 97;
-  const check = String(98 - rem).padStart(2, '0');
-  return (cc + check + bban).replace(/(.{4})/gu, '$1 ').trim();
+  return groups4(ibanFor(cc, digits(r, bbanLen)));
 }
 
 function phone(r: Rand): string {
@@ -99,7 +73,7 @@ function customer(r: Rand, i: number): Record<string, unknown> {
     notes: note(r, `${first} ${last}`, email),
   };
   if (i % 3 === 0) rec.iban = iban(pick(r, ['DE', 'FR', 'NL', 'ES']), 18, r);
-  if (i % 5 === 0) rec.card = luhnComplete(pick(r, ['4', '51', '37']), 16, r).replace(/(.{4})/gu, '$1 ').trim();
+  if (i % 5 === 0) rec.card = groups4(luhnComplete(pick(r, ['4', '51', '37']), 16, r));
   return rec;
 }
 
@@ -126,7 +100,7 @@ function toolResult(text: string): string {
 
 /** A tools/call result of about `bytes` bytes whose text is a JSON list of customer records. */
 export function piiToolResult(bytes: number, seed = 1): string {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const records: Record<string, unknown>[] = [];
   // Size as it will be inside the outer document: each record escaped once more.
   let size = toolResult(JSON.stringify({ customers: [] })).length;
@@ -140,7 +114,7 @@ export function piiToolResult(bytes: number, seed = 1): string {
 
 /** The same records as structured content (nested JSON, no JSON-in-string). */
 export function piiStructuredResult(bytes: number, seed = 1): string {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const records: Record<string, unknown>[] = [];
   const wrap = (): string => JSON.stringify({ jsonrpc: '2.0', id: 42, result: { structuredContent: { customers: records }, isError: false } });
   while (wrap().length < bytes) records.push(customer(r, records.length));
@@ -149,7 +123,7 @@ export function piiStructuredResult(bytes: number, seed = 1): string {
 
 /** A tools/call result of about `bytes` bytes with no personal data at all. */
 export function cleanToolResult(bytes: number, seed = 2): string {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const records: Record<string, unknown>[] = [];
   const wrap = (): string => toolResult(JSON.stringify({ documents: records }));
   while (wrap().length < bytes) records.push(cleanRecord(r));
@@ -158,7 +132,7 @@ export function cleanToolResult(bytes: number, seed = 2): string {
 
 /** Plain prose of about `bytes` bytes, no personal data. */
 export function cleanText(bytes: number, seed = 3): string {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const parts: string[] = [];
   let len = 0;
   while (len < bytes) {

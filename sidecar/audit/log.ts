@@ -13,18 +13,27 @@
 // it adds no latency beyond the disk's own and group only pays off on disks with slow fsyncs.
 //
 // One process writes a directory at a time (the sidecar owns its audit volume).
-import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+//
+// This module is the writer and its flush loop. Opening a directory after a crash is
+// recovery.ts; retention and the hard size cap are retainer.ts; failing closed and probing for
+// recovery are fail-closed.ts. The last two work on the writer's state, so they run only as
+// jobs of its one-at-a-time queue.
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HealthState } from '../health.ts';
 import type { SidecarMetrics } from '../metrics.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import { prepareEntry, seal, type PreparedEntry } from './canonical.ts';
-import { parseRecordLine, type ChainHead } from './chain.ts';
-import { readCursor } from './cursor.ts';
-import { appendNote, fsyncDir, listSegments, readAnchor, removeFile, REPAIRS_FILE, segmentName, writeAnchor, type SegmentFile } from './layout.ts';
-import { lastNewline, lineEndingAt } from './lines.ts';
+import type { ChainHead } from './chain.ts';
+import { AuditLogCorrupt, AuditWriteError } from './errors.ts';
+import { FailClosed } from './fail-closed.ts';
+import { fsyncDir, segmentName, type SegmentFile } from './layout.ts';
 import { GENESIS_PREV, pickEntry, type AuditEntry, type AuditRecord } from './record.ts';
-import { planRetention, type RetentionPlan, type RetentionPolicy, type SegmentStat } from './retention.ts';
+import { recoverLogDir } from './recovery.ts';
+import { Retainer } from './retainer.ts';
+import type { RetentionPlan, RetentionPolicy } from './retention.ts';
+
+export { AuditLogCorrupt, AuditWriteError } from './errors.ts';
 
 export type Durability = { readonly mode: 'fsync' } | { readonly mode: 'group'; readonly intervalMs: number };
 
@@ -83,24 +92,6 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-/** An append that was not written. `code`: ENOSPC, EFBIG, EROFS, EACCES, EIO, SIZE_CAP, CLOSED ... */
-export class AuditWriteError extends Error {
-  readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
-    this.name = 'AuditWriteError';
-    this.code = code;
-  }
-}
-
-/** The chain head on disk does not verify: the log refuses to extend a chain it cannot vouch for. */
-export class AuditLogCorrupt extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuditLogCorrupt';
-  }
-}
-
 export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> {
   const log = new FileAuditLog(options);
   await log.init();
@@ -113,28 +104,13 @@ interface Pending {
   readonly reject: (e: Error) => void;
 }
 
-const REASONS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large (file-size limit reached)',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EIO: 'I/O error',
-  ENOENT: 'audit directory missing',
-};
-
 class FileAuditLog implements AuditLog {
   readonly dir: string;
   readonly durability: Durability;
   readonly #segmentMaxBytes: number;
   readonly #segmentMaxAgeMs: number;
-  readonly #retention: RetentionPolicy;
-  readonly #hardCapBytes: number;
-  #holdUnshipped: boolean;
-  readonly #retentionIntervalMs: number;
-  readonly #probeIntervalMs: number;
-  readonly #metrics: AuditLogOptions['metrics'];
+  readonly #retainer: Retainer;
+  readonly #failClosed: FailClosed;
   readonly #log: Logger;
   readonly #now: () => number;
 
@@ -143,7 +119,6 @@ class FileAuditLog implements AuditLog {
   #segmentBytes = 0;
   #segmentOpenedMs = 0;
   #dirSynced = true;
-  #totalBytes = 0;
   #head: ChainHead = { seq: 0, hash: GENESIS_PREV };
   /** Bytes past #segmentBytes may be on disk (a failed write): truncate before the next. */
   #dirty = false;
@@ -153,10 +128,6 @@ class FileAuditLog implements AuditLog {
   #flushQueued = false;
   #groupTimer: NodeJS.Timeout | undefined;
   #serial: Promise<void> = Promise.resolve();
-  #failure: { reason: string; code: string; bytes: number } | undefined;
-  #probeTimer: NodeJS.Timeout | undefined;
-  #retentionTimer: NodeJS.Timeout | undefined;
-  #overBudget = false;
   #closing = false;
   readonly #listeners = new Set<(lastSeq: number) => void>();
 
@@ -166,88 +137,50 @@ class FileAuditLog implements AuditLog {
     if (this.durability.mode === 'group' && !(this.durability.intervalMs > 0)) throw new RangeError('group durability needs intervalMs > 0');
     this.#segmentMaxBytes = o.segmentMaxBytes ?? AUDIT_LOG_DEFAULTS.segmentMaxBytes;
     this.#segmentMaxAgeMs = o.segmentMaxAgeMs ?? AUDIT_LOG_DEFAULTS.segmentMaxAgeMs;
-    this.#retention = {
+    const policy: RetentionPolicy = {
       maxAgeMs: o.retention?.maxAgeMs ?? AUDIT_LOG_DEFAULTS.retentionMaxAgeMs,
       maxBytes: o.retention?.maxBytes ?? AUDIT_LOG_DEFAULTS.retentionMaxBytes,
     };
-    this.#hardCapBytes = o.retention?.hardCapBytes ?? this.#retention.maxBytes;
-    if (this.#hardCapBytes < this.#retention.maxBytes) throw new RangeError('retention.hardCapBytes must be at least retention.maxBytes');
-    this.#holdUnshipped = o.retention?.holdUnshipped ?? false;
-    this.#retentionIntervalMs = o.retention?.intervalMs ?? AUDIT_LOG_DEFAULTS.retentionIntervalMs;
-    this.#probeIntervalMs = o.probeIntervalMs ?? AUDIT_LOG_DEFAULTS.probeIntervalMs;
-    this.#metrics = o.metrics;
+    const hardCapBytes = o.retention?.hardCapBytes ?? policy.maxBytes;
+    if (hardCapBytes < policy.maxBytes) throw new RangeError('retention.hardCapBytes must be at least retention.maxBytes');
     this.#log = (o.logger ?? silentLogger).child({ component: 'audit', dir: o.dir });
     this.#now = o.now ?? Date.now;
+    this.#retainer = new Retainer({
+      dir: o.dir,
+      policy,
+      hardCapBytes,
+      holdUnshipped: o.retention?.holdUnshipped ?? false,
+      intervalMs: o.retention?.intervalMs ?? AUDIT_LOG_DEFAULTS.retentionIntervalMs,
+      log: this.#log,
+      now: this.#now,
+      position: () => ({ activeSegment: this.#fh !== undefined ? this.#segment?.name : undefined, headSeq: this.#head.seq }),
+    });
+    this.#failClosed = new FailClosed({
+      dir: o.dir,
+      probeIntervalMs: o.probeIntervalMs ?? AUDIT_LOG_DEFAULTS.probeIntervalMs,
+      metrics: o.metrics,
+      log: this.#log,
+      run: (job) => this.#run(job),
+      undoPartialWrite: () => this.#undoPartialWrite(),
+      makeRoom: async (bytes) => {
+        await this.#retainer.retain(bytes);
+        return this.#retainer.fits(bytes);
+      },
+    });
   }
 
   holdUnshipped(hold: boolean): void {
-    this.#holdUnshipped = hold;
+    this.#retainer.holdUnshipped = hold;
   }
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const anchor = await readAnchor(this.dir);
-    const segments = await listSegments(this.dir);
-    let head: ChainHead | undefined;
-    while (segments.length > 0 && head === undefined) {
-      const last = segments.at(-1)!;
-      head = await this.#recoverTail(last);
-      if (head === undefined) {
-        // Created by a rotation whose first write never became durable: it holds no record.
-        await removeFile(last.path);
-        await fsyncDir(this.dir);
-        this.#log.warn('removed an audit segment that held no complete record', { segment: last.name });
-        segments.pop();
-      }
-    }
-    this.#head = head ?? (anchor ? { seq: anchor.seq, hash: anchor.hash } : { seq: 0, hash: GENESIS_PREV });
-    for (const s of segments) this.#totalBytes += (await stat(s.path)).size;
+    const { head, bytes } = await recoverLogDir(this.dir, this.#now, this.#log);
+    this.#head = head;
+    this.#retainer.added(bytes);
     // Every process starts its own segment (lazily, at its first write): a file is only ever
     // extended by the process that created it, so a torn tail can only be at a file's end.
-    await this.#run(() => this.#retainLocked().then(() => undefined));
-    this.#retentionTimer = setInterval(() => void this.#run(() => this.#retainLocked().then(() => undefined)), this.#retentionIntervalMs);
-    this.#retentionTimer.unref();
-  }
-
-  /** Cuts a torn tail off a segment and returns the chain head it ends with (undefined: no whole record). */
-  async #recoverTail(segment: SegmentFile): Promise<ChainHead | undefined> {
-    const fh = await open(segment.path, 'r+');
-    try {
-      const size = (await fh.stat()).size;
-      const nl = await lastNewline(fh, size);
-      if (nl + 1 < size) {
-        const cut = Buffer.alloc(Math.min(size - (nl + 1), 1 << 20));
-        await fh.read(cut, 0, cut.length, nl + 1);
-        await fh.truncate(nl + 1);
-        await fh.datasync();
-        const note = {
-          time: new Date(this.#now()).toISOString(),
-          segment: segment.name,
-          offset: nl + 1,
-          bytes: size - (nl + 1),
-          // The cut bytes came from this writer, so they hold only what records hold (masked values).
-          cutBase64: cut.toString('base64'),
-          cutTruncated: cut.length < size - (nl + 1),
-        };
-        await appendNote(this.dir, REPAIRS_FILE, note);
-        this.#log.warn('cut a torn write from the end of an audit segment (a crash during a write); the chain ends at the last whole record', {
-          segment: segment.name,
-          offset: note.offset,
-          bytes: note.bytes,
-        });
-      }
-      if (nl === -1) return undefined;
-      const { text } = await lineEndingAt(fh, nl);
-      const parsed = parseRecordLine(text);
-      if ('problem' in parsed) {
-        throw new AuditLogCorrupt(
-          `${segment.path}: the last record ${parsed.problem.message}; the log will not extend a chain it cannot verify: run 'mcp-residency audit verify ${this.dir}'`,
-        );
-      }
-      return { seq: parsed.record.seq, hash: parsed.record.hash };
-    } finally {
-      await fh.close();
-    }
+    await this.#queueRetention();
+    this.#retainer.every(() => void this.#queueRetention());
   }
 
   append(entry: AuditEntry): Promise<AuditRecord> {
@@ -265,7 +198,8 @@ class FileAuditLog implements AuditLog {
   }
 
   health(): HealthState {
-    if (this.#failure) return { ok: false, reason: this.#failure.reason };
+    const failure = this.#failClosed.failure;
+    if (failure) return { ok: false, reason: failure.reason };
     if (this.#closing) return { ok: false, reason: 'audit log closed' };
     return { ok: true };
   }
@@ -280,7 +214,7 @@ class FileAuditLog implements AuditLog {
   }
 
   retain(): Promise<RetentionPlan> {
-    return new Promise((resolve, reject) => void this.#run(() => this.#retainLocked().then(resolve, reject)));
+    return new Promise((resolve, reject) => void this.#run(() => this.#retainer.retain().then(resolve, reject)));
   }
 
   async close(): Promise<void> {
@@ -290,8 +224,8 @@ class FileAuditLog implements AuditLog {
       clearTimeout(this.#groupTimer);
       this.#groupTimer = undefined;
     }
-    clearInterval(this.#retentionTimer);
-    clearInterval(this.#probeTimer);
+    this.#retainer.stop();
+    this.#failClosed.stop();
     if (this.#pending.length > 0) this.#enqueueFlush();
     await this.#run(async () => {
       await this.#fh?.close().catch(() => undefined);
@@ -303,6 +237,10 @@ class FileAuditLog implements AuditLog {
   #run(job: () => Promise<void>): Promise<void> {
     this.#serial = this.#serial.then(job).catch((err: unknown) => this.#log.error('audit log job failed', { err }));
     return this.#serial;
+  }
+
+  #queueRetention(): Promise<void> {
+    return this.#run(() => this.#retainer.retain().then(() => undefined));
   }
 
   #schedule(): void {
@@ -338,7 +276,7 @@ class FileAuditLog implements AuditLog {
     });
     const buf = Buffer.from(sealed.map((s) => s.line).join(''), 'utf8');
     try {
-      await this.#reserve(buf.length);
+      await this.#retainer.reserve(buf.length);
       await this.#ensureSegment(buf.length);
       const fh = this.#fh!;
       this.#dirty = true;
@@ -354,9 +292,9 @@ class FileAuditLog implements AuditLog {
       return;
     }
     this.#segmentBytes += buf.length;
-    this.#totalBytes += buf.length;
+    this.#retainer.added(buf.length);
     this.#head = { seq, hash: prev };
-    this.#recovered();
+    this.#failClosed.recovered();
     sealed.forEach((s, i) => batch[i]!.resolve(s.record));
     for (const listener of this.#listeners) {
       try {
@@ -367,24 +305,8 @@ class FileAuditLog implements AuditLog {
     }
   }
 
-  /** Refuses a write that would take the directory past the hard cap, after trying retention. */
-  async #reserve(bytes: number): Promise<void> {
-    if (this.#totalBytes + bytes <= this.#hardCapBytes) return;
-    await this.#retainLocked(bytes);
-    if (this.#totalBytes + bytes <= this.#hardCapBytes) return;
-    const err = new Error(
-      `audit log ${this.dir} reached its hard size cap (${this.#hardCapBytes} bytes) with records not yet shipped to Azure Monitor; refusing new records until the shipper catches up or the cap is raised`,
-    ) as NodeJS.ErrnoException;
-    err.code = 'SIZE_CAP';
-    throw err;
-  }
-
   async #ensureSegment(bytes: number): Promise<void> {
-    if (this.#fh && this.#dirty) {
-      await this.#fh.truncate(this.#segmentBytes);
-      await this.#fh.datasync();
-      this.#dirty = false;
-    }
+    await this.#undoPartialWrite();
     const full = this.#segmentBytes > 0 && this.#segmentBytes + bytes > this.#segmentMaxBytes;
     const old = this.#segmentBytes > 0 && this.#now() - this.#segmentOpenedMs > this.#segmentMaxAgeMs;
     if (this.#fh && !full && !old && !this.#rotateNext) {
@@ -419,159 +341,28 @@ class FileAuditLog implements AuditLog {
     this.#dirSynced = false;
     await fsyncDir(this.dir);
     this.#dirSynced = true;
-    if (rotated) void this.#run(() => this.#retainLocked().then(() => undefined));
+    if (rotated) void this.#queueRetention();
+  }
+
+  /** Cuts what a failed write left past the last whole record. */
+  async #undoPartialWrite(): Promise<void> {
+    if (this.#fh && this.#dirty) {
+      await this.#fh.truncate(this.#segmentBytes);
+      await this.#fh.datasync();
+      this.#dirty = false;
+    }
   }
 
   async #fail(err: NodeJS.ErrnoException, batch: readonly Pending[], bytes: number): Promise<void> {
-    const code = typeof err.code === 'string' ? err.code : 'EIO';
-    const reason =
-      code === 'SIZE_CAP'
-        ? err.message
-        : err instanceof AuditLogCorrupt
-          ? err.message
-          : `cannot write the audit log in ${this.dir}: ${REASONS[code] ?? err.message} (${code}); requests are refused until it is writable`;
-    const label = code === 'SIZE_CAP' ? 'size_cap' : err instanceof AuditLogCorrupt ? 'corrupt' : code in REASONS ? code : 'other';
-    this.#metrics?.auditWriteFailures.inc({ reason: label }, batch.length);
-    if (this.#failure?.reason !== reason) this.#log.error('audit log write failed; failing closed', { reason, code, records: batch.length });
-    this.#failure = { reason, code, bytes };
-    const error = new AuditWriteError(reason, code);
+    const error = this.#failClosed.failed(err, batch.length, bytes);
     for (const p of batch) p.reject(error);
     // Undo a partial write now, so that even a crash before the next attempt leaves whole lines.
-    if (this.#dirty && this.#fh) {
-      try {
-        await this.#fh.truncate(this.#segmentBytes);
-        await this.#fh.datasync();
-        this.#dirty = false;
-      } catch {
-        // Retried before the next write (#ensureSegment) and by the probe.
-      }
-    }
-    if (code === 'EFBIG') this.#rotateNext = true;
-    this.#startProbe();
-  }
-
-  #recovered(): void {
-    if (!this.#failure) return;
-    this.#log.info('audit log writable again', { was: this.#failure.reason });
-    this.#failure = undefined;
-    clearInterval(this.#probeTimer);
-    this.#probeTimer = undefined;
-  }
-
-  #startProbe(): void {
-    if (this.#probeTimer || this.#closing) return;
-    this.#probeTimer = setInterval(() => void this.#run(() => this.#probe()), this.#probeIntervalMs);
-    this.#probeTimer.unref();
-  }
-
-  /** Tests, without a record, whether a write like the one that failed would now succeed. */
-  async #probe(): Promise<void> {
-    const failure = this.#failure;
-    if (!failure) return;
     try {
-      if (this.#fh && this.#dirty) {
-        await this.#fh.truncate(this.#segmentBytes);
-        await this.#fh.datasync();
-        this.#dirty = false;
-      }
-      if (failure.code === 'SIZE_CAP') {
-        await this.#retainLocked(failure.bytes);
-        if (this.#totalBytes + failure.bytes > this.#hardCapBytes) return;
-      } else {
-        const path = join(this.dir, '.write-probe');
-        const fh = await open(path, 'w', 0o600);
-        try {
-          await fh.write(Buffer.alloc(Math.max(4096, failure.bytes)), 0, undefined, 0);
-          await fh.datasync();
-        } finally {
-          await fh.close();
-          await unlink(path).catch(() => undefined);
-        }
-      }
-      this.#recovered();
+      await this.#undoPartialWrite();
     } catch {
-      // Still failing; the reason stays the one a real write gave.
+      // Retried before the next write (#ensureSegment) and by the probe.
     }
-  }
-
-  /** `needBytes`: room a write waits for; retention then also removes (acknowledged segments) to make it. */
-  async #retainLocked(needBytes = 0): Promise<RetentionPlan> {
-    const files = await listSegments(this.dir);
-    const stats: SegmentStat[] = [];
-    for (const [i, f] of files.entries()) {
-      const active = this.#fh !== undefined && f.name === this.#segment?.name;
-      const { bytes, newestMs } = await this.#segmentAge(f.path, active);
-      const next = files[i + 1];
-      stats.push({ ...f, bytes, newestMs, active, lastSeq: next ? next.firstSeq - 1 : this.#head.seq });
-    }
-    let acked: number | undefined;
-    if (this.#holdUnshipped) {
-      try {
-        acked = (await readCursor(this.dir))?.ackedSeq ?? 0;
-      } catch (err) {
-        this.#log.warn('cannot read the shipper cursor; retention keeps everything', { err });
-        acked = 0;
-      }
-    }
-    const policy = { maxAgeMs: this.#retention.maxAgeMs, maxBytes: Math.min(this.#retention.maxBytes, this.#hardCapBytes - needBytes) };
-    const plan = planRetention(stats, this.#now(), policy, acked);
-    this.#totalBytes = plan.totalBytes;
-    if (plan.remove.length > 0) await this.#remove(plan.remove);
-    const over = plan.heldForShipping !== undefined && plan.keptBytes > this.#retention.maxBytes;
-    if (over && !this.#overBudget) {
-      this.#log.warn('audit log over its retention budget: records not yet acknowledged by Azure Monitor are kept; at the hard cap new requests are refused', {
-        bytes: plan.keptBytes,
-        maxBytes: this.#retention.maxBytes,
-        hardCapBytes: this.#hardCapBytes,
-        unshippedFromSeq: plan.heldForShipping?.fromSeq,
-      });
-    }
-    this.#overBudget = over;
-    return plan;
-  }
-
-  /** Size and the time of the newest record (the record's own time: the clock retention ages by). */
-  async #segmentAge(path: string, active: boolean): Promise<{ bytes: number; newestMs: number }> {
-    const st = await stat(path);
-    if (active) return { bytes: st.size, newestMs: this.#now() };
-    const fh = await open(path, 'r');
-    try {
-      const nl = await lastNewline(fh, st.size);
-      if (nl !== -1) {
-        const time = (JSON.parse((await lineEndingAt(fh, nl)).text) as { time?: unknown }).time;
-        const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
-        if (!Number.isNaN(ms)) return { bytes: st.size, newestMs: ms };
-      }
-    } catch {
-      // An unreadable last line: fall back to the file's mtime.
-    } finally {
-      await fh.close();
-    }
-    return { bytes: st.size, newestMs: st.mtimeMs };
-  }
-
-  async #remove(remove: readonly SegmentStat[]): Promise<void> {
-    const last = remove.at(-1)!;
-    const fh = await open(last.path, 'r');
-    let lastHead: ChainHead;
-    try {
-      const nl = await lastNewline(fh, (await fh.stat()).size);
-      const parsed = nl === -1 ? undefined : parseRecordLine((await lineEndingAt(fh, nl)).text);
-      if (parsed === undefined || 'problem' in parsed || parsed.record.seq !== last.lastSeq) {
-        this.#log.error('retention skipped: the last record of a segment to remove does not verify; run audit verify', { segment: last.name });
-        return;
-      }
-      lastHead = { seq: parsed.record.seq, hash: parsed.record.hash };
-    } finally {
-      await fh.close();
-    }
-    const previous = await readAnchor(this.dir).catch(() => undefined);
-    const removedRecords = remove.reduce((n, s) => n + (s.lastSeq - s.firstSeq + 1), previous?.removedRecords ?? 0);
-    // The anchor is durable before any segment goes, so verify can always start from it.
-    await writeAnchor(this.dir, { seq: lastHead.seq, hash: lastHead.hash, time: new Date(this.#now()).toISOString(), removedRecords });
-    for (const s of remove) await removeFile(s.path);
-    await fsyncDir(this.dir);
-    this.#totalBytes -= remove.reduce((n, s) => n + s.bytes, 0);
-    this.#log.info('retention removed audit segments', { segments: remove.map((s) => s.name), throughSeq: lastHead.seq });
+    if (error.code === 'EFBIG') this.#rotateNext = true;
+    if (!this.#closing) this.#failClosed.startProbe();
   }
 }

@@ -11,25 +11,20 @@
 // with escapes of their own, \u-escaped structure) the string is decoded, masked as a
 // document and encoded again.
 //
-// The tokenizer accepts only JSON (RFC 8259); on anything else it gives up and the caller
-// masks the text as plain text. Nothing outside string tokens goes unexamined except
-// structure, literals and numbers, and long integers are checked.
+// The tokenizer (json-tokenizer.ts) accepts only JSON (RFC 8259); on anything else it gives up
+// and the caller masks the text as plain text. Nothing outside string tokens goes unexamined
+// except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
 import { isPlaceholderValue } from './detectors/secret-assignment.ts';
 import { K_SECRET_KEY } from './hits.ts';
 import { fieldMatches, keyHints, KEY_SECRET, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
+import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN, D_SECRET } from './scanner.ts';
 
+// What each container open around the current value is (the `kinds` stack of #document).
 const OBJECT = 1;
 const ARRAY = 2;
-
-class SyntaxFailure extends Error {}
-const FAIL = new SyntaxFailure('not JSON');
-
-function isDigitCode(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /** The output: the source text with replacements spliced in, built only once one happens. */
 class Splicer {
@@ -52,224 +47,11 @@ class Splicer {
   }
 }
 
-/**
- * One document in text[from, to). Level 0: plain JSON text. Level 1: JSON text encoded inside
- * a JSON string literal, read in its encoded form.
- */
-class Doc {
-  readonly text: string;
-  readonly to: number;
-  readonly level: number;
-  /**
-   * Level 1 documents read straight from a string token whose end is not known yet: the
-   * document must end right before an unescaped '"' (the string's closing quote), and `end`
-   * is set to the position after it.
-   */
-  readonly endsAtQuote: boolean;
-  end = -1;
-  /** The decoded value of the last string token read (for a key: only when `escaped`). */
-  value = '';
-  /** Where the last string token's content (between its quotes) is in `text`. */
-  contentStart = 0;
-  contentEnd = 0;
-  /** keyHash() of the last key read without escapes. */
-  keyHash = 0;
-  /** Whether the last string token had escapes (so its raw span is not its value). */
-  escaped = false;
-  #backslash = -1;
-
-  constructor(text: string, to: number, level: number, endsAtQuote = false) {
-    this.text = text;
-    this.to = to;
-    this.level = level;
-    this.endsAtQuote = endsAtQuote;
-  }
-
-  /** Position after whitespace at i. */
-  ws(i: number): number {
-    const { text, to } = this;
-    if (this.level === 0) {
-      while (i < to) {
-        const c = text.charCodeAt(i);
-        if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
-        i++;
-      }
-      return i;
-    }
-    while (i < to) {
-      const c = text.charCodeAt(i);
-      if (c === 32) i++;
-      else if (c === 92) {
-        const d = text.charCodeAt(i + 1);
-        if (d !== 110 && d !== 114 && d !== 116) break;
-        i += 2;
-      } else break;
-    }
-    return i;
-  }
-
-  /** Whether a string token starts at i. */
-  quoteAt(i: number): boolean {
-    return this.level === 0 ? this.text.charCodeAt(i) === 34 : this.text.charCodeAt(i) === 92 && this.text.charCodeAt(i + 1) === 34;
-  }
-
-  /**
-   * Reads the string token at i: sets escaped, the content span and (for values, or for keys
-   * with escapes) value. Returns the position after the token.
-   */
-  readString(i: number, isKey = false): number {
-    const { text, level } = this;
-    const open = level === 0 ? 1 : 2;
-    const contentStart = i + open;
-    let j = text.indexOf('"', contentStart);
-    for (;;) {
-      if (j < 0 || j >= this.to) throw FAIL;
-      let b = j - 1;
-      while (text.charCodeAt(b) === 92) b--;
-      const backslashes = j - 1 - b;
-      // Level 0: a quote closes on an even number of backslashes before it. Level 1: every
-      // quote is encoded as \" ; the inner quote closes when the backslashes before that are
-      // an even number (each encoded as two), so 4k + 1 in all.
-      if (level === 0 ? backslashes % 2 === 0 : backslashes % 4 === 1) break;
-      // At level 1 an unescaped quote is the end of the enclosing string: the token runs past it.
-      if (level === 1 && backslashes % 2 === 0) throw FAIL;
-      j = text.indexOf('"', j + 1);
-    }
-    const contentEnd = level === 0 ? j : j - 1;
-    if (this.#backslash < contentStart && this.#backslash !== Infinity) {
-      const b = text.indexOf('\\', contentStart);
-      this.#backslash = b < 0 ? Infinity : b;
-    }
-    this.escaped = this.#backslash < contentEnd;
-    this.contentStart = contentStart;
-    this.contentEnd = contentEnd;
-    if (this.escaped) this.value = decode(text.slice(contentStart, contentEnd), level);
-    else if (!isKey) this.value = text.slice(contentStart, contentEnd);
-    return j + 1;
-  }
-
-  /**
-   * Reads the key token at i, like readString(i, true), hashing its characters on the way:
-   * keys are short and usually plain, and one pass over them does all that is needed.
-   */
-  readKey(i: number): number {
-    const { text, level } = this;
-    const contentStart = i + (level === 0 ? 1 : 2);
-    const stop = Math.min(this.to, contentStart + 128);
-    let k = contentStart;
-    let h = 0;
-    while (k < stop) {
-      const c = text.charCodeAt(k);
-      if (c === 34 || c === 92) break;
-      h = (Math.imul(h, 31) + c) | 0;
-      k++;
-    }
-    const close = level === 0 ? text.charCodeAt(k) === 34 : text.charCodeAt(k) === 92 && text.charCodeAt(k + 1) === 34;
-    if (k < stop && close) {
-      this.escaped = false;
-      this.contentStart = contentStart;
-      this.contentEnd = k;
-      this.keyHash = h;
-      return k + (level === 0 ? 1 : 2);
-    }
-    const end = this.readString(i, true);
-    if (!this.escaped) this.keyHash = keyHash(text, this.contentStart, this.contentEnd);
-    return end;
-  }
-
-  /** End of the number at i. */
-  number(i: number): number {
-    const text = this.text;
-    let j = i;
-    if (text.charCodeAt(j) === 45) j++;
-    const c = text.charCodeAt(j);
-    if (c === 48) j++;
-    else if (c >= 49 && c <= 57) {
-      while (isDigitCode(text.charCodeAt(j))) j++;
-    } else throw FAIL;
-    if (text.charCodeAt(j) === 46) {
-      j++;
-      if (!isDigitCode(text.charCodeAt(j))) throw FAIL;
-      while (isDigitCode(text.charCodeAt(j))) j++;
-    }
-    const e = text.charCodeAt(j);
-    if (e === 101 || e === 69) {
-      j++;
-      const s = text.charCodeAt(j);
-      if (s === 43 || s === 45) j++;
-      if (!isDigitCode(text.charCodeAt(j))) throw FAIL;
-      while (isDigitCode(text.charCodeAt(j))) j++;
-    }
-    if (j > this.to) throw FAIL;
-    return j;
-  }
-
-  /** End of the whole value at i (for `fields`), and its decoded value. */
-  skipValue(i: number): [number, unknown] {
-    const { text } = this;
-    let j = i;
-    let depth = 0;
-    do {
-      j = this.ws(j);
-      if (j >= this.to) throw FAIL;
-      const c = text.charCodeAt(j);
-      if (this.quoteAt(j)) j = this.readString(j);
-      else if (c === 123 || c === 91) {
-        depth++;
-        j++;
-      } else if (c === 125 || c === 93) {
-        depth--;
-        j++;
-      } else if (c === 44 || c === 58) j++;
-      else if (c === 45 || isDigitCode(c)) j = this.number(j);
-      else if (text.startsWith('true', j) || text.startsWith('null', j)) j += 4;
-      else if (text.startsWith('false', j)) j += 5;
-      else throw FAIL;
-    } while (depth > 0);
-    return [j, parseJson(decodeRaw(text.slice(i, j), this.level))];
-  }
-
-  /** The replacement text for a new string value, encoded for this level. */
-  encode(value: string): string {
-    const literal = JSON.stringify(value);
-    return this.level === 0 ? literal : JSON.stringify(literal).slice(1, -1);
-  }
-}
-
-function parseJson(literal: string): unknown {
-  try {
-    return JSON.parse(literal) as unknown;
-  } catch {
-    throw FAIL;
-  }
-}
-
-/** A raw span of level-`level` text as level-0 JSON text. */
-function decodeRaw(raw: string, level: number): string {
-  return level === 0 ? raw : (parseJson(`"${raw}"`) as string);
-}
-
-/** The value of a string token's content (between its quotes) at `level`. */
-function decode(content: string, level: number): string {
-  const once = parseJson(`"${content}"`);
-  if (typeof once !== 'string') throw FAIL;
-  if (level === 0) return once;
-  const twice = parseJson(`"${once}"`);
-  if (typeof twice !== 'string') throw FAIL;
-  return twice;
-}
-
 // Key hints cached by the key's characters where it stands in the text: no substring is made
 // for a key seen before, and keys repeat in every record of a list.
 const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
 const spanHints = new Uint8Array(SPAN_SLOTS);
-
-function keyHash(text: string, a: number, b: number): number {
-  let h = 0;
-  for (let k = a; k < b; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
-  return h;
-}
 
 function keyHintsAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
