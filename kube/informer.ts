@@ -11,6 +11,7 @@
 //     re-check their world (level-triggered reconcilers want that).
 import type { Logger } from '../lib/log.ts';
 import { silentLogger } from '../lib/log.ts';
+import { sleep } from '../lib/sleep.ts';
 import type { KubeClient } from './client.ts';
 import { resourcePath, type Resource } from './resources.ts';
 import { objectKey, type KubeObject, type WatchEvent } from './types.ts';
@@ -58,18 +59,6 @@ interface Entry<T> {
   readonly obj: T;
   readonly resourceVersion: string | undefined;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class Informer<T = KubeObject> {
   readonly #client: KubeClient;

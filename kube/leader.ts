@@ -6,6 +6,7 @@
 // serving webhooks.
 import type { Logger } from '../lib/log.ts';
 import { silentLogger } from '../lib/log.ts';
+import { sleep } from '../lib/sleep.ts';
 import { isConflict, isNotFound, type KubeClient } from './client.ts';
 import type { Lease } from './core.ts';
 import { LEASES } from './resources.ts';
@@ -102,10 +103,7 @@ export class LeaderElector {
         this.#log.warn('lost the lease (could not renew in time); stepping down');
         this.#stepDown();
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.#o.retryPeriodMs * (this.#leading ? 1 : 0.8 + Math.random() * 0.4));
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(this.#o.retryPeriodMs * (this.#leading ? 1 : 0.8 + Math.random() * 0.4), signal);
     }
   }
 
