@@ -3,7 +3,7 @@
 import { parseListen } from '../lib/listen.ts';
 import { isLevel, type Level } from '../lib/log.ts';
 import type { SidecarSettings } from './inject/settings.ts';
-import { DEFAULT_TIMING, type TlsTiming } from './tls/plan.ts';
+import type { TlsTiming } from './tls/plan.ts';
 
 export interface Address {
   readonly host: string;
@@ -75,5 +75,3 @@ export function parseLevel(flag: string, value: string): Level {
   if (!isLevel(value)) throw new OptionsError(`--${flag}: "${value}" is not one of debug, info, warn, error`);
   return value;
 }
-
-export { DEFAULT_TIMING };

@@ -2,8 +2,7 @@
 // works on MCPApproval objects with the user's own Kubernetes identity (the operator's webhook
 // decides whether that identity may decide); with --sidecar it talks to a standalone sidecar's
 // admin port with an OIDC token. Also a kubectl plugin: `kubectl mcp-residency approvals ...`.
-import { KubeClient } from '../../kube/client.ts';
-import { loadConnection } from '../../kube/config.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import { APPROVALS } from '../../kube/resources.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
@@ -27,7 +26,9 @@ interface Target {
 
 type Approval = ApprovalObject & KubeObject;
 
-function kube(flags: Target, env: NodeJS.ProcessEnv): { client: KubeClient; namespace: string } {
+async function kube(flags: Target, env: NodeJS.ProcessEnv): Promise<{ client: KubeClient; namespace: string }> {
+  // Loaded here, not with the CLI: node:https and yaml would slow every other command's start.
+  const [{ KubeClient }, { loadConnection }] = await Promise.all([import('../../kube/client.ts'), import('../../kube/config.ts')]);
   const kubeconfig = flags.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? defaultKubeconfig(env);
   let connection;
   try {
@@ -79,7 +80,7 @@ const list = defineCommand({
       io.stdout.write(table([['ID', 'TOOL', 'REQUESTER', 'PHASE', 'EXPIRES', 'POLICY'], ...items.map((a) => [a.id, a.tool, a.requester.sub, a.phase, age(a.expiresAt), a.policy])]));
       return 0;
     }
-    const { client, namespace } = kube(flags, io.env);
+    const { client, namespace } = await kube(flags, io.env);
     try {
       const found = await client.listAll<Approval>(APPROVALS, flags['all-namespaces'] ? {} : { namespace });
       const items = found.items
@@ -121,7 +122,7 @@ const show = defineCommand({
       io.stdout.write(`${JSON.stringify(await sidecarCall(flags, `/approvals/${args[0]!}`), null, 2)}\n`);
       return 0;
     }
-    const { client, namespace } = kube(flags, io.env);
+    const { client, namespace } = await kube(flags, io.env);
     try {
       const a = await getApproval(client, namespace, args[0]!);
       io.stdout.write(describe(a));
@@ -195,7 +196,7 @@ function decision(verdict: 'approve' | 'deny') {
 }
 
 async function decideInCluster(verdict: 'approve' | 'deny', name: string, flags: Target & { reason?: string | undefined }, io: CommandIO): Promise<number> {
-  const { client, namespace } = kube(flags, io.env);
+  const { client, namespace } = await kube(flags, io.env);
   try {
     const a = await getApproval(client, namespace, name);
     const phase = a.status?.phase ?? 'Pending';

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { createLogger } from '../../lib/log.ts';
-import { ConfigError, loadConnection } from '../../kube/config.ts';
 import {
   checkQuantity,
   checkTiming,
@@ -71,6 +70,8 @@ Uses --kubeconfig when given, the pod's service account otherwise.`,
     'mcp-residency operator --kubeconfig ~/.kube/config --namespace mcp-residency-system --webhook-hosts 127.0.0.1',
   ],
   async run({ flags, io }) {
+    // yaml (kubeconfig) loads here, not with the CLI: every other command would pay for it.
+    const { ConfigError, loadConnection } = await import('../../kube/config.ts');
     let options: OperatorOptions;
     let connection;
     try {
