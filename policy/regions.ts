@@ -42,6 +42,8 @@
 //   - A `*-global` pseudo-region may be processed anywhere: it belongs to no geography, so only
 //     naming it explicitly in `allowedRegions` admits it.
 
+import { editDistance } from './suggest.ts';
+
 export type Provider = 'azure' | 'aws' | 'gcp' | 'openai' | 'anthropic' | 'mistral' | 'google';
 
 export interface Region {
@@ -388,29 +390,6 @@ export function expandRegions(names: readonly string[]): ReadonlySet<string> {
 }
 
 const ALL_NAMES: readonly string[] = [...REGIONS.keys(), ...GEOGRAPHIES.keys()];
-
-/** Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions). */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  const cols = b.length + 1;
-  let prevPrev = new Array<number>(cols).fill(0);
-  let prev = Array.from({ length: cols }, (_, j) => j);
-  let cur = new Array<number>(cols).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prevPrev[j - 2]! + 1);
-      cur[j] = d;
-      if (d < rowMin) rowMin = d;
-    }
-    if (rowMin > limit) return limit + 1;
-    [prevPrev, prev, cur] = [prev, cur, prevPrev];
-  }
-  return prev[b.length]!;
-}
 
 /**
  * "Did you mean": the known region and geography names nearest to `name` by edit distance, best

@@ -1,21 +1,31 @@
 // "Did you mean ...": the nearest candidates by optimal-string-alignment edit distance, for
 // error messages about misspelt fields, regions and detectors.
 
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
+/**
+ * Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions). Gives up
+ * as soon as the distance must exceed `limit` and returns limit + 1: callers only want near
+ * names, and most candidates are far.
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
   const cols = b.length + 1;
-  const d: number[] = new Array<number>(rows * cols).fill(0);
-  for (let i = 0; i < rows; i++) d[i * cols] = i;
-  for (let j = 0; j < cols; j++) d[j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
-      d[i * cols + j] = v;
+  let prevPrev = new Array<number>(cols).fill(0);
+  let prev = Array.from({ length: cols }, (_, j) => j);
+  let cur = new Array<number>(cols).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prevPrev[j - 2]! + 1);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
     }
+    if (rowMin > limit) return limit + 1;
+    [prevPrev, prev, cur] = [prev, cur, prevPrev];
   }
-  return d[rows * cols - 1]!;
+  return prev[b.length]!;
 }
 
 /**
@@ -27,7 +37,7 @@ export function closestMatches(word: string, candidates: Iterable<string>, max =
   const lower = word.toLowerCase();
   const scored: { c: string; d: number }[] = [];
   for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
+    const d = editDistance(lower, c.toLowerCase(), limit);
     if (d <= limit) scored.push({ c, d });
   }
   return scored
