@@ -1,6 +1,6 @@
 // Where each kind lives in the REST API. A table instead of discovery: the operator talks to a
 // fixed, small set of kinds, and a typo here fails in tests rather than at a customer's cluster.
-import { API_GROUP, API_VERSION } from '../policy/names.ts';
+import { API_GROUP, API_VERSION, APPROVAL_KIND, POLICY_KIND } from '../policy/names.ts';
 
 export interface Resource {
   /** '' for the core group */
@@ -32,8 +32,8 @@ export const VALIDATING_WEBHOOKS: Resource = {
   kind: 'ValidatingWebhookConfiguration',
   namespaced: false,
 };
-export const POLICIES: Resource = { group: API_GROUP, version: API_VERSION, plural: 'mcpresidencypolicies', kind: 'MCPResidencyPolicy', namespaced: true };
-export const APPROVALS: Resource = { group: API_GROUP, version: API_VERSION, plural: 'mcpapprovals', kind: 'MCPApproval', namespaced: true };
+export const POLICIES: Resource = { group: API_GROUP, version: API_VERSION, plural: 'mcpresidencypolicies', kind: POLICY_KIND, namespaced: true };
+export const APPROVALS: Resource = { group: API_GROUP, version: API_VERSION, plural: 'mcpapprovals', kind: APPROVAL_KIND, namespaced: true };
 
 export function apiVersionOf(r: Resource): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;

@@ -2,18 +2,8 @@
 // them to crds/; a test fails when the files there differ from what this produces.
 import type { TSchema } from 'typebox';
 import { stringify } from 'yaml';
-import {
-  API_GROUP,
-  API_VERSION,
-  APPROVAL_KIND,
-  APPROVAL_PRINTER_COLUMNS,
-  ApprovalRequestSpecSchema,
-  ApprovalStatusSchema,
-  POLICY_KIND,
-  POLICY_PRINTER_COLUMNS,
-  PolicySpecSchema,
-  PolicyStatusSchema,
-} from './schema.ts';
+import { APPROVALS, POLICIES, type Resource } from '../kube/resources.ts';
+import { APPROVAL_PRINTER_COLUMNS, ApprovalRequestSpecSchema, ApprovalStatusSchema, POLICY_PRINTER_COLUMNS, PolicySpecSchema, PolicyStatusSchema } from './schema.ts';
 
 /** The keywords a structural schema may carry; everything else (e.g. additionalProperties: false) is dropped. */
 const KEPT = [
@@ -56,21 +46,19 @@ export function toStructural(schema: TSchema): Json {
 }
 
 interface CrdInput {
-  kind: string;
-  plural: string;
   shortNames: string[];
   spec: TSchema;
   status: TSchema;
   columns: readonly Record<string, unknown>[];
   description: string;
-  specRequired: boolean;
 }
 
-function crd(input: CrdInput): Record<string, Json> {
+/** Names, group, version and scope come from `resource`, the entry the operator and the sidecar use, so the two cannot disagree. */
+function crd(resource: Resource, input: CrdInput): Record<string, Json> {
   const root: Json = {
     type: 'object',
     description: input.description,
-    required: input.specRequired ? ['spec'] : [],
+    required: ['spec'],
     properties: {
       apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
       kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
@@ -79,28 +67,27 @@ function crd(input: CrdInput): Record<string, Json> {
       status: toStructural(input.status),
     },
   };
-  if (!input.specRequired) delete (root as Record<string, Json>).required;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: `${input.plural}.${API_GROUP}`,
+      name: `${resource.plural}.${resource.group}`,
       labels: { 'app.kubernetes.io/name': 'mcp-residency', 'app.kubernetes.io/part-of': 'mcp-residency' },
     },
     spec: {
-      group: API_GROUP,
+      group: resource.group,
       names: {
-        kind: input.kind,
-        listKind: `${input.kind}List`,
-        plural: input.plural,
-        singular: input.kind.toLowerCase(),
+        kind: resource.kind,
+        listKind: `${resource.kind}List`,
+        plural: resource.plural,
+        singular: resource.kind.toLowerCase(),
         ...(input.shortNames.length > 0 ? { shortNames: input.shortNames } : {}),
         categories: ['mcp-residency'],
       },
-      scope: 'Namespaced',
+      scope: resource.namespaced ? 'Namespaced' : 'Cluster',
       versions: [
         {
-          name: API_VERSION,
+          name: resource.version,
           served: true,
           storage: true,
           subresources: { status: {} },
@@ -113,28 +100,22 @@ function crd(input: CrdInput): Record<string, Json> {
 }
 
 export function policyCrd(): Record<string, Json> {
-  return crd({
-    kind: POLICY_KIND,
-    plural: 'mcpresidencypolicies',
+  return crd(POLICIES, {
     shortNames: ['mrp'],
     spec: PolicySpecSchema,
     status: PolicyStatusSchema,
     columns: POLICY_PRINTER_COLUMNS,
     description: 'MCPResidencyPolicy says what the mcp-residency sidecar enforces for the MCP server pods that name it: who may call, which tools, what is masked, where LLM calls may go and what is audited.',
-    specRequired: true,
   });
 }
 
 export function approvalCrd(): Record<string, Json> {
-  return crd({
-    kind: APPROVAL_KIND,
-    plural: 'mcpapprovals',
+  return crd(APPROVALS, {
     shortNames: [],
     spec: ApprovalRequestSpecSchema,
     status: ApprovalStatusSchema,
     columns: APPROVAL_PRINTER_COLUMNS,
     description: 'MCPApproval is one tool call held by an approve rule, waiting for a person in the policy\'s approver groups. It is bound to the exact arguments (by digest) and used at most once.',
-    specRequired: true,
   });
 }
 

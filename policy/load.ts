@@ -5,7 +5,7 @@ import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from '
 import { formatPath, type Problem } from './problems.ts';
 import type { ResolvedPolicy } from './types.ts';
 import { POLICY_API_VERSION, validatePolicy } from './validate.ts';
-import { POLICY_KIND } from './schema.ts';
+import { API_GROUP, POLICY_KIND } from './names.ts';
 
 export interface Report {
   readonly file: string;
@@ -65,7 +65,7 @@ export function parsePolicies(text: string, file: string): LoadedPolicies {
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     const kind = (value as Record<string, unknown>).kind;
     const apiVersion = (value as Record<string, unknown>).apiVersion;
-    if (typeof kind === 'string' && kind !== POLICY_KIND && typeof apiVersion === 'string' && !apiVersion.startsWith('mcpresidency.io/')) {
+    if (typeof kind === 'string' && kind !== POLICY_KIND && typeof apiVersion === 'string' && !apiVersion.startsWith(`${API_GROUP}/`)) {
       const name = ((value as Record<string, unknown>).metadata as Record<string, unknown> | undefined)?.name;
       skipped.push(`${kind}/${typeof name === 'string' ? name : '?'}`);
       continue;
