@@ -24,7 +24,6 @@ export class ApiError extends Error {
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
 export const isAlreadyExists = (err: unknown): boolean => err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists';
-export const isGone = (err: unknown): boolean => err instanceof ApiError && err.status === 410;
 
 export type PatchType = 'merge' | 'json' | 'apply' | 'strategic';
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {

@@ -4,7 +4,6 @@
 import { BUILTIN_DETECTORS } from './builtin-detectors.ts';
 import type { PolicyObject, ResolvedPolicy } from './types.ts';
 
-export { BUILTIN_DETECTORS };
 export const DEFAULT_AUTH_MODE = 'oidc';
 export const DEFAULT_GROUPS_CLAIM = 'groups';
 export const DEFAULT_TOOL_ACTION = 'allow';

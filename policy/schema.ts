@@ -11,7 +11,7 @@
 // Only the structural subset of OpenAPI v3 that Kubernetes accepts is used: no anyOf/oneOf,
 // every object property typed, enums as `type: string` + `enum`. Every array and string has a
 // bound, which CEL cost estimation needs and which keeps hostile policies small.
-import Type, { type TSchema } from 'typebox';
+import Type from 'typebox';
 import {
   DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   DEFAULT_AUDIT_PAYLOADS,
@@ -342,5 +342,3 @@ export const APPROVAL_PRINTER_COLUMNS = [
   { name: 'Expires', type: 'date', jsonPath: '.spec.expiresAt' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;
-
-export type AnySchema = TSchema;

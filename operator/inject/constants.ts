@@ -22,7 +22,8 @@ export const SIDECAR_UID = 65532;
 
 export const AUDIT_DIR = '/var/lib/mcp-residency/audit';
 export const SECRETS_DIR = '/var/run/secrets/mcp-residency';
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** where the sidecar's in-cluster client reads its token, so the injector mounts it there */
+export { SERVICE_ACCOUNT_DIR } from '../../kube/config.ts';
 
 export const AUDIT_VOLUME = 'mcp-residency-audit';
 export const TOKEN_VOLUME = 'mcp-residency-token';
