@@ -19,6 +19,17 @@ export class ApiError extends Error {
     this.reason = typeof body === 'string' ? undefined : body.reason;
     this.body = body;
   }
+
+  /** The error for a failed answer's body: the API server's Status when it is one, else the text. */
+  static fromText(method: string, path: string, status: number, text: string): ApiError {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON: the text goes into the error */
+    }
+    return new ApiError(method, path, status, isStatus(body) ? body : text);
+  }
 }
 
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
@@ -149,15 +160,15 @@ export class KubeClient {
           res.on('error', reject);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) return reject(ApiError.fromText(method, path, status, text));
             let body: unknown = text;
             try {
               body = text === '' ? undefined : JSON.parse(text);
             } catch {
-              /* not JSON: kept as text for the error */
+              /* not JSON: the text as it came */
             }
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(body as T);
-            else reject(new ApiError(method, path, status, isStatus(body) ? body : text));
+            resolve(body as T);
           });
         },
       );

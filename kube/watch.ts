@@ -80,14 +80,8 @@ export function watchOnce(client: KubeClient, options: WatchOptions): Promise<Wa
             res.on('data', (d: string) => (text += d));
             res.on('error', () => {});
             res.on('end', () => {
-              let body: unknown = text;
-              try {
-                body = JSON.parse(text);
-              } catch {
-                /* not JSON */
-              }
               if (status === 410) return finish({ kind: 'expired', events });
-              finish({ kind: 'error', error: new ApiError('WATCH', options.path, status, isStatus(body) ? body : text), events });
+              finish({ kind: 'error', error: ApiError.fromText('WATCH', options.path, status, text), events });
             });
             return;
           }
