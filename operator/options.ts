@@ -43,9 +43,9 @@ export class OptionsError extends Error {}
 /** "0.0.0.0:9443", ":9443", "[::]:9443", "127.0.0.1:0" */
 export function parseAddress(flag: string, value: string): Address {
   try {
-    return parseListen(value, `--${flag}`);
+    return parseListen(value, `--${flag}`, '0.0.0.0:9443');
   } catch (err) {
-    throw new OptionsError((err as Error).message.replace('e.g. 0.0.0.0:15080', 'e.g. 0.0.0.0:9443'));
+    throw new OptionsError((err as Error).message);
   }
 }
 
