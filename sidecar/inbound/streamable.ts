@@ -78,7 +78,6 @@ export class StreamableTransport {
     } catch (err) {
       return this.#upstreamFailed(scope, err, allowed, early);
     }
-    cancelWithClient(res, upstreamRes);
 
     const newSession = upstreamRes.headers['mcp-session-id'];
     if (typeof newSession === 'string' && messages.some((m) => 'method' in m && m.method === 'initialize')) this.#sessions.bind(newSession, caller.key);
@@ -104,7 +103,6 @@ export class StreamableTransport {
     } catch (err) {
       return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
     }
-    cancelWithClient(res, upstreamRes);
     if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
     // A stream without a session may be the legacy transport: its first event says so.
     let legacy: ReturnType<LegacySessions['open']> | undefined;
@@ -356,14 +354,4 @@ function stringHeaders(headers: Record<string, string | string[] | number | unde
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
   return out;
-}
-
-/**
- * A client that goes away mid-answer cancels the upstream request. `close` also fires after a
- * normal finish; destroying then would throw away a keep-alive connection on every request.
- */
-function cancelWithClient(res: RequestScope['res'], upstreamRes: UpstreamResponse): void {
-  res.once('close', () => {
-    if (!res.writableFinished) upstreamRes.destroy();
-  });
 }
