@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { MaskReport } from '../masking/engine.ts';
 import type { RequestScope } from './gateway.ts';
-import { pendingCall, type PendingCall } from './exchange.ts';
-import { ErrorCode, isRequest, toolName, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { pendingCall, type Exchange, type PendingCall } from './exchange.ts';
+import { ErrorCode, errorResponse, isRequest, toolName, type JsonRpcError, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { maskKeepingBinary } from './messages.ts';
 
 export interface Refusal {
@@ -83,6 +83,25 @@ export async function decide(scope: RequestScope, messages: readonly JsonRpcMess
     }
   }
   return { allowed, refused };
+}
+
+/**
+ * Records the refusals of one POST and returns the error responses for the client. A batch is
+ * not split: when anything is refused, the calls allowed beside it are refused too.
+ * `stopAtAuditFailure`: write no more records after one fails (the client then gets an audit
+ * error instead of these replies).
+ */
+export async function refuseAll(exchange: Exchange, scope: RequestScope, session: string | undefined, decisions: Decisions, stopAtAuditFailure: boolean): Promise<{ replies: JsonRpcError[]; recorded: boolean }> {
+  const replies: JsonRpcError[] = [];
+  let recorded = true;
+  const refuse = async (refusal: Parameters<Exchange['refuse']>[0], reply: JsonRpcError): Promise<void> => {
+    if (recorded || !stopAtAuditFailure) recorded = (await exchange.refuse({ ...refusal, session }, scope.caller.principal, scope.runtime, scope.started)) && recorded;
+    replies.push(reply);
+  };
+  for (const r of decisions.refused) await refuse(r, errorResponse(r.request.id, r.code, r.message));
+  const reason = 'not sent: another call in the same batch was refused';
+  for (const c of decisions.allowed) await refuse({ request: c.request, decision: 'deny', reason, callId: c.callId }, errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
+  return { replies, recorded };
 }
 
 function approvalRefusal(outcome: string, by: string | undefined, reason: string | undefined): string {

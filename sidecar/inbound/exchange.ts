@@ -9,7 +9,7 @@ import type { HealthState } from '../health.ts';
 import { MaskReport } from '../masking/engine.ts';
 import type { SidecarMetrics } from '../metrics.ts';
 import type { PolicyRuntime } from '../runtime.ts';
-import { ErrorCode, errorResponse, isErrorResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditParams, protectServerMessage, requestContext, type RequestContext } from './messages.ts';
 
 export interface AuditSink {
@@ -151,25 +151,27 @@ export class Exchange {
     return ok;
   }
 
-  /** A client notification or response forwarded to the server (no answer comes back). */
-  async forwarded(message: JsonRpcMessage, principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint): Promise<boolean> {
-    const report = new MaskReport();
-    const method = 'method' in message ? message.method : 'response';
-    const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
-    const ok = await this.#record({
-      kind: 'mcp',
-      principal,
-      decision: 'allow',
-      reason: 'forwarded to the server',
-      method,
-      policy: policyRef(runtime),
-      session,
-      durationMs: elapsedMs(started),
-      masked: report.countsObject(),
-      ...(payload !== undefined ? { payload: { message: payload } } : {}),
-    });
-    this.#observe('allow', started);
-    return ok;
+  /** Records the client notifications and responses among `messages`, which the server took (no answer comes back). */
+  async forwarded(messages: readonly JsonRpcMessage[], principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint): Promise<void> {
+    for (const message of messages) {
+      if ('id' in message && 'method' in message) continue;
+      const report = new MaskReport();
+      const method = 'method' in message ? message.method : 'response';
+      const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
+      await this.#record({
+        kind: 'mcp',
+        principal,
+        decision: 'allow',
+        reason: 'forwarded to the server',
+        method,
+        policy: policyRef(runtime),
+        session,
+        durationMs: elapsedMs(started),
+        masked: report.countsObject(),
+        ...(payload !== undefined ? { payload: { message: payload } } : {}),
+      });
+      this.#observe('allow', started);
+    }
   }
 
   /** The server could not be reached: the call fails with an error, and that is recorded. */
@@ -225,6 +227,14 @@ function mergeCounts(a: Record<string, number>, b: Record<string, number>): Reco
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
+}
+
+/** Takes the call `m` answers out of `calls`; undefined when `m` answers none of them. */
+export function takeCall(calls: Map<JsonRpcId, PendingCall>, m: JsonRpcMessage): PendingCall | undefined {
+  const id = isResult(m) || isErrorResponse(m) ? m.id : null;
+  const call = id === null ? undefined : calls.get(id);
+  if (call !== undefined) calls.delete(call.request.id);
+  return call;
 }
 
 export function auditFailure(id: JsonRpcId | undefined): JsonRpcMessage {

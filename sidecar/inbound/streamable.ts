@@ -8,11 +8,11 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
-import { decide, type Refusal } from './decide.ts';
+import { decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
-import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
+import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './gateway.ts';
-import { ErrorCode, errorResponse, isErrorResponse, isRequest, isResult, malformedReason, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, isRequest, malformedReason, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
@@ -70,7 +70,7 @@ export class StreamableTransport {
       early?.stopKeepAlive();
     }
     const { allowed, refused } = decisions;
-    if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session, early);
+    if (refused.length > 0) return this.#refuse(scope, messages, decisions, session, early);
 
     let upstreamRes: UpstreamResponse;
     try {
@@ -85,11 +85,7 @@ export class StreamableTransport {
     const currentSession = typeof newSession === 'string' ? newSession : session;
 
     const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
-    // Notifications and responses the client sent get no answer: recorded once the server took them.
-    const oneWay = messages.filter((m) => !('id' in m && 'method' in m));
-    if (oneWay.length > 0 && (upstreamRes.statusCode ?? 500) < 300) {
-      for (const m of oneWay) await this.#deps.exchange.forwarded(m, caller.principal, runtime, currentSession, scope.started);
-    }
+    if ((upstreamRes.statusCode ?? 500) < 300) await this.#deps.exchange.forwarded(messages, caller.principal, runtime, currentSession, scope.started);
     await this.#relayResponse(scope, upstreamRes, calls, currentSession, early);
   }
 
@@ -156,21 +152,10 @@ export class StreamableTransport {
     return false;
   }
 
-  async #refuse(scope: RequestScope, messages: ParsedMessages, refused: Refusal[], allowed: PendingCall[], session: string | undefined, early?: SseReply): Promise<void> {
-    const replies: JsonRpcMessage[] = [];
-    let recorded = true;
-    for (const r of refused) {
-      recorded &&= await this.#deps.exchange.refuse({ ...r, session }, scope.caller.principal, scope.runtime, scope.started);
-      replies.push(errorResponse(r.request.id, r.code, r.message));
-    }
-    // In a batch nothing is sent when anything is refused: a batch is not split.
-    for (const c of allowed) {
-      const reason = 'not sent: another call in the same batch was refused';
-      recorded &&= await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
-      replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
-    }
+  async #refuse(scope: RequestScope, messages: ParsedMessages, decisions: Decisions, session: string | undefined, early?: SseReply): Promise<void> {
+    const { replies, recorded } = await refuseAll(this.#deps.exchange, scope, session, decisions, true);
     if (early) {
-      for (const reply of recorded ? replies : replies.map((r) => errorResponse((r as { id: JsonRpcId }).id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
+      for (const reply of recorded ? replies : replies.map((r) => errorResponse(r.id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
       return early.end();
     }
     if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
@@ -193,12 +178,7 @@ export class StreamableTransport {
   async #relayResponse(scope: RequestScope, upstreamRes: UpstreamResponse, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
     const { res, runtime, caller } = scope;
     const exchange = this.#deps.exchange;
-    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
-      const id = isResult(m) || isErrorResponse(m) ? m.id : undefined;
-      const call = id === undefined || id === null ? undefined : calls.get(id);
-      if (call !== undefined) calls.delete(call.request.id);
-      return exchange.answer(m, call, runtime, session, caller.principal);
-    };
+    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => exchange.answer(m, takeCall(calls, m), runtime, session, caller.principal);
     const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
     if (early && !isEventStream(upstreamRes)) {
       await this.#relayIntoStream(scope, upstreamRes, answer, early);
