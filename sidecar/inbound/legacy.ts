@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../sse/index.ts';
 import type { PolicyRuntime } from '../runtime.ts';
 import type { Principal } from '../audit/record.ts';
-import { decide, refuseAll } from './decide.ts';
+import { classify, decide, refuseAll } from './decide.ts';
 import { sendRpcError, takeCall, type PendingCall } from './exchange.ts';
 import type { RequestScope } from './gateway.ts';
 import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
@@ -83,7 +83,7 @@ export class LegacySessions {
     const inject = (m: JsonRpcMessage): void => {
       if (!entry.stream.destroyed) entry.stream.write(serializeEvent({ event: 'message', data: JSON.stringify(m) }));
     };
-    const decisions = await decide(scope, messages, key, this.#deps.approvals);
+    const decisions = await decide(scope, classify(scope, messages), key, this.#deps.approvals);
     const { allowed } = decisions;
     if (decisions.refused.length > 0) {
       // The replies are injected whether or not their records could be written, so each record is attempted.

@@ -8,11 +8,11 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
-import { decide, refuseAll, type Decisions } from './decide.ts';
+import { classify, decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
 import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './gateway.ts';
-import { ErrorCode, errorResponse, isRequest, malformedReason, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
@@ -60,12 +60,13 @@ export class StreamableTransport {
     if (session === false) return;
 
     // A call held for approval may wait minutes: answer with a stream at once and keep it alive.
-    const held = heldCalls(messages, scope);
+    const requests = classify(scope, messages);
+    const held = requests.filter((c) => c.tool !== undefined && c.verdict.action === 'approve');
     const early = held.length > 0 && acceptsEventStream(req) ? new SseReply(res, session !== undefined ? { 'mcp-session-id': session } : {}) : undefined;
-    early?.keepAlive(held.flatMap((m) => progressToken(m)), `waiting for approval of ${held.map((m) => toolName(m)).join(', ')}`);
+    early?.keepAlive(held.flatMap((c) => progressToken(c.request)), `waiting for approval of ${held.map((c) => c.tool).join(', ')}`);
     let decisions;
     try {
-      decisions = await decide(scope, messages, session, this.#deps.approvals);
+      decisions = await decide(scope, requests, session, this.#deps.approvals);
     } finally {
       early?.stopKeepAlive();
     }
@@ -241,15 +242,6 @@ export class StreamableTransport {
       early.end();
     }
   }
-}
-
-/** tools/call requests the policy will hold for approval. */
-function heldCalls(messages: readonly JsonRpcMessage[], scope: RequestScope): JsonRpcRequest[] {
-  return messages.filter((m): m is JsonRpcRequest => {
-    if (!isRequest(m)) return false;
-    const tool = toolName(m);
-    return tool !== undefined && scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups).action === 'approve';
-  });
 }
 
 function progressToken(m: JsonRpcRequest): (string | number)[] {
