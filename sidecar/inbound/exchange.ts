@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import type { HealthState } from '../health.ts';
 import { MaskReport } from '../masking/engine.ts';
-import type { SidecarMetrics } from '../metrics.ts';
+import { countMasked, type SidecarMetrics } from '../metrics.ts';
 import type { PolicyRuntime } from '../runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditParams, protectServerMessage, requestContext, type RequestContext } from './messages.ts';
@@ -80,7 +80,7 @@ export class Exchange {
   ): Promise<JsonRpcMessage> {
     const report = new MaskReport();
     const safe = protectServerMessage(message, call?.context, runtime.engines, report);
-    this.#countMasked(report);
+    countMasked(this.#deps.metrics, report.counts);
     if (call === undefined) {
       // Server-initiated traffic: requests (sampling, elicitation) are recorded; notifications
       // only when they carried something that had to be masked.
@@ -98,9 +98,8 @@ export class Exchange {
       });
       return ok ? safe : auditFailure(undefined);
     }
-    const argsReport = new MaskReport();
-    const params = runtime.policy.audit.payloads === 'masked' ? auditParams(call.request, runtime.engines.masker, argsReport) : undefined;
-    const counts = mergeCounts(report.countsObject(), argsReport.countsObject());
+    // The arguments' counts join the record's only: the metrics above count what the client was spared.
+    const params = runtime.policy.audit.payloads === 'masked' ? auditParams(call.request, runtime.engines.masker, report) : undefined;
     const serverError = isErrorResponse(safe) ? safe.error : undefined;
     const ok = await this.#record({
       kind: 'mcp',
@@ -114,7 +113,7 @@ export class Exchange {
       requestId: call.request.id,
       callId: call.callId,
       durationMs: elapsedMs(call.started),
-      masked: counts,
+      masked: report.countsObject(),
       ...(runtime.policy.audit.payloads === 'masked'
         ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
         : {}),
@@ -208,25 +207,17 @@ export class Exchange {
     this.#deps.metrics.requests.inc({ kind: 'mcp', decision });
     this.#deps.metrics.requestDuration.observe({ kind: 'mcp' }, Number(process.hrtime.bigint() - started) / 1e9);
   }
-
-  #countMasked(report: MaskReport): void {
-    for (const [type, n] of report.counts) this.#deps.metrics.masked.inc({ type }, n);
-  }
 }
 
-function policyRef(runtime: PolicyRuntime): { name: string; generation?: number } {
+/** The policy an audit record names. */
+export function policyRef(runtime: PolicyRuntime): NonNullable<AuditEntry['policy']> {
   const { name, generation } = runtime.policy;
   return generation === undefined ? { name } : { name, generation };
 }
 
-function elapsedMs(started: bigint): number {
+/** An audit record's durationMs: milliseconds since `started`, to two decimals. */
+export function elapsedMs(started: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
-}
-
-function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
 }
 
 /** Takes the call `m` answers out of `calls`; undefined when `m` answers none of them. */
