@@ -9,8 +9,8 @@ import type { HealthState } from '../health.ts';
 import { MaskReport } from '../masking/engine.ts';
 import { countMasked, type SidecarMetrics } from '../metrics.ts';
 import type { PolicyRuntime } from '../runtime.ts';
-import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
-import { auditParams, protectServerMessage, requestContext, type RequestContext } from './messages.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
 
 export interface AuditSink {
   append(entry: AuditEntry): Promise<unknown>;
@@ -26,6 +26,7 @@ export interface ExchangeDeps {
 /** A client request the gateway let through and whose answer it is waiting for. */
 export interface PendingCall {
   readonly request: JsonRpcRequest;
+  readonly tool: string | undefined;
   readonly context: RequestContext;
   readonly principal: Principal;
   readonly runtime: PolicyRuntime;
@@ -48,7 +49,8 @@ export function pendingCall(
 ): PendingCall {
   return {
     request,
-    context: requestContext(request, principal.groups ?? []),
+    tool: toolName(request),
+    context: { method: request.method, groups: principal.groups ?? [] },
     principal,
     runtime,
     session,
@@ -107,7 +109,7 @@ export class Exchange {
       decision: call.decision,
       reason: serverError ? `${call.reason}; the server answered error ${serverError.code}: ${serverError.message}` : call.reason,
       method: call.request.method,
-      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      ...(call.tool !== undefined ? { tool: call.tool } : {}),
       policy: policyRef(call.runtime),
       session,
       requestId: call.request.id,
@@ -181,7 +183,7 @@ export class Exchange {
       decision: 'error',
       reason,
       method: call.request.method,
-      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      ...(call.tool !== undefined ? { tool: call.tool } : {}),
       policy: policyRef(call.runtime),
       session: call.session,
       requestId: call.request.id,
