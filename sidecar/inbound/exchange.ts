@@ -2,7 +2,6 @@
 // transport shares. A call's response is released to the client only after its audit record
 // is durable; when the audit log refuses it, the client gets an error instead (fail closed).
 import type { ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import type { HealthState } from '../health.ts';
@@ -40,12 +39,12 @@ export interface PendingCall {
 
 export function pendingCall(
   request: JsonRpcRequest,
-  principal: Principal & { groups?: string[] },
+  principal: Principal,
   runtime: PolicyRuntime,
   session: string | undefined,
-  decision: PendingCall['decision'] = 'allow',
-  reason = 'allowed',
-  callId: string = randomUUID(),
+  decision: PendingCall['decision'],
+  reason: string,
+  callId: string,
 ): PendingCall {
   return {
     request,
