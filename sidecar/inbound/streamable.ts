@@ -91,15 +91,10 @@ export class StreamableTransport {
   }
 
   async get(scope: RequestScope): Promise<void> {
-    const { req, res, runtime, caller } = scope;
-    const session = this.#checkSession(scope);
-    if (session === false) return;
-    let upstreamRes: UpstreamResponse;
-    try {
-      upstreamRes = await this.#deps.upstream.request({ method: 'GET', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
-    } catch (err) {
-      return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
-    }
+    const { res, runtime, caller } = scope;
+    const forwarded = await this.#forward(scope, 'GET');
+    if (forwarded === undefined) return;
+    const { session, upstreamRes } = forwarded;
     if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
     // A stream without a session may be the legacy transport: its first event says so.
     let legacy: ReturnType<LegacySessions['open']> | undefined;
@@ -120,17 +115,24 @@ export class StreamableTransport {
   }
 
   async delete(scope: RequestScope): Promise<void> {
-    const { req } = scope;
-    const session = this.#checkSession(scope);
-    if (session === false) return;
-    let upstreamRes: UpstreamResponse;
-    try {
-      upstreamRes = await this.#deps.upstream.request({ method: 'DELETE', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
-    } catch (err) {
-      return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
-    }
+    const forwarded = await this.#forward(scope, 'DELETE');
+    if (forwarded === undefined) return;
+    const { session, upstreamRes } = forwarded;
     if (session !== undefined && (upstreamRes.statusCode ?? 500) < 300) this.#sessions.forget(session);
     return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+  }
+
+  /** A body-less request (GET, DELETE) passed on in the caller's session; undefined when the client was already answered. */
+  async #forward(scope: RequestScope, method: 'GET' | 'DELETE'): Promise<{ session: string | undefined; upstreamRes: UpstreamResponse } | undefined> {
+    const session = this.#checkSession(scope);
+    if (session === false) return undefined;
+    try {
+      const upstreamRes = await this.#deps.upstream.request({ method, path: scope.req.url ?? '/', headers: upstreamHeaders(scope.req), signal: scope.signal });
+      return { session, upstreamRes };
+    } catch (err) {
+      sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   /** The session id the request names, undefined for none, false when refused (already answered). */
