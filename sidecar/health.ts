@@ -18,10 +18,6 @@ export class Readiness {
     this.#checks.set(name, check);
   }
 
-  unregister(name: string): void {
-    this.#checks.delete(name);
-  }
-
   report(): { ready: boolean; checks: Record<string, HealthState> } {
     const checks: Record<string, HealthState> = {};
     let ready = true;

@@ -27,7 +27,6 @@ import { PolicyHolder } from './policy-holder.ts';
 import { Shipping, type ShippingOptions } from './shipping.ts';
 
 export type { ListenAddress };
-export { parseListen } from '../lib/listen.ts';
 
 export interface SidecarConfig {
   /** A policy YAML file (standalone). */

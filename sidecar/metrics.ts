@@ -72,3 +72,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     }),
   };
 }
+
+/** Counts masked values by TYPE. */
+export function countMasked(metrics: SidecarMetrics, counts: ReadonlyMap<string, number>): void {
+  for (const [type, n] of counts) metrics.masked.inc({ type }, n);
+}

@@ -29,10 +29,10 @@ export class FilePolicySource {
 
   /** Loads now, then calls `onUpdate` after every change to the file (size, mtime or inode). */
   async start(onUpdate: (u: PolicyUpdate) => Promise<void>): Promise<void> {
-    this.#lastStamp = await this.#stamp();
+    this.#lastStamp = await fileStamp(this.#file);
     await onUpdate(await this.load());
     const tick = async (): Promise<void> => {
-      const stamp = await this.#stamp();
+      const stamp = await fileStamp(this.#file);
       if (stamp !== this.#lastStamp) {
         this.#lastStamp = stamp;
         await onUpdate(await this.load());
@@ -48,13 +48,14 @@ export class FilePolicySource {
   stop(): void {
     clearTimeout(this.#timer);
   }
+}
 
-  async #stamp(): Promise<string> {
-    try {
-      const s = await stat(this.#file);
-      return `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch (err) {
-      return `missing:${(err as NodeJS.ErrnoException).code ?? ''}`;
-    }
+/** What changes when a file is edited or replaced (size, mtime or inode), for polling. */
+export async function fileStamp(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch (err) {
+    return `missing:${(err as NodeJS.ErrnoException).code ?? ''}`;
   }
 }

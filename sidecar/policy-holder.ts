@@ -2,11 +2,11 @@
 // request is refused with the reason (fail closed), /readyz says why, and the
 // mcp_residency_policy_loaded gauge is 0. A policy source (a file, or the Kubernetes API)
 // feeds it; each update rebuilds the runtime (masker, tool rules, token verifier) at once.
-import { stat } from 'node:fs/promises';
 import type { Logger } from '../lib/log.ts';
 import type { ResolvedPolicy } from '../policy/types.ts';
 import type { HealthState, Readiness } from './health.ts';
 import type { SidecarMetrics } from './metrics.ts';
+import { fileStamp } from './policy-file.ts';
 import { buildRuntime, retireRuntime, type PolicyRuntime, type PolicyState } from './runtime.ts';
 
 export type PolicyUpdate = { readonly ok: true; readonly policy: ResolvedPolicy } | { readonly ok: false; readonly reason: string };
@@ -142,13 +142,6 @@ export class PolicyHolder {
 
 async function stampFiles(files: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const f of files) {
-    try {
-      const s = await stat(f);
-      out.set(f, `${s.ino}:${s.size}:${s.mtimeMs}`);
-    } catch {
-      out.set(f, 'missing');
-    }
-  }
+  for (const f of files) out.set(f, await fileStamp(f));
   return out;
 }

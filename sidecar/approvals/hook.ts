@@ -17,8 +17,6 @@ export interface ApprovalQuestion {
   readonly approverGroups: readonly string[];
   /** Aborted when the client goes away: the request is then abandoned. */
   readonly signal: AbortSignal;
-  /** Called now and then while waiting, so the gateway can send progress to the client. */
-  readonly onWaiting?: (message: string) => void;
 }
 
 export interface ApprovalAnswer {

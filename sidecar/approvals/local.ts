@@ -36,7 +36,7 @@ export interface Approver {
 }
 
 interface Entry {
-  view: ApprovalView;
+  readonly view: ApprovalView;
   readonly question: ApprovalQuestion;
   readonly settle: (answer: ApprovalAnswer) => void;
   readonly timer: NodeJS.Timeout;
@@ -79,12 +79,9 @@ export class LocalApprovals implements ApprovalHook {
     return new Promise<ApprovalAnswer>((resolve) => {
       const finish = (phase: 'Expired' | 'Abandoned', reason: string): void => {
         const entry = this.#entries.get(id);
-        if (entry === undefined || entry.view.phase !== 'Pending') return;
-        entry.view = { ...entry.view, phase, reason };
-        this.#entries.delete(id);
-        clearTimeout(entry.timer);
-        void this.#record(entry.view, question, phase === 'Expired' ? 'expired' : 'abandoned', question.principal, reason).catch(() => undefined);
-        resolve({ outcome: phase === 'Expired' ? 'expired' : 'abandoned', reason });
+        if (entry === undefined) return;
+        void this.#record({ ...entry.view, phase, reason }, question, phase === 'Expired' ? 'expired' : 'abandoned', question.principal, reason).catch(() => undefined);
+        this.#end(entry, { outcome: phase === 'Expired' ? 'expired' : 'abandoned', reason });
       };
       const timer = setTimeout(() => finish('Expired', `no decision within ${question.timeoutSeconds}s`), expiresAt.getTime() - this.#now());
       timer.unref();
@@ -124,21 +121,23 @@ export class LocalApprovals implements ApprovalHook {
     } catch (err) {
       return { ok: false, status: 409, message: `the decision cannot be recorded, so it is not taken: ${(err as Error).message}` };
     }
-    // Used once: the entry leaves the table with the decision.
-    this.#entries.delete(id);
-    clearTimeout(entry.timer);
-    entry.settle({ outcome: verdict === 'approve' ? 'approved' : 'rejected', decidedBy: approver.sub, ...(reason ? { reason } : {}) });
+    this.#end(entry, { outcome: verdict === 'approve' ? 'approved' : 'rejected', decidedBy: approver.sub, ...(reason ? { reason } : {}) });
     return { ok: true, approval: decided };
   }
 
   /** Shutdown: every waiting call is abandoned (its client gets an error, the log says why). */
   abandonAll(reason: string): void {
-    for (const [id, entry] of [...this.#entries]) {
-      this.#entries.delete(id);
-      clearTimeout(entry.timer);
+    for (const entry of [...this.#entries.values()]) {
       void this.#record({ ...entry.view, phase: 'Abandoned' }, entry.question, 'abandoned', entry.question.principal, reason).catch(() => undefined);
-      entry.settle({ outcome: 'abandoned', reason });
+      this.#end(entry, { outcome: 'abandoned', reason });
     }
+  }
+
+  /** Used once: the entry leaves the table with its answer. */
+  #end(entry: Entry, answer: ApprovalAnswer): void {
+    this.#entries.delete(entry.view.id);
+    clearTimeout(entry.timer);
+    entry.settle(answer);
   }
 
   #record(view: ApprovalView, question: ApprovalQuestion, phase: ApprovalEvent['phase'], actor: Principal, reason: string): Promise<void> {

@@ -5,9 +5,9 @@
 // the POD_NAME environment variable (the Downward API) when set, else "workload".
 import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
-import type { AuditSink } from '../inbound/exchange.ts';
+import { elapsedMs, policyRef, type AuditSink } from '../inbound/exchange.ts';
 import type { Masker } from '../masking/engine.ts';
-import type { SidecarMetrics } from '../metrics.ts';
+import { countMasked, type SidecarMetrics } from '../metrics.ts';
 import type { PolicyRuntime } from '../runtime.ts';
 
 export function workloadPrincipal(env: NodeJS.ProcessEnv = process.env): Principal {
@@ -68,10 +68,7 @@ export class EgressRecorder {
       durationMs: elapsedMs(call.started),
       masked: outcome.masked ?? {},
     };
-    if (call.runtime !== undefined) {
-      const { name, generation } = call.runtime.policy;
-      entry.policy = generation === undefined ? { name } : { name, generation };
-    }
+    if (call.runtime !== undefined) entry.policy = policyRef(call.runtime);
     if (call.upstream !== undefined) entry.upstream = call.upstream;
     if (call.destination !== undefined) entry.destination = call.destination;
     if (call.region !== undefined) entry.region = call.region;
@@ -87,7 +84,7 @@ export class EgressRecorder {
   }
 
   countMasked(counts: ReadonlyMap<string, number>): void {
-    for (const [type, n] of counts) this.#metrics.masked.inc({ type }, n);
+    countMasked(this.#metrics, counts);
   }
 
   /** The call is over (response sent, stream ended, or refused). */
@@ -99,10 +96,6 @@ export class EgressRecorder {
   unrecorded(): void {
     this.#metrics.requests.inc({ kind: 'egress', decision: 'error' });
   }
-}
-
-export function elapsedMs(started: bigint): number {
-  return Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
 }
 
 /**

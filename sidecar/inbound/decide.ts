@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { MaskReport } from '../masking/engine.ts';
 import type { RequestScope } from './gateway.ts';
-import { pendingCall, type PendingCall } from './exchange.ts';
-import { ErrorCode, isRequest, toolName, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { pendingCall, type Exchange, type PendingCall } from './exchange.ts';
+import { ErrorCode, errorResponse, isRequest, toolName, type JsonRpcError, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { maskKeepingBinary } from './messages.ts';
+import type { ToolDecision } from './tool-policy.ts';
 
 export interface Refusal {
   readonly request: JsonRpcRequest;
@@ -26,19 +27,29 @@ export interface Decisions {
   readonly refused: Refusal[];
 }
 
-export async function decide(scope: RequestScope, messages: readonly JsonRpcMessage[], session: string | undefined, approvals: ApprovalHook): Promise<Decisions> {
+/** A client request, with the tool rules' verdict when it is a tools/call. */
+export type Classified = { readonly request: JsonRpcRequest; readonly tool?: undefined } | { readonly request: JsonRpcRequest; readonly tool: string; readonly verdict: ToolDecision };
+
+/** The requests among `messages`, each tools/call with its verdict (taken once: the transport needs it before deciding, to know which calls will be held). */
+export function classify(scope: RequestScope, messages: readonly JsonRpcMessage[]): Classified[] {
+  return messages.filter(isRequest).map((request) => {
+    const tool = toolName(request);
+    return tool === undefined ? { request } : { request, tool, verdict: scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups) };
+  });
+}
+
+export async function decide(scope: RequestScope, requests: readonly Classified[], session: string | undefined, approvals: ApprovalHook): Promise<Decisions> {
   const { runtime, caller } = scope;
   const allowed: PendingCall[] = [];
   const refused: Refusal[] = [];
-  for (const m of messages) {
-    if (!isRequest(m)) continue;
-    const tool = toolName(m);
+  for (const c of requests) {
+    const m = c.request;
     const callId = randomUUID();
-    if (tool === undefined) {
+    if (c.tool === undefined) {
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', 'allowed', callId));
       continue;
     }
-    const verdict = runtime.engines.tools.decide(tool, caller.principal.groups);
+    const { tool, verdict } = c;
     if (verdict.action === 'allow') {
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', verdict.reason, callId));
     } else if (verdict.action === 'deny') {
@@ -83,6 +94,25 @@ export async function decide(scope: RequestScope, messages: readonly JsonRpcMess
     }
   }
   return { allowed, refused };
+}
+
+/**
+ * Records the refusals of one POST and returns the error responses for the client. A batch is
+ * not split: when anything is refused, the calls allowed beside it are refused too.
+ * `stopAtAuditFailure`: write no more records after one fails (the client then gets an audit
+ * error instead of these replies).
+ */
+export async function refuseAll(exchange: Exchange, scope: RequestScope, session: string | undefined, decisions: Decisions, stopAtAuditFailure: boolean): Promise<{ replies: JsonRpcError[]; recorded: boolean }> {
+  const replies: JsonRpcError[] = [];
+  let recorded = true;
+  const refuse = async (refusal: Parameters<Exchange['refuse']>[0], reply: JsonRpcError): Promise<void> => {
+    if (recorded || !stopAtAuditFailure) recorded = (await exchange.refuse({ ...refusal, session }, scope.caller.principal, scope.runtime, scope.started)) && recorded;
+    replies.push(reply);
+  };
+  for (const r of decisions.refused) await refuse(r, errorResponse(r.request.id, r.code, r.message));
+  const reason = 'not sent: another call in the same batch was refused';
+  for (const c of decisions.allowed) await refuse({ request: c.request, decision: 'deny', reason, callId: c.callId }, errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
+  return { replies, recorded };
 }
 
 function approvalRefusal(outcome: string, by: string | undefined, reason: string | undefined): string {

@@ -2,15 +2,14 @@
 // transport shares. A call's response is released to the client only after its audit record
 // is durable; when the audit log refuses it, the client gets an error instead (fail closed).
 import type { ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import type { HealthState } from '../health.ts';
 import { MaskReport } from '../masking/engine.ts';
-import type { SidecarMetrics } from '../metrics.ts';
+import { countMasked, type SidecarMetrics } from '../metrics.ts';
 import type { PolicyRuntime } from '../runtime.ts';
-import { ErrorCode, errorResponse, isErrorResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
-import { auditParams, protectServerMessage, requestContext, type RequestContext } from './messages.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
 
 export interface AuditSink {
   append(entry: AuditEntry): Promise<unknown>;
@@ -26,6 +25,7 @@ export interface ExchangeDeps {
 /** A client request the gateway let through and whose answer it is waiting for. */
 export interface PendingCall {
   readonly request: JsonRpcRequest;
+  readonly tool: string | undefined;
   readonly context: RequestContext;
   readonly principal: Principal;
   readonly runtime: PolicyRuntime;
@@ -39,16 +39,17 @@ export interface PendingCall {
 
 export function pendingCall(
   request: JsonRpcRequest,
-  principal: Principal & { groups?: string[] },
+  principal: Principal,
   runtime: PolicyRuntime,
   session: string | undefined,
-  decision: PendingCall['decision'] = 'allow',
-  reason = 'allowed',
-  callId: string = randomUUID(),
+  decision: PendingCall['decision'],
+  reason: string,
+  callId: string,
 ): PendingCall {
   return {
     request,
-    context: requestContext(request, principal.groups ?? []),
+    tool: toolName(request),
+    context: { method: request.method, groups: principal.groups ?? [] },
     principal,
     runtime,
     session,
@@ -80,7 +81,7 @@ export class Exchange {
   ): Promise<JsonRpcMessage> {
     const report = new MaskReport();
     const safe = protectServerMessage(message, call?.context, runtime.engines, report);
-    this.#countMasked(report);
+    countMasked(this.#deps.metrics, report.counts);
     if (call === undefined) {
       // Server-initiated traffic: requests (sampling, elicitation) are recorded; notifications
       // only when they carried something that had to be masked.
@@ -98,9 +99,8 @@ export class Exchange {
       });
       return ok ? safe : auditFailure(undefined);
     }
-    const argsReport = new MaskReport();
-    const params = runtime.policy.audit.payloads === 'masked' ? auditParams(call.request, runtime.engines.masker, argsReport) : undefined;
-    const counts = mergeCounts(report.countsObject(), argsReport.countsObject());
+    // The arguments' counts join the record's only: the metrics above count what the client was spared.
+    const params = runtime.policy.audit.payloads === 'masked' ? auditParams(call.request, runtime.engines.masker, report) : undefined;
     const serverError = isErrorResponse(safe) ? safe.error : undefined;
     const ok = await this.#record({
       kind: 'mcp',
@@ -108,13 +108,13 @@ export class Exchange {
       decision: call.decision,
       reason: serverError ? `${call.reason}; the server answered error ${serverError.code}: ${serverError.message}` : call.reason,
       method: call.request.method,
-      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      ...(call.tool !== undefined ? { tool: call.tool } : {}),
       policy: policyRef(call.runtime),
       session,
       requestId: call.request.id,
       callId: call.callId,
       durationMs: elapsedMs(call.started),
-      masked: counts,
+      masked: report.countsObject(),
       ...(runtime.policy.audit.payloads === 'masked'
         ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
         : {}),
@@ -151,25 +151,27 @@ export class Exchange {
     return ok;
   }
 
-  /** A client notification or response forwarded to the server (no answer comes back). */
-  async forwarded(message: JsonRpcMessage, principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint): Promise<boolean> {
-    const report = new MaskReport();
-    const method = 'method' in message ? message.method : 'response';
-    const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
-    const ok = await this.#record({
-      kind: 'mcp',
-      principal,
-      decision: 'allow',
-      reason: 'forwarded to the server',
-      method,
-      policy: policyRef(runtime),
-      session,
-      durationMs: elapsedMs(started),
-      masked: report.countsObject(),
-      ...(payload !== undefined ? { payload: { message: payload } } : {}),
-    });
-    this.#observe('allow', started);
-    return ok;
+  /** Records the client notifications and responses among `messages`, which the server took (no answer comes back). */
+  async forwarded(messages: readonly JsonRpcMessage[], principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint): Promise<void> {
+    for (const message of messages) {
+      if ('id' in message && 'method' in message) continue;
+      const report = new MaskReport();
+      const method = 'method' in message ? message.method : 'response';
+      const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
+      await this.#record({
+        kind: 'mcp',
+        principal,
+        decision: 'allow',
+        reason: 'forwarded to the server',
+        method,
+        policy: policyRef(runtime),
+        session,
+        durationMs: elapsedMs(started),
+        masked: report.countsObject(),
+        ...(payload !== undefined ? { payload: { message: payload } } : {}),
+      });
+      this.#observe('allow', started);
+    }
   }
 
   /** The server could not be reached: the call fails with an error, and that is recorded. */
@@ -180,7 +182,7 @@ export class Exchange {
       decision: 'error',
       reason,
       method: call.request.method,
-      ...(call.context.tool !== undefined ? { tool: call.context.tool } : {}),
+      ...(call.tool !== undefined ? { tool: call.tool } : {}),
       policy: policyRef(call.runtime),
       session: call.session,
       requestId: call.request.id,
@@ -206,25 +208,25 @@ export class Exchange {
     this.#deps.metrics.requests.inc({ kind: 'mcp', decision });
     this.#deps.metrics.requestDuration.observe({ kind: 'mcp' }, Number(process.hrtime.bigint() - started) / 1e9);
   }
-
-  #countMasked(report: MaskReport): void {
-    for (const [type, n] of report.counts) this.#deps.metrics.masked.inc({ type }, n);
-  }
 }
 
-function policyRef(runtime: PolicyRuntime): { name: string; generation?: number } {
+/** The policy an audit record names. */
+export function policyRef(runtime: PolicyRuntime): NonNullable<AuditEntry['policy']> {
   const { name, generation } = runtime.policy;
   return generation === undefined ? { name } : { name, generation };
 }
 
-function elapsedMs(started: bigint): number {
+/** An audit record's durationMs: milliseconds since `started`, to two decimals. */
+export function elapsedMs(started: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
 }
 
-function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
+/** Takes the call `m` answers out of `calls`; undefined when `m` answers none of them. */
+export function takeCall(calls: Map<JsonRpcId, PendingCall>, m: JsonRpcMessage): PendingCall | undefined {
+  const id = isResult(m) || isErrorResponse(m) ? m.id : null;
+  const call = id === null ? undefined : calls.get(id);
+  if (call !== undefined) calls.delete(call.request.id);
+  return call;
 }
 
 export function auditFailure(id: JsonRpcId | undefined): JsonRpcMessage {

@@ -68,10 +68,6 @@ export function isRequest(m: unknown): m is JsonRpcRequest {
   return isObject(m) && typeof m.method === 'string' && isId(m.id);
 }
 
-export function isNotification(m: unknown): m is JsonRpcNotification {
-  return isObject(m) && typeof m.method === 'string' && !('id' in m);
-}
-
 export function isResult(m: unknown): m is JsonRpcResult {
   return isObject(m) && isId(m.id) && isObject(m.result) && !('method' in m);
 }

@@ -8,10 +8,10 @@ import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../sse/index.ts';
 import type { PolicyRuntime } from '../runtime.ts';
 import type { Principal } from '../audit/record.ts';
-import { decide } from './decide.ts';
-import { sendRpcError, type PendingCall } from './exchange.ts';
+import { classify, decide, refuseAll } from './decide.ts';
+import { sendRpcError, takeCall, type PendingCall } from './exchange.ts';
 import type { RequestScope } from './gateway.ts';
-import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
 import { readMessages, upstreamHeaders, type TransportDeps } from './streamable.ts';
 
 interface LegacyEntry {
@@ -52,9 +52,7 @@ export class LegacySessions {
     return {
       endpoint: key,
       answer: (m) => {
-        const id = isResult(m) || isErrorResponse(m) ? m.id : null;
-        const call = id === null ? undefined : entry.pending.get(id);
-        if (call !== undefined) entry.pending.delete(call.request.id);
+        const call = takeCall(entry.pending, m);
         return exchange.answer(m, call, call?.runtime ?? entry.runtime, key, entry.principal);
       },
       close: () => {
@@ -85,18 +83,11 @@ export class LegacySessions {
     const inject = (m: JsonRpcMessage): void => {
       if (!entry.stream.destroyed) entry.stream.write(serializeEvent({ event: 'message', data: JSON.stringify(m) }));
     };
-    const { allowed, refused } = await decide(scope, messages, key, this.#deps.approvals);
-    if (refused.length > 0) {
-      const replies: JsonRpcMessage[] = [];
-      for (const r of refused) {
-        await this.#deps.exchange.refuse({ ...r, session: key }, scope.caller.principal, scope.runtime, scope.started);
-        replies.push(errorResponse(r.request.id, r.code, r.message));
-      }
-      for (const c of allowed) {
-        const reason = 'not sent: another call in the same batch was refused';
-        await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session: key, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
-        replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
-      }
+    const decisions = await decide(scope, classify(scope, messages), key, this.#deps.approvals);
+    const { allowed } = decisions;
+    if (decisions.refused.length > 0) {
+      // The replies are injected whether or not their records could be written, so each record is attempted.
+      const { replies } = await refuseAll(this.#deps.exchange, scope, key, decisions, false);
       if (messages.batch) inject(replies as unknown as JsonRpcMessage);
       else inject(replies[0]!);
       return;
@@ -118,9 +109,7 @@ export class LegacySessions {
     }
     upstreamRes.resume();
     if ((upstreamRes.statusCode ?? 500) >= 300) return failAll(`the server refused the message with HTTP ${upstreamRes.statusCode}`);
-    for (const m of messages.filter((m) => !('id' in m && 'method' in m))) {
-      await this.#deps.exchange.forwarded(m, scope.caller.principal, scope.runtime, key, scope.started);
-    }
+    await this.#deps.exchange.forwarded(messages, scope.caller.principal, scope.runtime, key, scope.started);
   }
 
   closeAll(): void {

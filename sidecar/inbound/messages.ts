@@ -14,13 +14,7 @@ export interface Engines {
 /** What the gateway knows about the client request a server message answers. */
 export interface RequestContext {
   readonly method: string;
-  readonly tool: string | undefined;
   readonly groups: readonly string[];
-}
-
-export function requestContext(request: JsonRpcRequest, groups: readonly string[]): RequestContext {
-  const name = request.params?.name;
-  return { method: request.method, tool: request.method === 'tools/call' && typeof name === 'string' ? name : undefined, groups };
 }
 
 /** Returns the message as the client may see it; counts what was masked into `report`. */

@@ -8,11 +8,11 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
-import { decide, type Refusal } from './decide.ts';
+import { classify, decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
-import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
+import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './gateway.ts';
-import { ErrorCode, errorResponse, isErrorResponse, isRequest, isResult, malformedReason, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
@@ -60,17 +60,18 @@ export class StreamableTransport {
     if (session === false) return;
 
     // A call held for approval may wait minutes: answer with a stream at once and keep it alive.
-    const held = heldCalls(messages, scope);
+    const requests = classify(scope, messages);
+    const held = requests.filter((c) => c.tool !== undefined && c.verdict.action === 'approve');
     const early = held.length > 0 && acceptsEventStream(req) ? new SseReply(res, session !== undefined ? { 'mcp-session-id': session } : {}) : undefined;
-    early?.keepAlive(held.flatMap((m) => progressToken(m)), `waiting for approval of ${held.map((m) => toolName(m)).join(', ')}`);
+    early?.keepAlive(held.flatMap((c) => progressToken(c.request)), `waiting for approval of ${held.map((c) => c.tool).join(', ')}`);
     let decisions;
     try {
-      decisions = await decide(scope, messages, session, this.#deps.approvals);
+      decisions = await decide(scope, requests, session, this.#deps.approvals);
     } finally {
       early?.stopKeepAlive();
     }
     const { allowed, refused } = decisions;
-    if (refused.length > 0) return this.#refuse(scope, messages, refused, allowed, session, early);
+    if (refused.length > 0) return this.#refuse(scope, messages, decisions, session, early);
 
     let upstreamRes: UpstreamResponse;
     try {
@@ -78,7 +79,6 @@ export class StreamableTransport {
     } catch (err) {
       return this.#upstreamFailed(scope, err, allowed, early);
     }
-    cancelWithClient(res, upstreamRes);
 
     const newSession = upstreamRes.headers['mcp-session-id'];
     if (typeof newSession === 'string' && messages.some((m) => 'method' in m && m.method === 'initialize')) this.#sessions.bind(newSession, caller.key);
@@ -86,25 +86,15 @@ export class StreamableTransport {
     const currentSession = typeof newSession === 'string' ? newSession : session;
 
     const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
-    // Notifications and responses the client sent get no answer: recorded once the server took them.
-    const oneWay = messages.filter((m) => !('id' in m && 'method' in m));
-    if (oneWay.length > 0 && (upstreamRes.statusCode ?? 500) < 300) {
-      for (const m of oneWay) await this.#deps.exchange.forwarded(m, caller.principal, runtime, currentSession, scope.started);
-    }
+    if ((upstreamRes.statusCode ?? 500) < 300) await this.#deps.exchange.forwarded(messages, caller.principal, runtime, currentSession, scope.started);
     await this.#relayResponse(scope, upstreamRes, calls, currentSession, early);
   }
 
   async get(scope: RequestScope): Promise<void> {
-    const { req, res, runtime, caller } = scope;
-    const session = this.#checkSession(scope);
-    if (session === false) return;
-    let upstreamRes: UpstreamResponse;
-    try {
-      upstreamRes = await this.#deps.upstream.request({ method: 'GET', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
-    } catch (err) {
-      return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
-    }
-    cancelWithClient(res, upstreamRes);
+    const { res, runtime, caller } = scope;
+    const forwarded = await this.#forward(scope, 'GET');
+    if (forwarded === undefined) return;
+    const { session, upstreamRes } = forwarded;
     if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
     // A stream without a session may be the legacy transport: its first event says so.
     let legacy: ReturnType<LegacySessions['open']> | undefined;
@@ -125,17 +115,24 @@ export class StreamableTransport {
   }
 
   async delete(scope: RequestScope): Promise<void> {
-    const { req } = scope;
-    const session = this.#checkSession(scope);
-    if (session === false) return;
-    let upstreamRes: UpstreamResponse;
-    try {
-      upstreamRes = await this.#deps.upstream.request({ method: 'DELETE', path: req.url ?? '/', headers: upstreamHeaders(req), signal: scope.signal });
-    } catch (err) {
-      return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
-    }
+    const forwarded = await this.#forward(scope, 'DELETE');
+    if (forwarded === undefined) return;
+    const { session, upstreamRes } = forwarded;
     if (session !== undefined && (upstreamRes.statusCode ?? 500) < 300) this.#sessions.forget(session);
     return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+  }
+
+  /** A body-less request (GET, DELETE) passed on in the caller's session; undefined when the client was already answered. */
+  async #forward(scope: RequestScope, method: 'GET' | 'DELETE'): Promise<{ session: string | undefined; upstreamRes: UpstreamResponse } | undefined> {
+    const session = this.#checkSession(scope);
+    if (session === false) return undefined;
+    try {
+      const upstreamRes = await this.#deps.upstream.request({ method, path: scope.req.url ?? '/', headers: upstreamHeaders(scope.req), signal: scope.signal });
+      return { session, upstreamRes };
+    } catch (err) {
+      sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   /** The session id the request names, undefined for none, false when refused (already answered). */
@@ -158,21 +155,10 @@ export class StreamableTransport {
     return false;
   }
 
-  async #refuse(scope: RequestScope, messages: ParsedMessages, refused: Refusal[], allowed: PendingCall[], session: string | undefined, early?: SseReply): Promise<void> {
-    const replies: JsonRpcMessage[] = [];
-    let recorded = true;
-    for (const r of refused) {
-      recorded &&= await this.#deps.exchange.refuse({ ...r, session }, scope.caller.principal, scope.runtime, scope.started);
-      replies.push(errorResponse(r.request.id, r.code, r.message));
-    }
-    // In a batch nothing is sent when anything is refused: a batch is not split.
-    for (const c of allowed) {
-      const reason = 'not sent: another call in the same batch was refused';
-      recorded &&= await this.#deps.exchange.refuse({ request: c.request, decision: 'deny', reason, session, callId: c.callId }, scope.caller.principal, scope.runtime, scope.started);
-      replies.push(errorResponse(c.request.id, ErrorCode.PolicyDenied, `mcp-residency: ${reason}`));
-    }
+  async #refuse(scope: RequestScope, messages: ParsedMessages, decisions: Decisions, session: string | undefined, early?: SseReply): Promise<void> {
+    const { replies, recorded } = await refuseAll(this.#deps.exchange, scope, session, decisions, true);
     if (early) {
-      for (const reply of recorded ? replies : replies.map((r) => errorResponse((r as { id: JsonRpcId }).id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
+      for (const reply of recorded ? replies : replies.map((r) => errorResponse(r.id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
       return early.end();
     }
     if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
@@ -195,12 +181,7 @@ export class StreamableTransport {
   async #relayResponse(scope: RequestScope, upstreamRes: UpstreamResponse, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
     const { res, runtime, caller } = scope;
     const exchange = this.#deps.exchange;
-    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
-      const id = isResult(m) || isErrorResponse(m) ? m.id : undefined;
-      const call = id === undefined || id === null ? undefined : calls.get(id);
-      if (call !== undefined) calls.delete(call.request.id);
-      return exchange.answer(m, call, runtime, session, caller.principal);
-    };
+    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => exchange.answer(m, takeCall(calls, m), runtime, session, caller.principal);
     const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
     if (early && !isEventStream(upstreamRes)) {
       await this.#relayIntoStream(scope, upstreamRes, answer, early);
@@ -263,15 +244,6 @@ export class StreamableTransport {
       early.end();
     }
   }
-}
-
-/** tools/call requests the policy will hold for approval. */
-function heldCalls(messages: readonly JsonRpcMessage[], scope: RequestScope): JsonRpcRequest[] {
-  return messages.filter((m): m is JsonRpcRequest => {
-    if (!isRequest(m)) return false;
-    const tool = toolName(m);
-    return tool !== undefined && scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups).action === 'approve';
-  });
 }
 
 function progressToken(m: JsonRpcRequest): (string | number)[] {
@@ -356,14 +328,4 @@ function stringHeaders(headers: Record<string, string | string[] | number | unde
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
   return out;
-}
-
-/**
- * A client that goes away mid-answer cancels the upstream request. `close` also fires after a
- * normal finish; destroying then would throw away a keep-alive connection on every request.
- */
-function cancelWithClient(res: RequestScope['res'], upstreamRes: UpstreamResponse): void {
-  res.once('close', () => {
-    if (!res.writableFinished) upstreamRes.destroy();
-  });
 }

@@ -312,6 +312,35 @@ describe('inbound gateway: protocol and robustness', () => {
       }
     });
 
+    it('cancels the upstream answer when the client goes away while it streams', async () => {
+      let upstreamClosed: () => void = () => undefined;
+      const closed = new Promise<void>((r) => (upstreamClosed = r));
+      const streaming = http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).flushHeaders();
+        req.socket.once('close', () => upstreamClosed());
+      });
+      await new Promise<void>((r) => streaming.listen(0, '127.0.0.1', r));
+      const sut = await runSidecar({ upstream: `http://127.0.0.1:${(streaming.address() as AddressInfo).port}`, policy: crmPolicy(issuer.issuer) });
+      try {
+        await ready(sut);
+        const abort = new AbortController();
+        const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
+          method: 'POST',
+          signal: abort.signal,
+          headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }),
+        });
+        expect(res.headers.get('content-type')).to.match(/^text\/event-stream/);
+        abort.abort();
+        await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('upstream answer was not cancelled')), 3000))]);
+      } finally {
+        await sut.close();
+        streaming.closeAllConnections();
+        streaming.close();
+      }
+    });
+
     it('refuses every request, saying why, while the policy is invalid, and recovers when it is fixed', async () => {
       const server = await startSampleServer('stateless');
       const good = crmPolicy(issuer.issuer);
