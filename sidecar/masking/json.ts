@@ -119,7 +119,7 @@ export function indentOf(text: string): string | undefined {
   return indent.length === 0 ? undefined : indent.length > 10 ? indent.slice(0, 10) : indent;
 }
 
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   // "__proto__" is an ordinary key in parsed JSON; assigning it would set the prototype.
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
