@@ -30,6 +30,6 @@ export async function readSecret(dir: string | undefined, name: string, key: str
 }
 
 /** A secret as text, without the trailing newline editors and `echo` add. */
-export async function readSecretText(dir: string | undefined, name: string, key: string): Promise<string> {
-  return (await readSecret(dir, name, key)).toString('utf8').replace(/\r?\n$/u, '');
+export function secretText(value: Buffer): string {
+  return value.toString('utf8').replace(/\r?\n$/u, '');
 }

@@ -140,11 +140,8 @@ export class EgressGateway {
   }
 
   async #forward(req: IncomingMessage, res: ServerResponse, call: CallFacts, signal: AbortSignal): Promise<void> {
-    const refuse = async (status: number, detail: ErrorDetail, decision: 'deny' | 'error', extra: Omit<Outcome, 'decision' | 'reason' | 'status'> = {}, close = false): Promise<void> => {
-      await this.#recorder.record(call, { decision, reason: detail.message, status, ...extra });
-      this.#recorder.finished(call);
-      sendError(res, status, detail, close);
-    };
+    const refuse = (status: number, detail: ErrorDetail, decision: 'deny' | 'error', extra: Omit<Outcome, 'decision' | 'reason' | 'status'> = {}, close = false): Promise<void> =>
+      this.#refuse(call, { decision, reason: detail.message, status, ...extra }, () => sendError(res, status, detail, close));
 
     const framing = framingProblem(req.rawHeaders);
     if (framing !== undefined) {
@@ -152,13 +149,11 @@ export class EgressGateway {
       return refuse(400, { type: 'invalid_request', message: `ambiguous request framing: ${framing}; refused` }, 'deny', {}, true);
     }
     const state = this.#o.policy();
-    if (!state.ok || this.#closed) {
-      return refuse(503, { type: 'policy_unavailable', message: `no policy is enforced, so nothing may leave: ${state.ok ? 'the gateway is shutting down' : state.reason}` }, 'deny');
-    }
+    if (!state.ok || this.#closed) return refuse(503, policyUnavailable(state), 'deny');
     const runtime = state.runtime;
     call.runtime = runtime;
     const decision = decideRequest(runtime.policy, parseTarget(req.url ?? '/'));
-    if (!decision.ok) return this.#deny(call, res, decision.status, decision.denial);
+    if (!decision.ok) return this.#deny(call, refuse, decision.status, decision.denial);
     const route = decision.route;
     const where = { destination: route.destination, upstream: route.upstream.name };
     call.upstream = route.upstream.name;
@@ -261,27 +256,15 @@ export class EgressGateway {
   async #connect(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const call: CallFacts = { started: process.hrtime.bigint(), method: 'CONNECT', runtime: undefined, tunnel: true };
     socket.on('error', () => socket.destroy());
-    const refuse = async (status: number, detail: ErrorDetail, decision: 'deny' | 'error'): Promise<void> => {
-      await this.#recorder.record(call, { decision, reason: detail.message, status });
-      this.#recorder.finished(call);
-      writeRawError(socket, status, detail);
-    };
+    const refuse = (status: number, detail: ErrorDetail, decision: 'deny' | 'error'): Promise<void> =>
+      this.#refuse(call, { decision, reason: detail.message, status }, () => writeRawError(socket, status, detail));
     const state = this.#o.policy();
-    if (!state.ok || this.#closed) {
-      return refuse(503, { type: 'policy_unavailable', message: `no policy is enforced, so nothing may leave: ${state.ok ? 'the gateway is shutting down' : state.reason}` }, 'deny');
-    }
+    if (!state.ok || this.#closed) return refuse(503, policyUnavailable(state), 'deny');
     call.runtime = state.runtime;
     const authority = parseAuthority(req.url ?? '');
     if (authority === undefined) return refuse(400, { type: 'invalid_request', message: 'CONNECT needs host:port' }, 'deny');
     const decision = decideTunnel(state.runtime.policy, authority.host, authority.port, gatewayOrigin(req));
-    if (!decision.ok) {
-      call.destination = decision.denial.destination;
-      call.region = decision.denial.region;
-      if (decision.denial.upstream !== undefined) call.upstream = decision.denial.upstream;
-      await this.#recorder.record(call, { decision: 'deny', reason: decision.denial.message, status: decision.status });
-      this.#recorder.finished(call);
-      return writeRawError(socket, decision.status, { ...denialBody(decision.denial).error });
-    }
+    if (!decision.ok) return this.#deny(call, refuse, decision.status, decision.denial);
     const route = decision.route;
     call.upstream = route.upstream.name;
     call.destination = route.destination;
@@ -330,13 +313,19 @@ export class EgressGateway {
     return resolvePinned(host, { allowPrivate: upstream.allowPrivateAddresses, urlHost: host }, this.#resolver, this.limits.dnsTimeoutMs);
   }
 
-  async #deny(call: CallFacts, res: ServerResponse, status: number, denial: Denial): Promise<void> {
+  /** Recorded before it is answered, like every call: nothing goes out that the audit log lacks. */
+  async #refuse(call: CallFacts, outcome: Outcome, send: () => void): Promise<void> {
+    await this.#recorder.record(call, outcome);
+    this.#recorder.finished(call);
+    send();
+  }
+
+  /** A call the policy does not allow, recorded with where it was going. */
+  #deny(call: CallFacts, refuse: (status: number, detail: ErrorDetail, decision: 'deny') => Promise<void>, status: number, denial: Denial): Promise<void> {
     call.destination = denial.destination;
     call.region = denial.region;
     if (denial.upstream !== undefined) call.upstream = denial.upstream;
-    await this.#recorder.record(call, { decision: 'deny', reason: denial.message, status });
-    this.#recorder.finished(call);
-    sendError(res, status, { ...denialBody(denial).error });
+    return refuse(status, { ...denialBody(denial).error }, 'deny');
   }
 
   #auditDown(call: CallFacts, res: ServerResponse): void {
@@ -345,6 +334,10 @@ export class EgressGateway {
     this.#o.logger.error('egress refused: the audit log is not healthy', { upstream: call.upstream });
     sendError(res, 503, { type: 'audit_unavailable', message: 'the audit log is not healthy, so nothing may leave; nothing was sent' });
   }
+}
+
+function policyUnavailable(state: PolicyState): ErrorDetail {
+  return { type: 'policy_unavailable', message: `no policy is enforced, so nothing may leave: ${state.ok ? 'the gateway is shutting down' : state.reason}` };
 }
 
 function gatewayOrigin(req: IncomingMessage): string {

@@ -102,12 +102,16 @@ export class EgressRecorder {
  * The record's payload when the policy keeps masked payloads: the path (its query can carry
  * personal data, so it is masked too) and, up to `maxBodyBytes`, the masked body as sent.
  */
-export function auditPayload(masker: Masker, path: string, body: { body: Buffer; kind: string; api: string | undefined }, maxBodyBytes: number): Record<string, unknown> {
+export function auditPayload(masker: Masker, path: string, body: { body: Buffer; kind: string; api: string | undefined; json?: Record<string, unknown> }, maxBodyBytes: number): Record<string, unknown> {
   const out: Record<string, unknown> = { path: masker.maskText(path), bodyBytes: body.body.length };
   if (body.api !== undefined) out.api = body.api;
   if (body.body.length === 0 || body.body.length > maxBodyBytes) return out;
+  if (body.json !== undefined) {
+    out.request = body.json;
+    return out;
+  }
   const text = body.body.toString('utf8');
-  if (body.kind === 'json' || body.kind === 'provider-json') {
+  if (body.kind === 'json') {
     try {
       out.request = JSON.parse(text) as unknown;
       return out;

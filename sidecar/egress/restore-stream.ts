@@ -3,7 +3,7 @@
 // streams event by event through an SseRestorer.
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
-import { serializeEvent, SseParser } from '../sse/index.ts';
+import { createSseTransform } from '../sse/index.ts';
 import { ChannelRestorer, type Escape, type TokenMap } from './restore.ts';
 import { SseRestorer } from './sse-restore.ts';
 
@@ -19,7 +19,9 @@ export function restoreFormat(contentType: string | undefined): RestoreFormat | 
 }
 
 export function restoreStream(format: RestoreFormat, map: TokenMap, maxEventSize: number): Transform {
-  return format === 'sse' ? new SseRestoreStream(map, maxEventSize) : new TextRestoreStream(map, format === 'json' ? 'json' : 'none');
+  if (format !== 'sse') return new TextRestoreStream(map, format === 'json' ? 'json' : 'none');
+  const restorer = new SseRestorer(map);
+  return createSseTransform((event) => restorer.process(event), { maxEventSize, end: () => restorer.end() });
 }
 
 class TextRestoreStream extends Transform {
@@ -39,37 +41,6 @@ class TextRestoreStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     const out = this.#restorer.push(this.#decoder.end()) + this.#restorer.flush();
-    if (out !== '') this.push(out);
-    done();
-  }
-}
-
-class SseRestoreStream extends Transform {
-  readonly #parser: SseParser;
-  readonly #restorer: SseRestorer;
-
-  constructor(map: TokenMap, maxEventSize: number) {
-    super();
-    this.#parser = new SseParser({ maxEventSize });
-    this.#restorer = new SseRestorer(map);
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      let out = '';
-      for (const event of this.#parser.push(chunk)) for (const e of this.#restorer.process(event)) out += serializeEvent(e);
-      if (out !== '') this.push(out);
-      done();
-    } catch (err) {
-      done(err as Error);
-    }
-  }
-
-  override _flush(done: TransformCallback): void {
-    // An unterminated last block is dropped, as a client would drop it.
-    this.#parser.end();
-    let out = '';
-    for (const e of this.#restorer.end()) out += serializeEvent(e);
     if (out !== '') this.push(out);
     done();
   }

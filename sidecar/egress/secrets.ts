@@ -3,7 +3,7 @@
 // so a short cache picks a rotation up promptly without a file read on every request.
 // Values are never logged; errors name the Secret, never its content.
 import type { ResolvedUpstream } from '../../policy/types.ts';
-import { readSecret } from '../secrets.ts';
+import { readSecret, secretText } from '../secrets.ts';
 import { credentialValue, type Credential } from './headers.ts';
 
 interface Entry {
@@ -36,11 +36,6 @@ export class SecretCache {
     });
     return value;
   }
-
-  /** The secret as a header-safe text value, without the trailing newline editors add. */
-  async text(name: string, key: string): Promise<string> {
-    return (await this.read(name, key)).toString('utf8').replace(/\r?\n$/u, '');
-  }
 }
 
 /** An upstream's credential and CA bundle, from its Secrets. Errors name the Secret and say nothing was sent. */
@@ -56,7 +51,7 @@ export class UpstreamSecrets {
     if (c === undefined) return undefined;
     let secret: string;
     try {
-      secret = await this.#cache.text(c.secretName, c.key);
+      secret = secretText(await this.#cache.read(c.secretName, c.key));
     } catch (err) {
       throw new Error(`the credential of upstream ${upstream.name} is unavailable: ${(err as Error).message}; nothing was sent`, { cause: err });
     }

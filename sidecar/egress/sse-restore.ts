@@ -21,7 +21,8 @@ export class SseRestorer {
     const data = event.data;
     if (data === undefined || data === '') return [event];
     if (data.trim() === '[DONE]') return [...this.end(), event];
-    if (!this.#map.mayMatterInJson(data) && !this.#anyPending()) return [event];
+    const mayMatter = this.#map.mayMatterInJson(data);
+    if (!mayMatter && !this.#anyPending()) return [event];
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
@@ -54,7 +55,7 @@ export class SseRestorer {
       changed = true;
     }
     // Tokens elsewhere in the event (a finished message, a done event's full text).
-    if (this.#map.mayMatterInJson(data) && restoreJsonValue(e.data, this.#map).changed) changed = true;
+    if (mayMatter && restoreJsonValue(e.data, this.#map).changed) changed = true;
     const out = changed ? withData(event, JSON.stringify(e.data)) : event;
     return before.length === 0 ? [out] : [...before, out];
   }

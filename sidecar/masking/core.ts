@@ -70,9 +70,9 @@ export class MaskCore {
     return hits.count;
   }
 
-  /** The token for one value of `type`. */
-  token(type: string, value: string, kind: number): string {
-    return this.pseudonymizer === undefined ? (kind >= 0 ? this.#redactTokens[kind]! : `[${type}]`) : this.pseudonymizer.token(type, value);
+  /** The token for one value of `kind`. */
+  token(kind: number, value: string): string {
+    return this.pseudonymizer === undefined ? this.#redactTokens[kind]! : this.pseudonymizer.token(this.kinds[kind]!.type, value);
   }
 
   /** Masks `s`; `path` is only needed for explain findings in JSON. */
@@ -89,7 +89,7 @@ export class MaskCore {
       const kind = kinds[k]!;
       const info = this.kinds[kind]!;
       const original = pseudo || report?.findings !== undefined ? s.slice(start, end) : '';
-      const token = this.token(info.type, original, kind);
+      const token = this.token(kind, original);
       out += s.slice(pos, start);
       out += token;
       pos = end;
@@ -102,22 +102,27 @@ export class MaskCore {
     return out;
   }
 
-  /** The findings in `s`, without masking. */
-  findings(s: string, ctx: number, path: readonly (string | number)[] | undefined): Finding[] {
-    const count = this.scan(s, ctx);
+  /** The findings in plain text `s`, without masking. */
+  findings(s: string): Finding[] {
+    const count = this.scan(s, 0);
     const out: Finding[] = [];
     const { starts, ends, kinds } = this.#hits;
-    for (let k = 0; k < count; k++) out.push(makeFinding(this.kinds[kinds[k]!]!, starts[k]!, ends[k]!, path));
+    for (let k = 0; k < count; k++) out.push(makeFinding(this.kinds[kinds[k]!]!, starts[k]!, ends[k]!, undefined));
     return out;
   }
 
   /** The token of a whole value masked by `fields`, recorded in the report. */
   fieldToken(value: unknown, source: string, report: MaskReport | undefined, path: readonly (string | number)[] | undefined): string {
-    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
-    const token = this.token(FIELD_TYPE, text, K_FIELD);
+    return this.wholeToken(K_FIELD, typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null'), report, path, `field:${source}`);
+  }
+
+  /** The token of a whole value of `kind` (not found by scanning it), recorded in the report. */
+  wholeToken(kind: number, text: string, report: MaskReport | undefined, path: readonly (string | number)[] | undefined, detector = this.kinds[kind]!.detector): string {
+    const token = this.token(kind, text);
     if (report !== undefined) {
-      const finding = report.findings === undefined ? undefined : { type: FIELD_TYPE, detector: `field:${source}`, start: 0, end: text.length, ...(path ? { path: [...path] } : {}) };
-      report.record(FIELD_TYPE, this.pseudonymizer ? token : undefined, this.pseudonymizer ? text : undefined, finding);
+      const type = this.kinds[kind]!.type;
+      const finding = report.findings === undefined ? undefined : { type, detector, start: 0, end: text.length, ...(path ? { path: [...path] } : {}) };
+      report.record(type, this.pseudonymizer ? token : undefined, this.pseudonymizer ? text : undefined, finding);
     }
     return token;
   }

@@ -73,7 +73,7 @@ export class Masker {
   maskJson<T>(value: T, report?: MaskReport): T {
     if (report === undefined) return this.#json.mask(value, undefined) as T;
     // A failed walk must not leave half its counts behind.
-    const scratch = new MaskReport({ explain: report.findings !== undefined });
+    const scratch = report.scratch();
     const out = this.#json.mask(value, scratch) as T;
     report.merge(scratch);
     return out;
@@ -91,7 +91,7 @@ export class Masker {
     while (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff) c = text.charCodeAt(++k);
     if (c !== 123 && c !== 91 && c !== 34) return this.maskText(text, report);
     // A text that fails to parse half-way must not leave half its counts behind.
-    const scratch = report === undefined ? undefined : new MaskReport({ explain: report.findings !== undefined });
+    const scratch = report?.scratch();
     const masked = this.#jsonText.mask(text, scratch);
     if (masked === undefined) return this.maskText(text, report);
     if (scratch !== undefined) report!.merge(scratch);
@@ -107,6 +107,6 @@ export class Masker {
 
   /** What maskText would mask in `text`, without masking it. */
   detect(text: string): Finding[] {
-    return this.#core.findings(text, 0, undefined);
+    return this.#core.findings(text);
   }
 }

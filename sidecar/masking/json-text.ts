@@ -15,12 +15,11 @@
 // and the caller masks the text as plain text. Nothing outside string tokens goes unexamined
 // except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
-import { isPlaceholderValue } from './detectors/secret-assignment.ts';
 import { K_SECRET_KEY } from './hits.ts';
-import { fieldMatches, keyHints, KEY_SECRET, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
+import { fieldMatches, isSecretByKey, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
-import { MaskReport } from './report.ts';
-import { CTX_PHONE, CTX_SSN, D_SECRET } from './scanner.ts';
+import type { MaskReport } from './report.ts';
+import { CTX_PHONE, CTX_SSN } from './scanner.ts';
 
 // What each container open around the current value is (the `kinds` stack of #document).
 const OBJECT = 1;
@@ -116,19 +115,12 @@ export class JsonTextMasker {
       i = doc.ws(i);
       if (i >= to) throw FAIL;
       const c = text.charCodeAt(i);
-      if (fields.length > 0 && path.length > docStart) {
-        const f = fieldMatches(fields, path, docStart);
-        if (f !== undefined) {
-          const [end, value] = doc.skipValue(i);
-          out.replace(i, end, doc.encode(this.#core.fieldToken(value, f.source, this.#report, track ? path : undefined)));
-          i = end;
-          i = this.#afterValue(doc, i, kinds, indexes, path, track);
-          if (i < 0) return;
-          hints = kinds[kinds.length - 1] === OBJECT ? this.#hints : 0;
-          continue;
-        }
-      }
-      if (c === 123 || c === 91) {
+      const f = fields.length > 0 && path.length > docStart ? fieldMatches(fields, path, docStart) : undefined;
+      if (f !== undefined) {
+        const [end, value] = doc.skipValue(i);
+        out.replace(i, end, doc.encode(this.#core.fieldToken(value, f.source, this.#report, track ? path : undefined)));
+        i = end;
+      } else if (c === 123 || c === 91) {
         i = doc.ws(i + 1);
         if (text.charCodeAt(i) === (c === 123 ? 125 : 93)) {
           i++;
@@ -244,8 +236,8 @@ export class JsonTextMasker {
     if (s.length === 0) return;
     const core = this.#core;
     const path = this.#track ? this.#path : undefined;
-    if ((hints & KEY_SECRET) !== 0 && (core.enabled & D_SECRET) !== 0 && !isPlaceholderValue(s, 0, s.length)) {
-      out.replace(start, end, doc.encode(this.#secret(s, path)));
+    if (isSecretByKey(core, hints, s)) {
+      out.replace(start, end, doc.encode(core.wholeToken(K_SECRET_KEY, s, this.#report, path)));
       return;
     }
     if (embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
@@ -266,18 +258,6 @@ export class JsonTextMasker {
     }
   }
 
-  #secret(s: string, path: readonly (string | number)[] | undefined): string {
-    const core = this.#core;
-    const token = core.token('SECRET', s, K_SECRET_KEY);
-    const report = this.#report;
-    if (report !== undefined) {
-      const info = core.kinds[K_SECRET_KEY]!;
-      const finding = report.findings === undefined ? undefined : { type: info.type, detector: info.detector, start: 0, end: s.length, ...(path ? { path: [...path] } : {}) };
-      report.record(info.type, core.pseudonymizer ? token : undefined, core.pseudonymizer ? s : undefined, finding);
-    }
-    return token;
-  }
-
   /**
    * Runs `body` against a scratch report and the current path, keeping its findings only if it
    * completes: a string that turns out not to be JSON must not leave half-recorded findings.
@@ -286,7 +266,7 @@ export class JsonTextMasker {
     const path = this.#path;
     const base = path.length;
     const report = this.#report;
-    const scratch = report === undefined ? undefined : new MaskReport({ explain: report.findings !== undefined });
+    const scratch = report?.scratch();
     const saved = out === undefined ? undefined : { out: out.out, copied: out.copied };
     this.#report = scratch;
     try {

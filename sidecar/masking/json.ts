@@ -42,6 +42,11 @@ export const KEY_SECRET = 4;
 
 const keyHintCache = new Map<string, number>();
 
+/** A string under a key with these hints is a SECRET as a whole, unless it is a placeholder. */
+export function isSecretByKey(core: MaskCore, hints: number, s: string): boolean {
+  return (hints & KEY_SECRET) !== 0 && (core.enabled & D_SECRET) !== 0 && !isPlaceholderValue(s, 0, s.length);
+}
+
 /** CTX_* bits and KEY_SECRET for a JSON key, cached: keys repeat across records. */
 export function keyHints(key: string): number {
   let bits = keyHintCache.get(key);
@@ -119,7 +124,7 @@ export function indentOf(text: string): string | undefined {
   return indent.length === 0 ? undefined : indent.length > 10 ? indent.slice(0, 10) : indent;
 }
 
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   // "__proto__" is an ordinary key in parsed JSON; assigning it would set the prototype.
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
@@ -215,26 +220,12 @@ export class JsonMasker {
 
   #string(s: string, depth: number, hints: number): string {
     if (s.length === 0) return s;
-    if ((hints & KEY_SECRET) !== 0 && (this.#core.enabled & D_SECRET) !== 0 && !isPlaceholderValue(s, 0, s.length)) {
-      return this.#secretValue(s);
-    }
+    if (isSecretByKey(this.#core, hints, s)) return this.#core.wholeToken(K_SECRET_KEY, s, this.#report, this.#tracking() ? this.#path : undefined);
     if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);
       if (embedded !== undefined) return embedded;
     }
     return this.#core.maskString(s, hints & (CTX_PHONE | CTX_SSN), this.#report, this.#tracking() ? this.#path : undefined);
-  }
-
-  #secretValue(s: string): string {
-    const core = this.#core;
-    const token = core.token('SECRET', s, K_SECRET_KEY);
-    const report = this.#report;
-    if (report !== undefined) {
-      const info = core.kinds[K_SECRET_KEY]!;
-      const finding = report.findings === undefined ? undefined : { type: info.type, detector: info.detector, start: 0, end: s.length, path: [...this.#path] };
-      report.record(info.type, core.pseudonymizer ? token : undefined, core.pseudonymizer ? s : undefined, finding);
-    }
-    return token;
   }
 
   /** A JSON document inside a string: masked as JSON; undefined when it does not parse. */

@@ -60,6 +60,11 @@ export class MaskReport {
     if (finding !== undefined) this.findings?.push(finding);
   }
 
+  /** An empty report keeping what this one keeps: work that may fail half-way records into it, then merge. */
+  scratch(): MaskReport {
+    return new MaskReport({ explain: this.findings !== undefined });
+  }
+
   /** Adds another report's counts, restore map and findings to this one. */
   merge(other: MaskReport): void {
     for (const [k, v] of other.counts) this.counts.set(k, (this.counts.get(k) ?? 0) + v);

@@ -9,25 +9,30 @@ export type SseEventMapper = (event: SseEvent) => SseEventInit | readonly SseEve
 
 export interface SseTransformOptions extends SseParserOptions {
   /**
-   * What to do with an event the stream ended in the middle of. Browsers discard it; 'drop'
-   * (the default) does the same, 'map' passes it through the mapper and writes it without
-   * the blank line that would dispatch it.
+   * Events to write when the stream ends, after the last whole one. An event the stream
+   * ended in the middle of is dropped, as browsers drop it.
    */
-  readonly incomplete?: 'drop' | 'map';
+  readonly end?: () => readonly SseEventInit[];
 }
 
 export function createSseTransform(map: SseEventMapper, options: SseTransformOptions = {}): Transform {
   const parser = new SseParser(options);
-  const write = (t: Transform, ev: SseEvent): void => {
-    const mapped = map(ev);
-    if (mapped === null) return;
-    const list = Array.isArray(mapped) ? (mapped as readonly SseEventInit[]) : [mapped as SseEventInit];
-    for (const m of list) t.push(serializeEvent(m));
+  const serialize = (events: readonly SseEventInit[]): string => {
+    let out = '';
+    for (const e of events) out += serializeEvent(e);
+    return out;
   };
   return new Transform({
     transform(this: Transform, chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
       try {
-        for (const ev of parser.push(chunk)) write(this, ev);
+        // One write per chunk, not per event: each write downstream is a chunk of its own on
+        // the wire.
+        let out = '';
+        for (const ev of parser.push(chunk)) {
+          const mapped = map(ev);
+          if (mapped !== null) out += serialize(Array.isArray(mapped) ? (mapped as readonly SseEventInit[]) : [mapped as SseEventInit]);
+        }
+        if (out !== '') this.push(out);
         callback();
       } catch (err) {
         callback(err as Error);
@@ -35,14 +40,9 @@ export function createSseTransform(map: SseEventMapper, options: SseTransformOpt
     },
     flush(this: Transform, callback: TransformCallback): void {
       try {
-        const pending = parser.end();
-        if (pending !== undefined && options.incomplete === 'map') {
-          const mapped = map(pending);
-          if (mapped !== null) {
-            const list = Array.isArray(mapped) ? (mapped as readonly SseEventInit[]) : [mapped as SseEventInit];
-            for (const m of list) this.push(serializeEvent(m).slice(0, -1));
-          }
-        }
+        parser.end();
+        const out = options.end === undefined ? '' : serialize(options.end());
+        if (out !== '') this.push(out);
         callback();
       } catch (err) {
         callback(err as Error);

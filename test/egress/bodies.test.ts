@@ -113,6 +113,17 @@ describe('egress: request bodies masked field by field', () => {
     expect(report.counts.get('EMAIL')).to.equal(5);
   });
 
+  it('a "__proto__" key is kept as an own key and masked, at the top and nested', () => {
+    const text = `{"model":"m","__proto__":{"note":"${EMAIL}"},"messages":[{"role":"user","content":"hi","__proto__":"${EMAIL}"}]}`;
+    const { out } = mask('/v1/chat/completions', text);
+    expect(Object.hasOwn(out, '__proto__')).to.equal(true);
+    expect(at(out, '__proto__', 'note')).to.match(/^\[EMAIL_[0-9a-f]{8}\]$/u);
+    const message = at(out, 'messages', 0) as object;
+    expect(Object.hasOwn(message, '__proto__')).to.equal(true);
+    expect(at(message, '__proto__')).to.match(/^\[EMAIL_[0-9a-f]{8}\]$/u);
+    expect(JSON.stringify(out)).not.to.include(EMAIL);
+  });
+
   it('other JSON: every string masked, formatting kept', () => {
     const text = '{\n  "note": "call jane.doe@example.com",\n  "n": 1\n}';
     const report = new MaskReport();

@@ -74,6 +74,7 @@ describe('egress gateway: named routes, masking, restoration', function () {
     });
     expect(entry.durationMs).to.be.a('number');
     expect(entry.payload?.api).to.equal('openai-chat');
+    expect(entry.payload?.request).to.deep.equal(sent);
     expectNoRawValues(JSON.stringify(entry));
   });
 

@@ -93,4 +93,14 @@ describe('SSE parser', () => {
     });
     expect(out.join('')).to.equal('data: A\n\n: c\n\n');
   });
+
+  it('writes the end hook’s events last and drops an unfinished event', async () => {
+    const t = createSseTransform((ev) => ev, { end: () => [{ data: 'bye' }] });
+    const out: string[] = [];
+    t.on('data', (c: Buffer) => out.push(c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      Readable.from(['data: a\n\ndata: unfinished']).pipe(t).on('finish', resolve).on('error', reject);
+    });
+    expect(out.join('')).to.equal('data: a\n\ndata: bye\n\n');
+  });
 });

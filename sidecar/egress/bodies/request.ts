@@ -12,7 +12,14 @@ import { maskShaped, type ShapeRules } from './shape.ts';
 export type BodyKind = 'none' | 'provider-json' | 'json' | 'text' | 'form';
 
 export type MaskedBody =
-  | { readonly ok: true; readonly body: Buffer; readonly kind: BodyKind; readonly api: string | undefined }
+  | {
+      readonly ok: true;
+      readonly body: Buffer;
+      readonly kind: BodyKind;
+      readonly api: string | undefined;
+      /** `body` as a value, when it was serialized from one: the audit record need not parse it again. */
+      readonly json?: Record<string, unknown>;
+    }
   | { readonly ok: false; readonly status: 413 | 415 | 422; readonly message: string };
 
 export interface BodyInfo {
@@ -68,7 +75,7 @@ function maskJsonBody(text: string, pathname: string, masker: Masker, report: Ma
     }
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       const masked = maskShaped(parsed as Record<string, unknown>, api.rules, masker, report);
-      return { ok: true, body: Buffer.from(JSON.stringify(masked)), kind: 'provider-json', api: api.name };
+      return { ok: true, body: Buffer.from(JSON.stringify(masked)), kind: 'provider-json', api: api.name, json: masked };
     }
   }
   // Other JSON keeps its formatting; text that is not JSON is masked as text.

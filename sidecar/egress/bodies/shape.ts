@@ -3,6 +3,7 @@
 // base64 media) rather than what to mask, so a field a provider adds tomorrow is masked by
 // default. Numbers and booleans are never touched. Pure.
 import type { Masker, MaskReport } from '../../masking/engine.ts';
+import { setOwn } from '../../masking/json.ts';
 
 export interface ShapeRules {
   /** Top-level keys left as they are: configuration, schemas, identifiers. */
@@ -32,7 +33,7 @@ const KEEP_NESTED: ReadonlySet<string> = new Set([
 
 export function maskShaped(body: Record<string, unknown>, rules: ShapeRules, masker: Masker, report: MaskReport): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) out[key] = rules.keepTop.has(key) ? value : maskNode(value, key, body, masker, report, 0);
+  for (const [key, value] of Object.entries(body)) setOwn(out, key, rules.keepTop.has(key) ? value : maskNode(value, key, body, masker, report, 0));
   return out;
 }
 
@@ -46,7 +47,7 @@ function maskNode(value: unknown, key: string, parent: object, masker: Masker, r
   if (Array.isArray(value)) return value.map((v) => maskNode(v, key, value, masker, report, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = KEEP_NESTED.has(k) ? v : maskNode(v, k, value, masker, report, depth + 1);
+    setOwn(out, k, KEEP_NESTED.has(k) ? v : maskNode(v, k, value, masker, report, depth + 1));
   }
   return out;
 }
