@@ -3,11 +3,13 @@
 // naming one, or names another Secret, the shipper stops or restarts. Shipping trouble never
 // stops traffic: records wait on disk, /readyz and the metrics say so.
 import type { Logger } from '../lib/log.ts';
+import type { ResolvedPolicy } from '../policy/types.ts';
 import type { AuditLog } from './audit/log.ts';
-import { connectionStringFile, startShipper, type Shipper, type ShipperOptions } from './audit/index.ts';
+import { startShipper, type Shipper, type ShipperOptions } from './audit/shipper.ts';
 import type { HealthState } from './health.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { PolicyState } from './runtime.ts';
+import { secretPath } from './secrets.ts';
 
 export interface ShippingOptions {
   readonly secretsDir: string | undefined;
@@ -78,4 +80,12 @@ export class Shipping {
     await this.#shipper?.stop();
     this.#shipper = undefined;
   }
+}
+
+/** Where the Azure Monitor connection string of a policy lives, or undefined when the policy ships nowhere. */
+function connectionStringFile(policy: ResolvedPolicy, secretsDir: string | undefined): string | undefined {
+  const ref = policy.audit.azureMonitor?.connectionStringSecret;
+  if (ref === undefined) return undefined;
+  if (secretsDir === undefined) throw new Error(`audit.azureMonitor needs secret ${ref.name}/${ref.key}, but no --secrets-dir was given`);
+  return secretPath(secretsDir, ref.name, ref.key);
 }

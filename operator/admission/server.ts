@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../lib/log.ts';
+import { readBody } from '../../sidecar/http/body.ts';
 import type { ServingCertificate } from '../tls/manager.ts';
 import { BadReviewError, parseReview, reviewOf, type AdmissionRequest, type AdmissionResponse } from './review.ts';
 
@@ -86,7 +87,7 @@ export class WebhookServer {
     if (req.method !== 'POST') return send(405, { error: 'POST an AdmissionReview' });
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req, this.#o.maxBodyBytes ?? 16 * 1024 * 1024));
+      body = JSON.parse((await readBody(req, this.#o.maxBodyBytes ?? 16 * 1024 * 1024)).toString('utf8'));
     } catch (err) {
       return send(400, { error: `cannot read the AdmissionReview: ${(err as Error).message}` });
     }
@@ -108,22 +109,4 @@ export class WebhookServer {
       this.#o.observe?.(path, Number(process.hrtime.bigint() - t0) / 1e9);
     }
   }
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new Error(`body larger than ${max} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

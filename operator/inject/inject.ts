@@ -141,7 +141,7 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
   const pod = structuredClone(input);
   const prev = readStatus(pod);
   if (prev) removePrevious(pod, prev);
-  if (hasSidecar(pod.spec.initContainers) || hasSidecar(pod.spec.containers)) {
+  if (podHasSidecar(pod)) {
     return {
       ok: false,
       message: `${describePod(pod, namespace)} already has a container named ${SIDECAR_CONTAINER} that the injector did not add; remove it and let the injector add the sidecar`,
@@ -182,7 +182,7 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
   return { ok: true, pod, status };
 }
 
-/** Whether the pod carries the sidecar (for the operator's enforcing/unprotected counts). */
+/** Whether the pod carries the sidecar (for the operator's enforcing/unprotected counts, and a clash before injecting). */
 export function podHasSidecar(pod: Pod): boolean {
   return hasSidecar(pod.spec.initContainers) || hasSidecar(pod.spec.containers);
 }

@@ -2,6 +2,7 @@
 // check and the pods naming it. Conditions follow the Kubernetes conventions: lastTransitionTime
 // moves only when the condition's status does, and observedGeneration says which spec was judged.
 import type { Condition, PolicyStatus } from '../../policy/types.ts';
+import { canonicalJson } from '../../sidecar/audit/canonical.ts';
 import type { PolicyCheck } from '../policies/check.ts';
 import type { PodCounts } from './pods.ts';
 
@@ -34,13 +35,5 @@ export function desiredStatus(generation: number | undefined, check: PolicyCheck
 
 /** Equal for the purpose of writing: key order and absent-vs-undefined do not count. */
 export function sameStatus(a: PolicyStatus | undefined, b: PolicyStatus): boolean {
-  return canonical(a ?? {}) === canonical(b);
-}
-
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([x], [y]) => x.localeCompare(y)))
-      : val,
-  );
+  return canonicalJson(a ?? {}) === canonicalJson(b);
 }

@@ -13,7 +13,7 @@ import { SECRETS, type Resource } from '../../kube/resources.ts';
 import type { HealthState } from '../../sidecar/health.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { caBundlePatch, trustsCa, trustsServing } from './cabundle.ts';
-import { inspect } from './pki.ts';
+import { inspect, type CertificateFacts } from './pki.ts';
 import { planTls, type TlsMaterial, type TlsTiming } from './plan.ts';
 import { applyStep } from './rotate.ts';
 import { fromSecret, servingPair, toSecret } from './secret.ts';
@@ -132,10 +132,9 @@ export class TlsManager {
   #load(secret: Secret): void {
     const pair = servingPair(secret);
     if (!pair) return;
-    let fingerprint: string;
+    let facts: CertificateFacts;
     try {
-      const facts = inspect(pair.certPem);
-      fingerprint = facts.fingerprint;
+      facts = inspect(pair.certPem);
       this.#o.metrics.certificateExpiry.set({ certificate: 'serving' }, facts.notAfter.getTime() / 1000);
       const ca = fromSecret(secret)?.caCerts[0];
       if (ca) this.#o.metrics.certificateExpiry.set({ certificate: 'ca' }, inspect(ca).notAfter.getTime() / 1000);
@@ -143,10 +142,10 @@ export class TlsManager {
       this.#o.logger.error('the TLS Secret holds a certificate that does not parse', { error: err });
       return;
     }
-    if (fingerprint === this.#servingFingerprint) return;
-    this.#servingFingerprint = fingerprint;
+    if (facts.fingerprint === this.#servingFingerprint) return;
+    this.#servingFingerprint = facts.fingerprint;
     this.#servingPem = pair.certPem;
-    this.#o.logger.info('loaded the webhook serving certificate', { fingerprint: fingerprint.slice(0, 23), notAfter: inspect(pair.certPem).notAfter.toISOString() });
+    this.#o.logger.info('loaded the webhook serving certificate', { fingerprint: facts.fingerprint.slice(0, 23), notAfter: facts.notAfter.toISOString() });
     this.#o.onServing({ certPem: pair.certPem, keyPem: pair.keyPem });
   }
 

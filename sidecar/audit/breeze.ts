@@ -33,7 +33,7 @@ export interface Outcome {
 /** Statuses for which an item (or a whole request) is worth sending again. */
 export function isRetriableStatus(status: number): boolean {
   // 402 and 439 are quota answers: the quota comes back, and audit records must not be dropped for it.
-  return [401, 402, 403, 408, 429, 439, 500, 502, 503, 504].includes(status) || status >= 500;
+  return [401, 402, 403, 408, 429, 439].includes(status) || status >= 500;
 }
 
 interface BreezeResponse {

@@ -5,7 +5,7 @@
 //   anchor.json                    last record removed by retention (seq, hash): where verify starts
 //   shipper-cursor.json            what Azure Monitor has acknowledged
 //   repairs.log                    one JSON line per torn tail cut after a crash
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const ANCHOR_FILE = 'anchor.json';
@@ -112,10 +112,6 @@ export async function readAnchor(dir: string): Promise<Anchor | undefined> {
 
 export async function writeAnchor(dir: string, anchor: Anchor): Promise<void> {
   await writeFileAtomic(dir, ANCHOR_FILE, `${JSON.stringify(anchor)}\n`);
-}
-
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }
 
 export async function removeFile(path: string): Promise<void> {

@@ -176,6 +176,8 @@ class FileAuditLog implements AuditLog {
   async init(): Promise<void> {
     const { head, bytes } = await recoverLogDir(this.dir, this.#now, this.#log);
     this.#head = head;
+    // Retention recounts at once, but should that run fail (a segment it cannot open), the
+    // hard cap must still start from what is on disk, not from zero.
     this.#retainer.added(bytes);
     // Every process starts its own segment (lazily, at its first write): a file is only ever
     // extended by the process that created it, so a torn tail can only be at a file's end.

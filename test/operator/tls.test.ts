@@ -1,7 +1,8 @@
 // Webhook certificates: the rotation planner with a fake clock, the certificates themselves, and
-// the server swapping certificates in place.
+// the webhook server swapping certificates in place and refusing an oversized review.
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
+import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { silentLogger } from '../../lib/log.ts';
 import { caBundlePatch, trustsCa, trustsServing } from '../../operator/tls/cabundle.ts';
@@ -146,6 +147,27 @@ describe('webhook TLS', () => {
       await server.useCertificate({ certPem: rotated.servingCert, keyPem: rotated.servingKey });
       expect(await peer()).to.equal(inspect(rotated.servingCert).fingerprint);
       expect(server.port()).to.equal(port);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the webhook server answers a review larger than its limit with 400 and says why', async () => {
+    const server = new WebhookServer({ host: '127.0.0.1', port: 0, routes: { '/mutate/pods': () => Promise.reject(new Error('not reached')) }, logger: silentLogger, maxBodyBytes: 1024 });
+    try {
+      await server.useCertificate({ certPem: initial.servingCert, keyPem: initial.servingKey });
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port(), path: '/mutate/pods', method: 'POST', ca: initial.caCerts[0], servername: names[0] }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ padding: 'x'.repeat(64 * 1024) }));
+      });
+      expect(answer.status).to.equal(400);
+      expect(JSON.parse(answer.body)).to.deep.equal({ error: 'cannot read the AdmissionReview: body larger than 1024 bytes' });
     } finally {
       await server.close();
     }
