@@ -38,8 +38,7 @@
 // server rejects fails the start (and so every `@cluster` suite), with the API server's message.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -48,6 +47,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { createCa, issueClient, issueServing } from '../../operator/tls/pki.ts';
 
 export interface ControlPlaneBinaries {
   kubeApiserver: string;
@@ -296,170 +296,27 @@ interface Pki {
 }
 
 // --- PKI -------------------------------------------------------------------------------------
-// X.509 certificates are assembled in DER by hand and signed with node:crypto (ECDSA P-256,
-// SHA-256). @peculiar/x509 would do it too, but it needs a global `Reflect.getMetadata` polyfill
-// (reflect-metadata) that is not among the project's dependencies.
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...content: Buffer[]): Buffer => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
-};
-const seq = (...items: Buffer[]): Buffer => tlv(0x30, ...items);
-const set = (...items: Buffer[]): Buffer => tlv(0x31, ...items);
-const explicit = (n: number, ...items: Buffer[]): Buffer => tlv(0xa0 + n, ...items);
-const derBool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0]));
-const octets = (b: Buffer): Buffer => tlv(0x04, b);
-const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
-function derInt(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const v = b.subarray(i);
-  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
-}
-function oid(dotted: string): Buffer {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const out = [a! * 40 + b!];
-  for (const n of rest) {
-    const groups: number[] = [];
-    for (let v = n; ; v = Math.floor(v / 128)) {
-      groups.unshift((v % 128) | (groups.length ? 0x80 : 0));
-      if (v < 128) break;
-    }
-    out.push(...groups);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-function bits(b: Buffer, unused = 0): Buffer {
-  return tlv(0x03, Buffer.from([unused]), b);
-}
-function utcTime(d: Date): Buffer {
-  const s = d.toISOString(); // 2026-11-20T22:40:10.123Z
-  return tlv(0x17, Buffer.from(`${s.slice(2, 4)}${s.slice(5, 7)}${s.slice(8, 10)}${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}Z`));
-}
-/** a Name from [oid, value] pairs, e.g. [['2.5.4.10', 'system:masters'], ['2.5.4.3', 'admin']] */
-const name = (...rdns: [string, string][]): Buffer => seq(...rdns.map(([o, v]) => set(seq(oid(o), utf8(v)))));
-const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
-  seq(oid(id), ...(critical ? [derBool(true)] : []), octets(value));
-/** keyUsage bits, RFC 5280 numbering: 0 digitalSignature, 2 keyEncipherment, 5 keyCertSign, 6 cRLSign */
-function keyUsage(...bitNumbers: number[]): Buffer {
-  let v = 0;
-  for (const n of bitNumbers) v |= 0x80 >> n;
-  const last = Math.max(...bitNumbers);
-  return bits(Buffer.from([v]), 7 - last);
-}
+const PKI_VALIDITY_MS = 7 * 24 * 60 * 60_000;
 
-const OID = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  commonName: '2.5.4.3',
-  organization: '2.5.4.10',
-  subjectKeyId: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  authorityKeyId: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-};
-
-interface KeyPair {
-  publicKey: KeyObject;
-  privateKey: KeyObject;
-}
-const newKeyPair = (): KeyPair => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1) */
-function keyId(k: KeyObject): Buffer {
-  const spki = k.export({ type: 'spki', format: 'der' });
-  // for a P-256 key the BIT STRING is the last 66 bytes: 03 42 00 <65-byte point>
-  return createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
-}
-
-interface CertSpec {
-  subject: Buffer;
-  publicKey: KeyObject;
-  issuer: Buffer;
-  issuerKey: KeyPair;
-  extensions: Buffer[];
-}
-function certificate(spec: CertSpec): string {
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  const notBefore = new Date(Date.now() - 60 * 60_000);
-  const notAfter = new Date(Date.now() + 7 * 24 * 60 * 60_000);
-  const sigAlg = seq(oid(OID.ecdsaWithSha256));
-  const tbs = seq(
-    explicit(0, derInt(Buffer.from([2]))),
-    derInt(serial),
-    sigAlg,
-    spec.issuer,
-    seq(utcTime(notBefore), utcTime(notAfter)),
-    spec.subject,
-    spec.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, seq(...spec.extensions)),
-  );
-  const signature = sign('sha256', tbs, spec.issuerKey.privateKey);
-  return pem('CERTIFICATE', seq(tbs, sigAlg, bits(signature)));
-}
-
-function pem(label: string, der: Buffer): string {
-  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
-}
-const pkcs8 = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-function generatePki(): Pki {
-  const caKey = newKeyPair();
-  const caName = name([OID.commonName, 'mcp-residency-test-ca']);
-  const caPem = certificate({
-    subject: caName,
-    publicKey: caKey.publicKey,
-    issuer: caName,
-    issuerKey: caKey,
-    extensions: [
-      extension(OID.basicConstraints, true, seq(derBool(true))),
-      extension(OID.keyUsage, true, keyUsage(0, 5, 6)),
-      extension(OID.subjectKeyId, false, octets(keyId(caKey.publicKey))),
-    ],
-  });
-  const leaf = (subject: Buffer, key: KeyPair, usage: string, sans: Buffer[] = []): string =>
-    certificate({
-      subject,
-      publicKey: key.publicKey,
-      issuer: caName,
-      issuerKey: caKey,
-      extensions: [
-        extension(OID.basicConstraints, true, seq()),
-        extension(OID.keyUsage, true, keyUsage(0)), // ECDSA: digitalSignature only
-        extension(OID.extKeyUsage, false, seq(oid(usage))),
-        extension(OID.authorityKeyId, false, seq(tlv(0x80, keyId(caKey.publicKey)))),
-        ...(sans.length ? [extension(OID.subjectAltName, false, seq(...sans))] : []),
-      ],
-    });
-  const dns = (s: string): Buffer => tlv(0x82, Buffer.from(s, 'ascii'));
-  const ip = (s: string): Buffer => tlv(0x87, Buffer.from(s.split('.').map(Number)));
-  const servingKey = newKeyPair();
-  const adminKey = newKeyPair();
-  const saKey = newKeyPair();
-  const servingCertPem = leaf(name([OID.commonName, 'kube-apiserver']), servingKey, OID.serverAuth, [
-    ip('127.0.0.1'),
-    dns('localhost'),
-    ...['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'].map(dns),
-    ip('10.0.0.1'),
+async function generatePki(): Promise<Pki> {
+  const now = new Date();
+  const ca = await createCa('mcp-residency-test-ca', PKI_VALIDITY_MS, now);
+  const sans = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost', '127.0.0.1', '10.0.0.1'];
+  const [serving, admin] = await Promise.all([
+    issueServing(ca, sans, PKI_VALIDITY_MS, now),
+    issueClient(ca, 'CN=admin, O=system:masters', PKI_VALIDITY_MS, now),
   ]);
-  const adminCertPem = leaf(name([OID.organization, 'system:masters'], [OID.commonName, 'admin']), adminKey, OID.clientAuth);
+  // The service-account key is a bare key pair: the API server signs and checks tokens with it.
+  const sa = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return {
-    caPem,
-    servingCertPem,
-    servingKeyPem: pkcs8(servingKey.privateKey),
-    adminCertPem,
-    adminKeyPem: pkcs8(adminKey.privateKey),
-    saPublicPem: saKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    saPrivatePem: pkcs8(saKey.privateKey),
+    caPem: ca.certPem,
+    servingCertPem: serving.certPem,
+    servingKeyPem: serving.keyPem,
+    adminCertPem: admin.certPem,
+    adminKeyPem: admin.keyPem,
+    saPublicPem: sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    saPrivatePem: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
 }
 
@@ -577,7 +434,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
   };
 
   try {
-    const pki = generatePki();
+    const pki = await generatePki();
     const pkiDir = join(dir, 'pki');
     await mkdir(pkiDir);
     const files = {
