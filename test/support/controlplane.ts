@@ -368,6 +368,36 @@ function spawnReaper(dir: string, pids: number[]): ChildProcess {
   return reaper;
 }
 
+/** SIGKILLs a child and waits for its exit: throwaway data, no need for a graceful shutdown. */
+function killAndWait(c: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  });
+}
+
+function killQuietly(pid: number | undefined): void {
+  try {
+    if (pid) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Reports a child that fails to start or exits: `exited` says what exited (how: signal or
+ * code), the log's tail follows; a PortInUseError when the log says its port was taken.
+ */
+function onEarlyExit(child: ChildProcess, name: string, logFile: string, exited: (how: string) => string, report: (err: Error) => void): void {
+  child.on('error', (err) => report(new Error(`${name} failed to start: ${err.message}`)));
+  child.on('exit', (code, signal) => {
+    const log = tail(logFile);
+    const msg = `${exited(signal ?? `code ${String(code)}`)}:\n${log}`;
+    report(/address already in use/.test(log) ? new PortInUseError(msg) : new Error(msg));
+  });
+}
+
 const exitCleanups = new Set<() => void>();
 let signalHandlersInstalled = false;
 function installExitHandlers(): void {
@@ -397,13 +427,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
     watchAbort?.abort();
     for (const a of agents) a.destroy();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    if (reaper?.pid) {
-      try {
-        process.kill(reaper.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    killQuietly(reaper?.pid);
     rmSync(dir, { recursive: true, force: true });
   };
   exitCleanups.add(killAllSync);
@@ -411,26 +435,8 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
 
   const stop = async (): Promise<void> => {
     exitCleanups.delete(killAllSync);
-    watchAbort?.abort();
-    for (const a of agents) a.destroy();
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGKILL'); // throwaway data: no need for a graceful shutdown
-          }),
-      ),
-    );
-    if (reaper?.pid) {
-      try {
-        process.kill(reaper.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(children.map(killAndWait));
+    killAllSync(); // the children are gone: what is left is the watch, the agents, the reaper and the dir
   };
 
   try {
@@ -509,12 +515,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
 
     let died: Error | undefined;
     for (const [name, child] of [['etcd', etcd], ['kube-apiserver', apiserver]] as const) {
-      child.on('error', (err) => (died ??= new Error(`${name} failed to start: ${err.message}`)));
-      child.on('exit', (code, signal) => {
-        const log = tail(join(dir, `${name}.log`));
-        const msg = `${name} exited (${signal ?? `code ${String(code)}`}) before the control plane was ready:\n${log}`;
-        died ??= /address already in use/.test(log) ? new PortInUseError(msg) : new Error(msg);
-      });
+      onEarlyExit(child, name, join(dir, `${name}.log`), (how) => `${name} exited (${how}) before the control plane was ready`, (err) => (died ??= err));
     }
 
     const adminAgent = new Agent({ ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem, keepAlive: true });
@@ -608,24 +609,12 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
         const child = launch(logName, bins.kubeApiserver, [...apiserverArgs(port), ...extraFlags]);
         const childReaper = spawnReaper(dir, child.pid ? [child.pid] : []);
         let exited: Error | undefined;
-        child.on('error', (err) => (exited ??= new Error(`kube-apiserver failed to start: ${err.message}`)));
-        child.on('exit', (code, signal) => {
-          const log = tail(join(dir, `${logName}.log`));
-          exited ??= new (/address already in use/.test(log) ? PortInUseError : Error)(`kube-apiserver ${extraFlags.join(' ')} exited (${signal ?? `code ${String(code)}`}):\n${log}`);
-        });
+        onEarlyExit(child, 'kube-apiserver', join(dir, `${logName}.log`), (how) => `kube-apiserver ${extraFlags.join(' ')} exited (${how})`, (err) => (exited ??= err));
         const stopExtra = async (): Promise<void> => {
-          if (child.exitCode === null && child.signalCode === null) {
-            const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-            child.kill('SIGKILL');
-            await gone;
-          }
+          await killAndWait(child);
           const i = children.indexOf(child);
           if (i >= 0) children.splice(i, 1);
-          try {
-            if (childReaper.pid) process.kill(childReaper.pid, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
+          killQuietly(childReaper.pid);
         };
         try {
           await waitReady(`https://127.0.0.1:${port}`, logName, () => exited);
