@@ -23,8 +23,8 @@
 //   `createNamespace` creates the namespace's `default` ServiceAccount before returning, and a
 //   watch creates it (a moment later) for namespaces made any other way (kubectl, helm).
 // - Aggregated ClusterRoles (admin, edit, view) are filled once at startup, as the
-//   clusterrole-aggregation controller would; after adding `aggregate-to-*` ClusterRoles, call
-//   `aggregateClusterRoles()`.
+//   clusterrole-aggregation controller would; `aggregate-to-*` ClusterRoles added later are not
+//   aggregated.
 // - Deleted namespaces stay Terminating forever and ownerReferences never cascade (no namespace
 //   controller, no garbage collector): use a fresh namespace per test (`newNamespace`).
 // - Deployments get no ReplicaSets or Pods (no deployment controller): to test pod admission,
@@ -66,7 +66,7 @@ export interface CommandResult {
 export interface CommandOptions {
   /** written to the command's stdin */
   input?: string;
-  /** extra environment variables (on top of the control plane's `env`) */
+  /** extra environment variables (on top of the control plane's KUBECONFIG and kubectl/helm cache and config dirs) */
   env?: Record<string, string>;
 }
 
@@ -92,8 +92,6 @@ export interface ExtraApiServer {
 }
 
 export interface ControlPlane {
-  /** the temp dir holding certs, data, logs and the kubeconfig (removed on stop) */
-  readonly dir: string;
   /** https://127.0.0.1:<port> */
   readonly server: string;
   /** etcd's client URL, http://127.0.0.1:<port> (it serves etcd's JSON gateway: /v3/kv/range, /v3/kv/compaction ...) */
@@ -105,11 +103,7 @@ export interface ControlPlane {
   readonly adminKeyPem: string;
   /** --service-account-issuer, also the default token audience (--api-audiences) */
   readonly serviceAccountIssuer: string;
-  readonly kubectlPath: string;
-  readonly helmPath: string;
   readonly binaries: ControlPlaneBinaries;
-  /** KUBECONFIG plus kubectl/helm cache and config dirs inside `dir`: spread it into a child's env */
-  readonly env: Readonly<Record<string, string>>;
   /** names of the CRDs installed from crds/*.yaml (all Established) */
   readonly crds: readonly string[];
   /** runs kubectl as admin; never throws on a non-zero exit */
@@ -122,12 +116,6 @@ export interface ControlPlane {
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   /** creates a namespace with a fresh name `<prefix>-<random>` and returns the name */
   newNamespace(prefix?: string): Promise<string>;
-  /**
-   * fills aggregated ClusterRoles (admin, edit, view, ...) from the roles their selectors match,
-   * as kube-controller-manager's clusterrole-aggregation controller would. Done once at startup;
-   * call it again after creating ClusterRoles with `aggregate-to-*` labels.
-   */
-  aggregateClusterRoles(): Promise<void>;
   /**
    * a token for the ServiceAccount via the TokenRequest API (the ServiceAccount is created if
    * missing; the namespace must exist). Default audience: the API server's (`serviceAccountIssuer`).
@@ -628,7 +616,6 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
     };
 
     const cp: ControlPlane = {
-      dir,
       server,
       etcdServer: etcdUrl,
       kubeconfigPath,
@@ -636,10 +623,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       adminCertPem: pki.adminCertPem,
       adminKeyPem: pki.adminKeyPem,
       serviceAccountIssuer: SA_ISSUER,
-      kubectlPath: bins.kubectl,
-      helmPath: bins.helm,
       binaries: bins,
-      env,
       crds,
       kubectl: (args, opts) => runCommand(bins.kubectl, args, childEnv(), opts),
       helm: (args, opts) => runCommand(bins.helm, args, childEnv(), opts),
@@ -666,7 +650,6 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
         if (r.status !== 201 || typeof token !== 'string') throw new Error(`TokenRequest for ${namespace}/${serviceAccount}: HTTP ${r.status} ${r.text}`);
         return token;
       },
-      aggregateClusterRoles: () => aggregateClusterRoles(api),
       api,
       startApiServer,
     };
@@ -742,7 +725,7 @@ function selects(sel: LabelSelector, labels: Record<string, string>): boolean {
   return true;
 }
 
-/** The clusterrole-aggregation controller's job, done once (see ControlPlane.aggregateClusterRoles). */
+/** The clusterrole-aggregation controller's job, done once at startup. */
 async function aggregateClusterRoles(
   api: (method: string, path: string, body?: unknown, opts?: ApiOptions) => Promise<ApiResponse>,
 ): Promise<void> {
