@@ -1,18 +1,6 @@
 // Child processes for benchmarks: each server under test runs in its own process, as it would
 // in a pod, so the load generator and the bench driver never share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Proc {
   readonly child: ChildProcess;

@@ -13,30 +13,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, Secret } from '../../kube/core.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { PolicyObject } from '../../policy/types.ts';
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { freePort } from '../support/net.ts';
 import { podManifest, policyManifest } from '../operator/manifests.ts';
 import { eventually } from '../operator/support.ts';
 import { chartDir, Rendered, repoRoot, valuesFile, type Deployment, type WebhookConfig } from './render.ts';
 
 const TEST_LABEL = 'mcpresidency.io/chart-test';
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function httpStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
