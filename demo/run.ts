@@ -3,7 +3,7 @@
 // agent on the official MCP SDK that shows, step by step, what the policy does. Then it keeps
 // running so any MCP client can be pointed at it.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createLogger } from '../lib/log.ts';
+import { readAuditRecords } from '../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../sidecar/audit/record.ts';
 import { verifyAuditDir } from '../sidecar/audit/verify.ts';
 import { startSidecar, type ListenAddress, type RunningSidecar } from '../sidecar/main.ts';
@@ -141,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     say(indent(csv));
 
     step(7, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
-    const records = await readRecords(auditDir);
+    const records = await readAuditRecords(auditDir);
     for (const r of records) say(`    ${describeRecord(r)}`);
     const verified = await verifyAuditDir(auditDir);
     say(`    mcp-residency audit verify ${auditDir}: ${verified.ok ? `chain intact, ${verified.records} records` : `BROKEN: ${verified.problem?.message ?? ''}`}`);
@@ -214,14 +215,6 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `      ${l}`)
     .join('\n');
-}
-
-async function readRecords(dir: string): Promise<AuditRecord[]> {
-  const out: AuditRecord[] = [];
-  for (const f of (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort()) {
-    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as AuditRecord);
-  }
-  return out;
 }
 
 function describeRecord(r: AuditRecord): string {

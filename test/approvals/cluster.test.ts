@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
@@ -167,7 +168,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
       const after = (await approvals()).find((a) => a.metadata.name === held.metadata.name)!;
       expect(after.status).to.include({ phase: 'Used', decidedBy: 'carol', reason: 'quarterly report' });
 
-      const records = await readAudit();
+      const records = await readAuditRecords(join(dir, 'audit'));
       const approvalRecords = records.filter((r) => r.kind === 'approval');
       expect(approvalRecords.map((r) => (r.approval as { phase: string }).phase)).to.include.members(['requested', 'approved']);
       const mcp = records.find((r) => r.kind === 'mcp' && r.tool === 'export_customers');
@@ -340,13 +341,4 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
       await alice.close();
     }
   });
-
-  async function readAudit(): Promise<Record<string, unknown>[]> {
-    const { readdir, readFile } = await import('node:fs/promises');
-    const out: Record<string, unknown>[] = [];
-    for (const f of (await readdir(join(dir, 'audit'))).filter((x) => x.endsWith('.jsonl')).sort()) {
-      for (const line of (await readFile(join(dir, 'audit', f), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return out;
-  }
 });
