@@ -13,6 +13,7 @@ import { startSampleServer } from '../../demo/sample-server.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { startSidecar } from '../../sidecar/main.ts';
 import { getControlPlane, stopControlPlane } from '../../test/support/controlplane.ts';
+import { postMcp } from '../../test/support/mcp-client.ts';
 import { percentile } from '../lib/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
@@ -47,11 +48,7 @@ try {
     { logger: silentLogger },
   );
   const getCustomerVisible = async (): Promise<boolean> => {
-    const res = await fetch(`${sidecar.urls.mcp}/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
+    const res = await postMcp(`${sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
     const body = (await res.json()) as { result?: { tools: { name: string }[] } };
     return body.result?.tools.some((t) => t.name === 'get_customer') ?? false;
   };

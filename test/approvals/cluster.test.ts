@@ -17,7 +17,7 @@ import { runCli } from '../support/cli.ts';
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
-import { eventually } from '../support/sidecar.ts';
+import { eventually, waitReady } from '../support/sidecar.ts';
 
 const ALICE: TestClient = { id: 'alice', secret: 'a', groups: ['privacy-officers'] };
 const ERIN: TestClient = { id: 'erin', secret: 'e', groups: ['privacy-officers'] };
@@ -62,7 +62,7 @@ spec:
       },
       { logger: silentLogger },
     );
-    await eventually('ready', () => (s.readiness.report().ready ? true : undefined), 10_000);
+    await waitReady(s, 10_000);
     return s;
   };
 

@@ -15,6 +15,7 @@ import { startHarness, type Harness } from '../operator/harness.ts';
 import { TcpProxy } from '../operator/tcp-proxy.ts';
 import { cliEntry, repoRoot } from '../support/cli.ts';
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { postMcp } from '../support/mcp-client.ts';
 import { eventually } from '../support/sidecar.ts';
 
 const policyYaml = (ns: string, denied: string[]): string => `apiVersion: mcpresidency.io/v1alpha1
@@ -28,11 +29,7 @@ ${denied.map((t) => `      - { name: "${t}", action: deny }`).join('\n')}
 `;
 
 async function listTools(mcp: string): Promise<{ status: number; tools: string[] }> {
-  const res = await fetch(`${mcp}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-  });
+  const res = await postMcp(`${mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
   const body = (await res.json()) as { result?: { tools: { name: string }[] } };
   return { status: res.status, tools: body.result?.tools.map((t) => t.name) ?? [] };
 }

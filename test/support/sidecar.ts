@@ -9,6 +9,7 @@ import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
 import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
+import { eventually } from './eventually.ts';
 
 export interface SidecarUnderTest {
   readonly sidecar: RunningSidecar;
@@ -87,4 +88,9 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
   };
 }
 
-export { eventually } from './eventually.ts';
+/** Resolves once every part of the sidecar reports ready: policy loaded, keys fetched, audit open. */
+export async function waitReady(sidecar: RunningSidecar, timeoutMs?: number): Promise<void> {
+  await eventually('ready', () => (sidecar.readiness.report().ready ? true : undefined), timeoutMs);
+}
+
+export { eventually };
