@@ -14,7 +14,7 @@ import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { runCli } from '../support/cli.ts';
-import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
 import { eventually, waitReady } from '../support/sidecar.ts';
@@ -130,10 +130,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
     }
     const token = await cp.tokenFor(ns, 'default');
     sidecarKubeconfig = join(dir, 'sidecar-kubeconfig');
-    await writeFile(
-      sidecarKubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${cp.server}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\nusers: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: ${ns}}}]\ncurrent-context: x\n`,
-    );
+    await writeFile(sidecarKubeconfig, tokenKubeconfig(cp, token, { namespace: ns }));
     sidecar = await startTheSidecar();
   });
 

@@ -14,7 +14,7 @@ import type { Container, Pod } from '../../kube/core.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { TcpProxy } from '../operator/tcp-proxy.ts';
 import { cliEntry, repoRoot } from '../support/cli.ts';
-import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { postMcp } from '../support/mcp-client.ts';
 import { eventually } from '../support/sidecar.ts';
 
@@ -72,10 +72,7 @@ describe('live policy updates to a running sidecar @cluster', function () {
     const token = await cp.tokenFor(ns, pod.spec.serviceAccountName ?? 'default');
     const dir = await mkdtemp(join(tmpdir(), 'live-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${apiProxy.url}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\nusers: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
-    );
+    await writeFile(kubeconfig, tokenKubeconfig(cp, token, { server: apiProxy.url }));
     // What kubelet would mount, mapped to temp dirs; everything else exactly as written.
     const mounts: Record<string, string> = { '/var/lib/mcp-residency/audit': join(dir, 'audit'), '/var/run/secrets/mcp-residency': join(dir, 'secrets') };
     const args = (proxy!.args ?? []).map((a) => mounts[a] ?? a);

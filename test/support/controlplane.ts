@@ -296,6 +296,18 @@ async function generatePki(): Promise<Pki> {
   };
 }
 
+/**
+ * A kubeconfig that authenticates with a bearer token (from tokenFor), as a ServiceAccount in a pod
+ * would, instead of as admin. `server` stands in for the API server's URL, e.g. a proxy in front of it.
+ */
+export function tokenKubeconfig(cp: ControlPlane, token: string, options: { server?: string; namespace?: string } = {}): string {
+  const ns = options.namespace === undefined ? '' : `, namespace: ${options.namespace}`;
+  return (
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${options.server ?? cp.server}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\n` +
+    `users: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u${ns}}}]\ncurrent-context: x\n`
+  );
+}
+
 function kubeconfigYaml(server: string, pki: Pki): string {
   const b64 = (s: string): string => Buffer.from(s).toString('base64');
   return `apiVersion: v1
