@@ -2,7 +2,7 @@
 // of personal data, the sidecar in front of it with examples/demo-policy.yaml, and a scripted
 // agent on the official MCP SDK that shows, step by step, what the policy does. Then it keeps
 // running so any MCP client can be pointed at it.
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const auditDir = join(dir, 'audit');
     // The policy names fixed demo ports; point it at the ones this run actually uses.
     const sidecarPolicy = join(dir, 'policy.yaml');
-    const logger = createLogger({ level: 'info', format: 'json', out: await openLog(join(dir, 'sidecar.log')) });
+    const logger = createLogger({ level: 'info', format: 'json', out: createWriteStream(join(dir, 'sidecar.log'), { flags: 'a' }) });
     // With a fixed port the URL agents use is known now; with port 0 only after listening.
     const planned = `http://${options.listen.host}:${options.listen.port}/mcp`;
     await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, planned));
@@ -190,11 +190,6 @@ async function waitFor<T>(fn: () => Promise<T | undefined>): Promise<T> {
     if (Date.now() > deadline) throw new Error('timed out waiting in the demo');
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function openLog(file: string): Promise<NodeJS.WritableStream> {
-  const { createWriteStream } = await import('node:fs');
-  return createWriteStream(file, { flags: 'a' });
 }
 
 function firstText(result: unknown): string {

@@ -1,6 +1,7 @@
 // Child processes for benchmarks: each server under test runs in its own process, as it would
 // in a pod, so the load generator and the bench driver never share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 
 export interface Proc {
   readonly child: ChildProcess;
@@ -23,7 +24,6 @@ export function startProcess(cmd: string, args: string[], options: { env?: NodeJ
 
 /** Waits until a TCP port accepts connections (or the process dies). */
 export async function waitForPort(port: number, proc?: Proc, timeoutMs = 15_000): Promise<void> {
-  const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc && proc.child.exitCode !== null) throw new Error(`process exited with ${proc.child.exitCode} before listening on ${port}`);

@@ -2,12 +2,15 @@
 // the official MCP SDK client: a held call waits (with progress), an approver decides with
 // `mcp-residency approvals`, and the API server itself refuses decisions by the wrong people.
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { KubeClient } from '../../kube/client.ts';
+import { parseKubeconfig } from '../../kube/config.ts';
+import { APPROVALS } from '../../kube/resources.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
 import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
@@ -121,8 +124,7 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mcp-res
 subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
 `);
     // Approvers as the API server sees them: the admin acting as each user (kubectl --as).
-    const kc = (await import('node:fs/promises')).readFile(cp.kubeconfigPath, 'utf8');
-    const base = await kc;
+    const base = await readFile(cp.kubeconfigPath, 'utf8');
     for (const [user, groups] of [['carol', ['privacy-officers']], ['alice', ['privacy-officers']], ['mallory', ['sales']]] as const) {
       const file = join(dir, `kubeconfig-${user}`);
       await writeFile(file, base.replace(/(client-key-data: .*)/u, `$1\n    as: ${user}\n    as-groups: [${groups.join(', ')}]`));
@@ -294,11 +296,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
 
   it('abandons, on the next start, approvals a crashed sidecar left pending', async () => {
     // As if the previous sidecar process died without a word: an approval it created, pending.
-    const { KubeClient } = await import('../../kube/client.ts');
-    const { parseKubeconfig } = await import('../../kube/config.ts');
-    const { readFileSync } = await import('node:fs');
-    const client = new KubeClient(parseKubeconfig(readFileSync(sidecarKubeconfig, 'utf8'), dir));
-    const { APPROVALS } = await import('../../kube/resources.ts');
+    const client = new KubeClient(parseKubeconfig(await readFile(sidecarKubeconfig, 'utf8'), dir));
     const now = Date.now();
     const created = await client.create<ApprovalObject & { metadata: { name: string } }>(APPROVALS, {
       apiVersion: 'mcpresidency.io/v1alpha1',

@@ -3,7 +3,7 @@
 // wrong (no policy, server down, body too big, client gone) the answer is prompt and clear.
 import { expect } from 'chai';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { ALICE, AUDIENCE, BOB, crmPolicy, expectNoRawValues } from '../support/crm.ts';
@@ -228,7 +228,6 @@ describe('inbound gateway: protocol and robustness', () => {
     });
 
     it('drops a client that sends its headers too slowly', async () => {
-      const { connect } = await import('node:net');
       const port = Number(new URL(sut.sidecar.urls.mcp).port);
       const socket = connect(port, '127.0.0.1');
       socket.write('POST /mcp HTTP/1.1\r\nHost: x\r\n');

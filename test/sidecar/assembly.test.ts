@@ -5,6 +5,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
+import { IKEY } from '../audit/support/helpers.ts';
+import { IngestionServer } from '../audit/support/ingestion.ts';
 import { postMcp } from '../support/mcp-client.ts';
 import { runSidecar, eventually, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
@@ -61,8 +63,6 @@ describe('the assembled sidecar', () => {
 describe('the assembled sidecar ships its audit log when the policy says so', () => {
   it('starts shipping from the policy Secret, delivers masked records, and stops when the policy drops it', async function () {
     this.timeout(30_000);
-    const { IngestionServer } = await import('../audit/support/ingestion.ts');
-    const { IKEY } = await import('../audit/support/helpers.ts');
     const ingestion = await IngestionServer.start();
     const server = await startSampleServer('stateless');
     const shipped = `${policy}  audit:\n    azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } }\n`;
