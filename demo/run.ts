@@ -2,8 +2,8 @@
 // of personal data, the sidecar in front of it with examples/demo-policy.yaml, and a scripted
 // agent on the official MCP SDK that shows, step by step, what the policy does. Then it keeps
 // running so any MCP client can be pointed at it.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createLogger } from '../lib/log.ts';
+import { readAuditRecords } from '../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../sidecar/audit/record.ts';
 import { verifyAuditDir } from '../sidecar/audit/verify.ts';
 import { startSidecar, type ListenAddress, type RunningSidecar } from '../sidecar/main.ts';
@@ -70,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const auditDir = join(dir, 'audit');
     // The policy names fixed demo ports; point it at the ones this run actually uses.
     const sidecarPolicy = join(dir, 'policy.yaml');
-    const logger = createLogger({ level: 'info', format: 'json', out: await openLog(join(dir, 'sidecar.log')) });
+    const logger = createLogger({ level: 'info', format: 'json', out: createWriteStream(join(dir, 'sidecar.log'), { flags: 'a' }) });
     // With a fixed port the URL agents use is known now; with port 0 only after listening.
     const planned = `http://${options.listen.host}:${options.listen.port}/mcp`;
     await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, planned));
@@ -141,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     say(indent(csv));
 
     step(7, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
-    const records = await readRecords(auditDir);
+    const records = await readAuditRecords(auditDir);
     for (const r of records) say(`    ${describeRecord(r)}`);
     const verified = await verifyAuditDir(auditDir);
     say(`    mcp-residency audit verify ${auditDir}: ${verified.ok ? `chain intact, ${verified.records} records` : `BROKEN: ${verified.problem?.message ?? ''}`}`);
@@ -191,11 +192,6 @@ async function waitFor<T>(fn: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-async function openLog(file: string): Promise<NodeJS.WritableStream> {
-  const { createWriteStream } = await import('node:fs');
-  return createWriteStream(file, { flags: 'a' });
-}
-
 function firstText(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.find((c) => c.type === 'text')?.text ?? JSON.stringify(result);
@@ -214,14 +210,6 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `      ${l}`)
     .join('\n');
-}
-
-async function readRecords(dir: string): Promise<AuditRecord[]> {
-  const out: AuditRecord[] = [];
-  for (const f of (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort()) {
-    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as AuditRecord);
-  }
-  return out;
 }
 
 function describeRecord(r: AuditRecord): string {

@@ -23,6 +23,7 @@ import { Gateway } from '../../sidecar/inbound/gateway.ts';
 import { Upstream } from '../../sidecar/inbound/upstream.ts';
 import { createMetrics } from '../../sidecar/metrics.ts';
 import { buildRuntime } from '../../sidecar/runtime.ts';
+import { percentile } from '../lib/stats.ts';
 
 /** The benchmark's policy holds no calls; a held call would simply be refused. */
 const noApprovals: ApprovalHook = { ask: () => Promise.resolve({ outcome: 'unavailable', reason: 'no approvals in this benchmark' }) };
@@ -57,10 +58,6 @@ function entry(i: number): AuditEntry {
 interface Row {
   readonly name: string;
   readonly cells: Readonly<Record<string, string>>;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const ms = (v: number): string => (v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : v.toFixed(0));

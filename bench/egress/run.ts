@@ -15,6 +15,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { OPENAI_KEY, startHarness } from '../../test/egress/support/harness.ts';
+import { percentile } from '../lib/stats.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -36,10 +37,6 @@ interface Sample {
   readonly ttfb: number;
   readonly total: number;
   readonly text: string;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function once(send: (onResponse: (res: http.IncomingMessage) => void) => http.ClientRequest, body: string): Promise<Sample> {

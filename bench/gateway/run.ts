@@ -20,7 +20,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AGENT, startDemoIssuer } from '../../demo/issuer.ts';
 import { fixedRate, saturation, type HttpTarget } from '../lib/load.ts';
-import { freePort, startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
+import { freePort } from '../../test/support/net.ts';
+import { startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
 import { debianTool, vegeta } from '../lib/tools.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

@@ -1,18 +1,7 @@
 // Child processes for benchmarks: each server under test runs in its own process, as it would
 // in a pod, so the load generator and the bench driver never share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { connect } from 'node:net';
 
 export interface Proc {
   readonly child: ChildProcess;
@@ -35,7 +24,6 @@ export function startProcess(cmd: string, args: string[], options: { env?: NodeJ
 
 /** Waits until a TCP port accepts connections (or the process dies). */
 export async function waitForPort(port: number, proc?: Proc, timeoutMs = 15_000): Promise<void> {
-  const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc && proc.child.exitCode !== null) throw new Error(`process exited with ${proc.child.exitCode} before listening on ${port}`);

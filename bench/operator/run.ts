@@ -19,6 +19,7 @@ import type { PolicyObject } from '../../policy/types.ts';
 import { getControlPlane, stopControlPlane } from '../../test/support/controlplane.ts';
 import { startHarness } from '../../test/operator/harness.ts';
 import { podManifest, policyManifest } from '../../test/operator/manifests.ts';
+import { percentile } from '../lib/stats.ts';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -27,10 +28,6 @@ const PODS = quick ? 40 : 200;
 const WARMUP = quick ? 10 : 30;
 const CHANGES = quick ? 15 : 50;
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 const ms = (v: number): string => `${v.toFixed(1).padStart(6)} ms`;
 
 const cp = await getControlPlane();
@@ -97,19 +94,20 @@ try {
   await watch.stop();
   client.close();
 
+  for (const xs of [...samples, statusMs]) xs.sort((a, b) => a - b);
   const v = cp.binaries.versions;
   console.log(`operator benchmarks: kube-apiserver ${v.kubernetes}, etcd ${v.etcd}, Node ${process.version}${quick ? ' (quick)' : ''}`);
   console.log(`\npod create latency through the real API server (client-side; ${PODS} creates of each kind, one at a time, interleaved; after ${WARMUP} warm-up rounds)`);
   console.log(`  ${''.padEnd(46)}     p50        p99       mean`);
   for (const [k, kind] of kinds.entries()) {
     const xs = samples[k]!;
-    console.log(`  ${kind.label.padEnd(46)} ${ms(pct(xs, 50))}  ${ms(pct(xs, 99))}  ${ms(xs.reduce((a, b) => a + b, 0) / xs.length)}`);
+    console.log(`  ${kind.label.padEnd(46)} ${ms(percentile(xs, 50))}  ${ms(percentile(xs, 99))}  ${ms(xs.reduce((a, b) => a + b, 0) / xs.length)}`);
   }
-  const base = pct(samples[2]!, 50);
-  console.log(`  webhook overhead at p50: +${(pct(samples[0]!, 50) - base).toFixed(1)} ms injecting, +${(pct(samples[1]!, 50) - base).toFixed(1)} ms passing through`);
+  const base = percentile(samples[2]!, 50);
+  console.log(`  webhook overhead at p50: +${(percentile(samples[0]!, 50) - base).toFixed(1)} ms injecting, +${(percentile(samples[1]!, 50) - base).toFixed(1)} ms passing through`);
   console.log(`  operator-side time per pod review (mean, from the admission histogram): ${((sum / count) * 1000).toFixed(2)} ms`);
   console.log(`\npolicy change -> status update (PATCH sent to observedGeneration seen on a watch, ${CHANGES} changes)`);
-  console.log(`  p50 ${ms(pct(statusMs, 50))}   p99 ${ms(pct(statusMs, 99))}   max ${ms(Math.max(...statusMs))}`);
+  console.log(`  p50 ${ms(percentile(statusMs, 50))}   p99 ${ms(percentile(statusMs, 99))}   max ${ms(Math.max(...statusMs))}`);
 } finally {
   await h.stop();
   await stopControlPlane();

@@ -1,6 +1,7 @@
 // Certificates for the webhook server, made in-process (ECDSA P-256, SHA-256) with
 // @peculiar/x509: a CA whose certificate goes into the webhook configurations' caBundle, and a
-// serving certificate it signs for the webhook Service's DNS names.
+// serving certificate it signs for the webhook Service's DNS names. (The test control plane
+// also uses them, with a client certificate, for its API server.)
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, X509Certificate, webcrypto } from 'node:crypto';
@@ -53,11 +54,23 @@ export async function createCa(commonName: string, validityMs: number, now: Date
 
 /** A serving certificate for `names` (DNS names or IP addresses), never outliving its CA. */
 export async function issueServing(ca: KeyedCertificate, names: readonly string[], validityMs: number, now: Date): Promise<KeyedCertificate> {
+  return issue(ca, `CN=${names[0] ?? 'mcp-residency-webhook'}`, validityMs, now, [
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))),
+  ]);
+}
+
+/** A client certificate for `subject` (e.g. `CN=admin, O=system:masters`), never outliving its CA. */
+export async function issueClient(ca: KeyedCertificate, subject: string, validityMs: number, now: Date): Promise<KeyedCertificate> {
+  return issue(ca, subject, validityMs, now, [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])]);
+}
+
+async function issue(ca: KeyedCertificate, subject: string, validityMs: number, now: Date, extensions: x509.Extension[]): Promise<KeyedCertificate> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = await newKeys();
   const notAfter = new Date(Math.min(now.getTime() + validityMs, caCert.notAfter.getTime()));
   const cert = await x509.X509CertificateGenerator.create({
-    subject: `CN=${names[0] ?? 'mcp-residency-webhook'}`,
+    subject,
     issuer: caCert.subject,
     publicKey: keys.publicKey,
     signingKey: await importKey(ca.keyPem),
@@ -67,8 +80,7 @@ export async function issueServing(ca: KeyedCertificate, names: readonly string[
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))),
+      ...extensions,
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
   });

@@ -5,8 +5,9 @@
 //   anchor.json                    last record removed by retention (seq, hash): where verify starts
 //   shipper-cursor.json            what Azure Monitor has acknowledged
 //   repairs.log                    one JSON line per torn tail cut after a crash
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AuditRecord } from './record.ts';
 
 export const ANCHOR_FILE = 'anchor.json';
 export const CURSOR_FILE = 'shipper-cursor.json';
@@ -128,4 +129,16 @@ export async function appendNote(dir: string, name: string, note: Record<string,
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Every record of every segment in chain order, parsed but neither checked nor verified: for
+ * showing a log (the demo) and for tests. A torn last line throws; verifyAuditDir reports it.
+ */
+export async function readAuditRecords(dir: string): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for (const segment of await listSegments(dir)) {
+    for (const line of (await readFile(segment.path, 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as AuditRecord);
+  }
+  return out;
 }

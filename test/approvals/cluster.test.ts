@@ -2,21 +2,25 @@
 // the official MCP SDK client: a held call waits (with progress), an approver decides with
 // `mcp-residency approvals`, and the API server itself refuses decisions by the wrong people.
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { KubeClient } from '../../kube/client.ts';
+import { parseKubeconfig } from '../../kube/config.ts';
+import { APPROVALS } from '../../kube/resources.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { startSidecar, type RunningSidecar } from '../../sidecar/main.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { runCli } from '../support/cli.ts';
-import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
-import { eventually } from '../support/sidecar.ts';
+import { eventually, waitReady } from '../support/sidecar.ts';
 
 const ALICE: TestClient = { id: 'alice', secret: 'a', groups: ['privacy-officers'] };
 const ERIN: TestClient = { id: 'erin', secret: 'e', groups: ['privacy-officers'] };
@@ -61,7 +65,7 @@ spec:
       },
       { logger: silentLogger },
     );
-    await eventually('ready', () => (s.readiness.report().ready ? true : undefined), 10_000);
+    await waitReady(s, 10_000);
     return s;
   };
 
@@ -120,8 +124,7 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mcp-res
 subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
 `);
     // Approvers as the API server sees them: the admin acting as each user (kubectl --as).
-    const kc = (await import('node:fs/promises')).readFile(cp.kubeconfigPath, 'utf8');
-    const base = await kc;
+    const base = await readFile(cp.kubeconfigPath, 'utf8');
     for (const [user, groups] of [['carol', ['privacy-officers']], ['alice', ['privacy-officers']], ['mallory', ['sales']]] as const) {
       const file = join(dir, `kubeconfig-${user}`);
       await writeFile(file, base.replace(/(client-key-data: .*)/u, `$1\n    as: ${user}\n    as-groups: [${groups.join(', ')}]`));
@@ -129,10 +132,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
     }
     const token = await cp.tokenFor(ns, 'default');
     sidecarKubeconfig = join(dir, 'sidecar-kubeconfig');
-    await writeFile(
-      sidecarKubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${cp.server}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\nusers: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: ${ns}}}]\ncurrent-context: x\n`,
-    );
+    await writeFile(sidecarKubeconfig, tokenKubeconfig(cp, token, { namespace: ns }));
     sidecar = await startTheSidecar();
   });
 
@@ -167,7 +167,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
       const after = (await approvals()).find((a) => a.metadata.name === held.metadata.name)!;
       expect(after.status).to.include({ phase: 'Used', decidedBy: 'carol', reason: 'quarterly report' });
 
-      const records = await readAudit();
+      const records = await readAuditRecords(join(dir, 'audit'));
       const approvalRecords = records.filter((r) => r.kind === 'approval');
       expect(approvalRecords.map((r) => (r.approval as { phase: string }).phase)).to.include.members(['requested', 'approved']);
       const mcp = records.find((r) => r.kind === 'mcp' && r.tool === 'export_customers');
@@ -296,11 +296,7 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
 
   it('abandons, on the next start, approvals a crashed sidecar left pending', async () => {
     // As if the previous sidecar process died without a word: an approval it created, pending.
-    const { KubeClient } = await import('../../kube/client.ts');
-    const { parseKubeconfig } = await import('../../kube/config.ts');
-    const { readFileSync } = await import('node:fs');
-    const client = new KubeClient(parseKubeconfig(readFileSync(sidecarKubeconfig, 'utf8'), dir));
-    const { APPROVALS } = await import('../../kube/resources.ts');
+    const client = new KubeClient(parseKubeconfig(await readFile(sidecarKubeconfig, 'utf8'), dir));
     const now = Date.now();
     const created = await client.create<ApprovalObject & { metadata: { name: string } }>(APPROVALS, {
       apiVersion: 'mcpresidency.io/v1alpha1',
@@ -340,13 +336,4 @@ subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
       await alice.close();
     }
   });
-
-  async function readAudit(): Promise<Record<string, unknown>[]> {
-    const { readdir, readFile } = await import('node:fs/promises');
-    const out: Record<string, unknown>[] = [];
-    for (const f of (await readdir(join(dir, 'audit'))).filter((x) => x.endsWith('.jsonl')).sort()) {
-      for (const line of (await readFile(join(dir, 'audit', f), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return out;
-  }
 });

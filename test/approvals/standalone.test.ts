@@ -7,7 +7,7 @@ import { startSampleServer, type RunningSampleServer } from '../../demo/sample-s
 import { AUDIENCE } from '../support/crm.ts';
 import { runCli } from '../support/cli.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
-import { eventually, runSidecar, type SidecarUnderTest } from '../support/sidecar.ts';
+import { eventually, runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 const ALICE: TestClient = { id: 'alice', secret: 'a', groups: ['privacy-officers'] };
 const ERIN: TestClient = { id: 'erin', secret: 'e', groups: ['privacy-officers'] };
@@ -42,7 +42,7 @@ spec:
   approval: { approverGroups: [privacy-officers], timeoutSeconds: 30 }
 `,
     });
-    await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+    await waitReady(sut.sidecar);
     tokens = {
       alice: await issuer.token(ALICE, { resource: AUDIENCE }),
       erin: await issuer.token(ERIN, { resource: AUDIENCE }),

@@ -3,24 +3,13 @@
 // the order of system calls showing that no append is reported before its fdatasync returned.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { openAuditLog } from '../../sidecar/audit/log.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { runAppender } from './support/child.ts';
 import { cleanupDirs, maskedEntry, sleep, tempDir } from './support/helpers.ts';
-
-async function recordsOnDisk(dir: string): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.jsonl'))) {
-    for (const l of (await readFile(join(dir, f), 'utf8')).split('\n')) {
-      if (!l) continue;
-      const r = JSON.parse(l) as { seq: number; hash: string };
-      out.set(r.seq, r.hash);
-    }
-  }
-  return out;
-}
 
 const ROUNDS = 6;
 
@@ -54,7 +43,7 @@ describe('audit log: crash safety', () => {
       const v = await verifyAuditDir(dir);
       expect(v.ok, JSON.stringify(v.problem)).to.equal(true);
       expect(v.notes).to.deep.equal([]);
-      const onDisk = await recordsOnDisk(dir);
+      const onDisk = new Map((await readAuditRecords(dir)).map((r) => [r.seq, r.hash]));
       for (const [seq, hash] of acknowledged) expect(onDisk.get(seq), `seq ${seq}`).to.equal(hash);
       expect(v.lastSeq).to.equal(next.seq);
     }

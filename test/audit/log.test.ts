@@ -1,18 +1,11 @@
 import { expect } from 'chai';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { AuditLogCorrupt, AuditWriteError, openAuditLog } from '../../sidecar/audit/log.ts';
 import { GENESIS_PREV, InvalidAuditEntry } from '../../sidecar/audit/record.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { allFiles, CANARY, cleanupDirs, entryWithCanary, leaks, maskedEntry, RAW_FORMS, tempDir } from './support/helpers.ts';
-
-const lines = async (dir: string): Promise<Record<string, unknown>[]> => {
-  const out: Record<string, unknown>[] = [];
-  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort()) {
-    for (const l of (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean)) out.push(JSON.parse(l));
-  }
-  return out;
-};
 
 describe('audit log: append, durability policies, segments', () => {
   after(cleanupDirs);
@@ -31,7 +24,7 @@ describe('audit log: append, durability policies, segments', () => {
       // A burst shares fsyncs: far fewer flushes than records.
       expect(flushes.length).to.be.below(5);
       // Resolved means written: a reader sees every record at once.
-      const onDisk = await lines(dir);
+      const onDisk = await readAuditRecords(dir);
       expect(onDisk.map((r) => r.hash)).to.deep.equal(records.map((r) => r.hash));
       expect(log.lastSeq()).to.equal(40);
       expect(log.health()).to.deep.equal({ ok: true });

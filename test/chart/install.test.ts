@@ -13,30 +13,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, Secret } from '../../kube/core.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { PolicyObject } from '../../policy/types.ts';
-import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { freePort } from '../support/net.ts';
 import { podManifest, policyManifest } from '../operator/manifests.ts';
 import { eventually } from '../operator/support.ts';
 import { chartDir, Rendered, repoRoot, valuesFile, type Deployment, type WebhookConfig } from './render.ts';
 
 const TEST_LABEL = 'mcpresidency.io/chart-test';
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function httpStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
@@ -144,13 +133,7 @@ describe('chart installed into the real API server, operator on the chart\'s RBA
     token = await cp.tokenFor(ns, serviceAccount);
     const dir = await mkdtemp(join(tmpdir(), 'mcpr-chart-'));
     kubeconfig = join(dir, 'kubeconfig');
-    const b64 = (s: string): string => Buffer.from(s).toString('base64');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: ${cp.server}\n    certificate-authority-data: ${b64(cp.caPem)}\n` +
-        `users:\n- name: operator\n  user:\n    token: ${token}\ncontexts:\n- name: test\n  context: { cluster: test, user: operator, namespace: ${ns} }\ncurrent-context: test\n`,
-      { mode: 0o600 },
-    );
+    await writeFile(kubeconfig, tokenKubeconfig(cp, token, { namespace: ns }), { mode: 0o600 });
     app = await cp.newNamespace(`chart-app-${id}`);
   });
 

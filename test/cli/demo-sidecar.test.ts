@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSampleServer } from '../../demo/sample-server.ts';
 import { cliEntry, repoRoot, runCli } from '../support/cli.ts';
+import { postMcp } from '../support/mcp-client.ts';
 
 describe('mcp-residency demo', () => {
   it('walks through the product and verifies its own audit log', async function () {
@@ -48,11 +49,7 @@ describe('mcp-residency sidecar (the process)', () => {
         });
         child.once('exit', (code) => reject(new Error(`sidecar exited early with ${code}`)));
       });
-      const res = await fetch(`${started.mcp}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-      });
+      const res = await postMcp(`${started.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
       const tools = ((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
       expect(tools).to.include('get_customer').and.not.include('delete_customer');
       expect((await fetch(`${started.admin}/readyz`)).status).to.equal(200);

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { ALICE, AUDIENCE, BOB, crmPolicy } from '../support/crm.ts';
-import { connectClient } from '../support/mcp-client.ts';
+import { connectClient, postMcp } from '../support/mcp-client.ts';
 import { startIssuer, type TestIssuer } from '../support/oidc.ts';
-import { eventually, runSidecar, type SidecarUnderTest } from '../support/sidecar.ts';
+import { runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -17,14 +17,6 @@ const INIT = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
-
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify(body),
-  });
-}
 
 describe('inbound gateway: authentication', () => {
   let issuer: TestIssuer;
@@ -36,7 +28,7 @@ describe('inbound gateway: authentication', () => {
     issuer = await startIssuer([ALICE, BOB]);
     server = await startSampleServer('streamable');
     sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
-    await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+    await waitReady(sut.sidecar);
     mcp = `${sut.sidecar.urls.mcp}/mcp`;
   });
   after(async () => {
@@ -46,7 +38,7 @@ describe('inbound gateway: authentication', () => {
   });
 
   const expectRefused = async (token: string, status: number, error: string, description: RegExp): Promise<void> => {
-    const res = await post(mcp, INIT, { authorization: `Bearer ${token}` });
+    const res = await postMcp(mcp, INIT, { authorization: `Bearer ${token}` });
     expect(res.status).to.equal(status);
     const challenge = res.headers.get('www-authenticate') ?? '';
     expect(challenge).to.match(/^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/);
@@ -55,7 +47,7 @@ describe('inbound gateway: authentication', () => {
   };
 
   it('answers a request without a token with 401 and a resource_metadata challenge', async () => {
-    const res = await post(mcp, INIT);
+    const res = await postMcp(mcp, INIT);
     expect(res.status).to.equal(401);
     expect(res.headers.get('www-authenticate')).to.equal(
       `Bearer resource_metadata="${sut.sidecar.urls.mcp}/.well-known/oauth-protected-resource/mcp", scope="mcp:tools"`,
@@ -81,7 +73,7 @@ describe('inbound gateway: authentication', () => {
   });
 
   it('accepts a valid token from the issuer', async () => {
-    const res = await post(mcp, INIT, { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}` });
+    const res = await postMcp(mcp, INIT, { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}` });
     expect(res.status).to.equal(200);
   });
 
@@ -97,7 +89,7 @@ describe('inbound gateway: authentication', () => {
   it('accepts a token expired within the small clock skew allowance', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await issuer.forge({ sub: 'bob', aud: AUDIENCE, scope: 'mcp:tools', exp: now - 10 });
-    expect((await post(mcp, INIT, { authorization: `Bearer ${token}` })).status).to.equal(200);
+    expect((await postMcp(mcp, INIT, { authorization: `Bearer ${token}` })).status).to.equal(200);
   });
 
   it('refuses a token whose signature does not verify', async () => {
@@ -140,7 +132,7 @@ describe('inbound gateway: authentication', () => {
 
   it('refuses tokens in the query string', async () => {
     const token = await issuer.token(BOB, { resource: AUDIENCE });
-    const res = await post(`${mcp}?access_token=${token}`, INIT);
+    const res = await postMcp(`${mcp}?access_token=${token}`, INIT);
     expect(res.status).to.equal(400);
   });
 
@@ -151,7 +143,7 @@ describe('inbound gateway: authentication', () => {
     // just used up the current window.
     await new Promise((r) => setTimeout(r, 250));
     const token = await issuer.token(BOB, { resource: AUDIENCE });
-    const res = await post(mcp, INIT, { authorization: `Bearer ${token}` });
+    const res = await postMcp(mcp, INIT, { authorization: `Bearer ${token}` });
     expect(res.status).to.equal(200);
   });
 
@@ -165,9 +157,9 @@ describe('inbound gateway: authentication', () => {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const other = await runSidecar({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, policy: crmPolicy(issuer.issuer) });
     try {
-      await eventually('ready', () => (other.sidecar.readiness.report().ready ? true : undefined));
+      await waitReady(other.sidecar);
       const token = await issuer.token(BOB, { resource: AUDIENCE });
-      const res = await post(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}`, cookie: 'session=abc' });
+      const res = await postMcp(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}`, cookie: 'session=abc' });
       expect(res.status).to.equal(200);
       expect(seen).to.have.length(1);
       expect(seen[0]).to.not.have.any.keys('authorization', 'cookie');
@@ -185,7 +177,7 @@ describe('inbound gateway: authentication', () => {
       const sessionId = alice.sessionId!;
       expect(sessionId).to.be.a('string');
       const before = server.calls.get('get_customer') ?? 0;
-      const res = await post(
+      const res = await postMcp(
         mcp,
         { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } },
         { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
@@ -203,7 +195,7 @@ describe('inbound gateway: authentication', () => {
   });
 
   it('refuses session ids it never saw', async () => {
-    const res = await post(mcp, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, {
+    const res = await postMcp(mcp, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, {
       authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`,
       'mcp-session-id': 'made-up-session',
     });
@@ -212,7 +204,7 @@ describe('inbound gateway: authentication', () => {
 
   it('validates Origin: a browser page on another origin is refused (DNS rebinding)', async () => {
     const token = await issuer.token(BOB, { resource: AUDIENCE });
-    const res = await post(mcp, INIT, { authorization: `Bearer ${token}`, origin: 'http://evil.example' });
+    const res = await postMcp(mcp, INIT, { authorization: `Bearer ${token}`, origin: 'http://evil.example' });
     expect(res.status).to.equal(403);
     expect(((await res.json()) as { error: { message: string } }).error.message).to.include('origin http://evil.example is not allowed');
   });
@@ -223,8 +215,8 @@ describe('inbound gateway: authentication', () => {
       policy: crmPolicy(issuer.issuer).replace('    requiredScopes: [mcp:tools]', '    requiredScopes: [mcp:tools]\n    allowedOrigins: ["https://chat.example.com"]'),
     });
     try {
-      await eventually('ready', () => (other.sidecar.readiness.report().ready ? true : undefined));
-      const res = await post(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, origin: 'https://chat.example.com' });
+      await waitReady(other.sidecar);
+      const res = await postMcp(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, origin: 'https://chat.example.com' });
       expect(res.status).to.equal(200);
     } finally {
       await other.close();
@@ -235,10 +227,10 @@ describe('inbound gateway: authentication', () => {
     const flaky = await startIssuer([BOB]);
     const other = await runSidecar({ upstream: server.origin, policy: crmPolicy(flaky.issuer) });
     try {
-      await eventually('ready', () => (other.sidecar.readiness.report().ready ? true : undefined));
+      await waitReady(other.sidecar);
       const token = await flaky.token(BOB, { resource: AUDIENCE });
       await flaky.close();
-      const res = await post(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}` });
+      const res = await postMcp(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}` });
       expect(res.status).to.equal(200);
       expect(other.sidecar.readiness.report().ready).to.equal(true);
     } finally {
@@ -255,7 +247,7 @@ describe('inbound gateway: authentication', () => {
       const report = other.sidecar.readiness.report();
       expect(report.ready).to.equal(false);
       expect(report.checks.jwks?.reason).to.match(/signing keys of http:\/\/127\.0\.0\.1:\d+ not loaded yet/);
-      const res = await post(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}` });
+      const res = await postMcp(`${other.sidecar.urls.mcp}/mcp`, INIT, { authorization: `Bearer ${token}` });
       expect(res.status).to.equal(401);
     } finally {
       await other.close();

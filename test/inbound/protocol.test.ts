@@ -3,14 +3,14 @@
 // wrong (no policy, server down, body too big, client gone) the answer is prompt and clear.
 import { expect } from 'chai';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { ALICE, AUDIENCE, BOB, crmPolicy, expectNoRawValues } from '../support/crm.ts';
-import { connectClient, type McpTestClient } from '../support/mcp-client.ts';
+import { connectClient, postMcp, type McpTestClient } from '../support/mcp-client.ts';
 import { startModernServer } from '../support/modern-server.ts';
 import { startIssuer, type TestIssuer } from '../support/oidc.ts';
-import { eventually, runSidecar, type SidecarUnderTest } from '../support/sidecar.ts';
+import { eventually, runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 interface RpcReply {
   status: number;
@@ -18,16 +18,10 @@ interface RpcReply {
 }
 
 async function rpc(url: string, body: unknown, headers: Record<string, string>): Promise<RpcReply> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const res = await postMcp(url, body, headers);
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as RpcReply['body']) : {} };
 }
-
-const ready = (sut: SidecarUnderTest): Promise<boolean> => eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
 
 describe('inbound gateway: protocol and robustness', () => {
   let issuer: TestIssuer;
@@ -44,7 +38,7 @@ describe('inbound gateway: protocol and robustness', () => {
     before(async () => {
       server = await startModernServer();
       sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
-      await ready(sut);
+      await waitReady(sut.sidecar);
     });
     after(async () => {
       await sut.close();
@@ -108,7 +102,7 @@ describe('inbound gateway: protocol and robustness', () => {
     before(async () => {
       server = await startSampleServer('streamable');
       sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer), limits: { maxRequestBytes: 64 * 1024 } });
-      await ready(sut);
+      await waitReady(sut.sidecar);
       client = await connectClient('streamable', `${sut.sidecar.urls.mcp}/mcp`, bobToken);
     });
     after(async () => {
@@ -225,7 +219,7 @@ describe('inbound gateway: protocol and robustness', () => {
         policy: crmPolicy(issuer.issuer),
         limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, maxHeaderBytes: 4096 },
       });
-      await ready(sut);
+      await waitReady(sut.sidecar);
     });
     after(async () => {
       await sut.close();
@@ -234,7 +228,6 @@ describe('inbound gateway: protocol and robustness', () => {
     });
 
     it('drops a client that sends its headers too slowly', async () => {
-      const { connect } = await import('node:net');
       const port = Number(new URL(sut.sidecar.urls.mcp).port);
       const socket = connect(port, '127.0.0.1');
       socket.write('POST /mcp HTTP/1.1\r\nHost: x\r\n');
@@ -269,7 +262,7 @@ describe('inbound gateway: protocol and robustness', () => {
       await new Promise<void>((r) => dead.close(() => r()));
       const sut = await runSidecar({ upstream: `http://127.0.0.1:${port}`, policy: crmPolicy(issuer.issuer) });
       try {
-        await ready(sut);
+        await waitReady(sut.sidecar);
         const started = Date.now();
         const r = await rpc(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { authorization: `Bearer ${bobToken}` });
         expect(r.status).to.equal(502);
@@ -293,7 +286,7 @@ describe('inbound gateway: protocol and robustness', () => {
       await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
       const sut = await runSidecar({ upstream: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, policy: crmPolicy(issuer.issuer) });
       try {
-        await ready(sut);
+        await waitReady(sut.sidecar);
         const abort = new AbortController();
         const pending = fetch(`${sut.sidecar.urls.mcp}/mcp`, {
           method: 'POST',
@@ -356,7 +349,7 @@ describe('inbound gateway: protocol and robustness', () => {
         expect(server.calls.size).to.equal(0);
 
         await sut.writePolicy(good);
-        await ready(sut);
+        await waitReady(sut.sidecar);
         const ok = await rpc(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 6, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }, { authorization: `Bearer ${bobToken}` });
         expect(ok.status).to.equal(200);
 
@@ -372,7 +365,7 @@ describe('inbound gateway: protocol and robustness', () => {
       const server = await startSampleServer('stateless');
       const sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
       try {
-        await ready(sut);
+        await waitReady(sut.sidecar);
         await sut.sidecar.audit.close(); // a closed log refuses appends, as a full disk would
         const r = await rpc(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 8, method: 'tools/list' }, { authorization: `Bearer ${bobToken}` });
         expect(r.status).to.equal(503);

@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import { startSampleServer, type RunningSampleServer, type SampleTransport } from '../../demo/sample-server.ts';
 import { ALICE, AUDIENCE, BOB, crmPolicy, expectNoRawValues } from '../support/crm.ts';
-import { connectClient, type ClientKind, type McpTestClient } from '../support/mcp-client.ts';
+import { connectClient, postMcp, type ClientKind, type McpTestClient } from '../support/mcp-client.ts';
 import { startModernServer } from '../support/modern-server.ts';
 import { startIssuer, type TestIssuer } from '../support/oidc.ts';
-import { eventually, runSidecar, type SidecarUnderTest } from '../support/sidecar.ts';
+import { runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 interface Era {
   readonly name: string;
@@ -40,7 +40,7 @@ describe('inbound gateway: transports', () => {
       before(async () => {
         server = era.server === 'modern' ? await startModernServer() : await startSampleServer(era.server);
         sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
-        await eventually('policy loaded and keys fetched', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+        await waitReady(sut.sidecar);
         bob = await connectClient(era.client, url(), await issuer.token(BOB, { resource: AUDIENCE }));
       });
       after(async () => {
@@ -109,18 +109,18 @@ describe('inbound gateway: tool definitions', () => {
     const server = await startSampleServer('streamable-json');
     const sut = await runSidecar({ upstream: server.origin, policy: crmPolicy(issuer.issuer) });
     try {
-      await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
-      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
-      });
+      await waitReady(sut.sidecar);
+      const res = await postMcp(
+        `${sut.sidecar.urls.mcp}/mcp`,
+        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } },
+        { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}` },
+      );
       const session = res.headers.get('mcp-session-id')!;
-      const list = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
-      });
+      const list = await postMcp(
+        `${sut.sidecar.urls.mcp}/mcp`,
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        { authorization: `Bearer ${await issuer.token(BOB, { resource: AUDIENCE })}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+      );
       const tools = ((await list.json()) as { result: { tools: { name: string; outputSchema?: { properties: { customer: { properties: Record<string, unknown> } } } }[] } }).result.tools;
       const schema = tools.find((t) => t.name === 'get_customer')?.outputSchema?.properties.customer.properties;
       expect(schema?.taxId).to.deep.equal({ type: 'string' });

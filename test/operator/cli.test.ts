@@ -2,21 +2,10 @@
 // test control plane (ready, metrics, clean shutdown on SIGTERM).
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { cliEntry, repoRoot, runCli } from '../support/cli.ts';
 import { useControlPlane } from '../support/controlplane.ts';
+import { freePort } from '../support/net.ts';
 import { eventually } from './support.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('mcp-residency operator (CLI)', () => {
   it('documents every flag with its environment variable', async () => {

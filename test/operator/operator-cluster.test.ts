@@ -3,6 +3,7 @@
 // refused, and the operator survives watches that break or go silent.
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
 import type { Pod } from '../../kube/core.ts';
 import type { PolicyObject } from '../../policy/types.ts';
 import { checkPolicy } from '../../operator/policies/check.ts';
@@ -235,7 +236,6 @@ describe('operator: TLS rotation, leader election, least privilege @cluster', fu
     });
     try {
       const served = async (): Promise<X509Certificate> => {
-        const { connect } = await import('node:tls');
         return new Promise((resolve, reject) => {
           const s = connect({ host: '127.0.0.1', port: h.operator.webhookPort()!, rejectUnauthorized: false }, () => {
             resolve(new X509Certificate(s.getPeerX509Certificate()!.raw));

@@ -5,7 +5,10 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
-import { runSidecar, eventually, type SidecarUnderTest } from '../support/sidecar.ts';
+import { IKEY } from '../audit/support/helpers.ts';
+import { IngestionServer } from '../audit/support/ingestion.ts';
+import { postMcp } from '../support/mcp-client.ts';
+import { runSidecar, eventually, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 const policy = `apiVersion: mcpresidency.io/v1alpha1
 kind: MCPResidencyPolicy
@@ -24,7 +27,7 @@ describe('the assembled sidecar', () => {
   before(async () => {
     server = await startSampleServer('stateless');
     sut = await runSidecar({ upstream: server.origin, policy, secrets: { openai: { 'api-key': 'sk-test-not-real-0123456789' } } });
-    await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
+    await waitReady(sut.sidecar);
   });
   after(async () => {
     await sut.close();
@@ -42,11 +45,7 @@ describe('the assembled sidecar', () => {
     expect(body).to.include('"destination":"us.api.openai.com"').and.to.include('"region":"openai-us"').and.to.include('"allowedRegions":["eu"]');
     expect(body).to.not.include('sk-test-not-real');
 
-    await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
+    await postMcp(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
     const records = await sut.records();
     expect(records.map((r) => r.kind)).to.include.members(['egress', 'mcp']);
     const egress = records.find((r) => r.kind === 'egress')!;
@@ -64,8 +63,6 @@ describe('the assembled sidecar', () => {
 describe('the assembled sidecar ships its audit log when the policy says so', () => {
   it('starts shipping from the policy Secret, delivers masked records, and stops when the policy drops it', async function () {
     this.timeout(30_000);
-    const { IngestionServer } = await import('../audit/support/ingestion.ts');
-    const { IKEY } = await import('../audit/support/helpers.ts');
     const ingestion = await IngestionServer.start();
     const server = await startSampleServer('stateless');
     const shipped = `${policy}  audit:\n    azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } }\n`;
@@ -76,12 +73,8 @@ describe('the assembled sidecar ships its audit log when the policy says so', ()
       shipping: { exporterOptions: { host: ingestion.url, allowInsecureConnection: true }, tuning: { pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 } } },
     });
     try {
-      await eventually('ready', () => (sut.sidecar.readiness.report().ready ? true : undefined));
-      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } }),
-      });
+      await waitReady(sut.sidecar);
+      const res = await postMcp(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } });
       expect(res.status).to.equal(200);
       const written = await sut.records();
       await eventually('all records shipped', () => (ingestion.acceptedSeqs().length >= written.length ? true : undefined), 15_000);
@@ -114,11 +107,7 @@ spec:
     // The Secret is not mounted yet: the policy cannot be enforced, so everything is refused.
     const sut = await runSidecar({ upstream: server.origin, policy: pseudonymize });
     const call = async (): Promise<{ status: number; text: string }> => {
-      const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } }),
-      });
+      const res = await postMcp(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: { id: '42' } } });
       return { status: res.status, text: await res.text() };
     };
     const emailToken = (text: string): string | undefined => /\[EMAIL_([0-9a-f]{8})\]/u.exec(text)?.[1];

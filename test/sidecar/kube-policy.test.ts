@@ -14,7 +14,8 @@ import type { Container, Pod } from '../../kube/core.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { TcpProxy } from '../operator/tcp-proxy.ts';
 import { cliEntry, repoRoot } from '../support/cli.ts';
-import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { postMcp } from '../support/mcp-client.ts';
 import { eventually } from '../support/sidecar.ts';
 
 const policyYaml = (ns: string, denied: string[]): string => `apiVersion: mcpresidency.io/v1alpha1
@@ -28,11 +29,7 @@ ${denied.map((t) => `      - { name: "${t}", action: deny }`).join('\n')}
 `;
 
 async function listTools(mcp: string): Promise<{ status: number; tools: string[] }> {
-  const res = await fetch(`${mcp}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-  });
+  const res = await postMcp(`${mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
   const body = (await res.json()) as { result?: { tools: { name: string }[] } };
   return { status: res.status, tools: body.result?.tools.map((t) => t.name) ?? [] };
 }
@@ -75,10 +72,7 @@ describe('live policy updates to a running sidecar @cluster', function () {
     const token = await cp.tokenFor(ns, pod.spec.serviceAccountName ?? 'default');
     const dir = await mkdtemp(join(tmpdir(), 'live-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${apiProxy.url}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\nusers: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
-    );
+    await writeFile(kubeconfig, tokenKubeconfig(cp, token, { server: apiProxy.url }));
     // What kubelet would mount, mapped to temp dirs; everything else exactly as written.
     const mounts: Record<string, string> = { '/var/lib/mcp-residency/audit': join(dir, 'audit'), '/var/run/secrets/mcp-residency': join(dir, 'secrets') };
     const args = (proxy!.args ?? []).map((a) => mounts[a] ?? a);

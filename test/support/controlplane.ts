@@ -23,8 +23,8 @@
 //   `createNamespace` creates the namespace's `default` ServiceAccount before returning, and a
 //   watch creates it (a moment later) for namespaces made any other way (kubectl, helm).
 // - Aggregated ClusterRoles (admin, edit, view) are filled once at startup, as the
-//   clusterrole-aggregation controller would; after adding `aggregate-to-*` ClusterRoles, call
-//   `aggregateClusterRoles()`.
+//   clusterrole-aggregation controller would; `aggregate-to-*` ClusterRoles added later are not
+//   aggregated.
 // - Deleted namespaces stay Terminating forever and ownerReferences never cascade (no namespace
 //   controller, no garbage collector): use a fresh namespace per test (`newNamespace`).
 // - Deployments get no ReplicaSets or Pods (no deployment controller): to test pod admission,
@@ -38,16 +38,16 @@
 // server rejects fails the start (and so every `@cluster` suite), with the API server's message.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { createCa, issueClient, issueServing } from '../../operator/tls/pki.ts';
+import { freePort } from './net.ts';
 
 export interface ControlPlaneBinaries {
   kubeApiserver: string;
@@ -66,7 +66,7 @@ export interface CommandResult {
 export interface CommandOptions {
   /** written to the command's stdin */
   input?: string;
-  /** extra environment variables (on top of the control plane's `env`) */
+  /** extra environment variables (on top of the control plane's KUBECONFIG and kubectl/helm cache and config dirs) */
   env?: Record<string, string>;
 }
 
@@ -92,8 +92,6 @@ export interface ExtraApiServer {
 }
 
 export interface ControlPlane {
-  /** the temp dir holding certs, data, logs and the kubeconfig (removed on stop) */
-  readonly dir: string;
   /** https://127.0.0.1:<port> */
   readonly server: string;
   /** etcd's client URL, http://127.0.0.1:<port> (it serves etcd's JSON gateway: /v3/kv/range, /v3/kv/compaction ...) */
@@ -105,11 +103,7 @@ export interface ControlPlane {
   readonly adminKeyPem: string;
   /** --service-account-issuer, also the default token audience (--api-audiences) */
   readonly serviceAccountIssuer: string;
-  readonly kubectlPath: string;
-  readonly helmPath: string;
   readonly binaries: ControlPlaneBinaries;
-  /** KUBECONFIG plus kubectl/helm cache and config dirs inside `dir`: spread it into a child's env */
-  readonly env: Readonly<Record<string, string>>;
   /** names of the CRDs installed from crds/*.yaml (all Established) */
   readonly crds: readonly string[];
   /** runs kubectl as admin; never throws on a non-zero exit */
@@ -122,12 +116,6 @@ export interface ControlPlane {
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   /** creates a namespace with a fresh name `<prefix>-<random>` and returns the name */
   newNamespace(prefix?: string): Promise<string>;
-  /**
-   * fills aggregated ClusterRoles (admin, edit, view, ...) from the roles their selectors match,
-   * as kube-controller-manager's clusterrole-aggregation controller would. Done once at startup;
-   * call it again after creating ClusterRoles with `aggregate-to-*` labels.
-   */
-  aggregateClusterRoles(): Promise<void>;
   /**
    * a token for the ServiceAccount via the TokenRequest API (the ServiceAccount is created if
    * missing; the namespace must exist). Default audience: the API server's (`serviceAccountIssuer`).
@@ -273,18 +261,6 @@ async function startWithRetries(): Promise<Running> {
 
 class PortInUseError extends Error {}
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 interface Pki {
   caPem: string;
   servingCertPem: string;
@@ -296,171 +272,40 @@ interface Pki {
 }
 
 // --- PKI -------------------------------------------------------------------------------------
-// X.509 certificates are assembled in DER by hand and signed with node:crypto (ECDSA P-256,
-// SHA-256). @peculiar/x509 would do it too, but it needs a global `Reflect.getMetadata` polyfill
-// (reflect-metadata) that is not among the project's dependencies.
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...content: Buffer[]): Buffer => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
-};
-const seq = (...items: Buffer[]): Buffer => tlv(0x30, ...items);
-const set = (...items: Buffer[]): Buffer => tlv(0x31, ...items);
-const explicit = (n: number, ...items: Buffer[]): Buffer => tlv(0xa0 + n, ...items);
-const derBool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0]));
-const octets = (b: Buffer): Buffer => tlv(0x04, b);
-const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
-function derInt(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const v = b.subarray(i);
-  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
-}
-function oid(dotted: string): Buffer {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const out = [a! * 40 + b!];
-  for (const n of rest) {
-    const groups: number[] = [];
-    for (let v = n; ; v = Math.floor(v / 128)) {
-      groups.unshift((v % 128) | (groups.length ? 0x80 : 0));
-      if (v < 128) break;
-    }
-    out.push(...groups);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-function bits(b: Buffer, unused = 0): Buffer {
-  return tlv(0x03, Buffer.from([unused]), b);
-}
-function utcTime(d: Date): Buffer {
-  const s = d.toISOString(); // 2026-11-20T22:40:10.123Z
-  return tlv(0x17, Buffer.from(`${s.slice(2, 4)}${s.slice(5, 7)}${s.slice(8, 10)}${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}Z`));
-}
-/** a Name from [oid, value] pairs, e.g. [['2.5.4.10', 'system:masters'], ['2.5.4.3', 'admin']] */
-const name = (...rdns: [string, string][]): Buffer => seq(...rdns.map(([o, v]) => set(seq(oid(o), utf8(v)))));
-const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
-  seq(oid(id), ...(critical ? [derBool(true)] : []), octets(value));
-/** keyUsage bits, RFC 5280 numbering: 0 digitalSignature, 2 keyEncipherment, 5 keyCertSign, 6 cRLSign */
-function keyUsage(...bitNumbers: number[]): Buffer {
-  let v = 0;
-  for (const n of bitNumbers) v |= 0x80 >> n;
-  const last = Math.max(...bitNumbers);
-  return bits(Buffer.from([v]), 7 - last);
-}
+const PKI_VALIDITY_MS = 7 * 24 * 60 * 60_000;
 
-const OID = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  commonName: '2.5.4.3',
-  organization: '2.5.4.10',
-  subjectKeyId: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  authorityKeyId: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-};
-
-interface KeyPair {
-  publicKey: KeyObject;
-  privateKey: KeyObject;
-}
-const newKeyPair = (): KeyPair => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1) */
-function keyId(k: KeyObject): Buffer {
-  const spki = k.export({ type: 'spki', format: 'der' });
-  // for a P-256 key the BIT STRING is the last 66 bytes: 03 42 00 <65-byte point>
-  return createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
-}
-
-interface CertSpec {
-  subject: Buffer;
-  publicKey: KeyObject;
-  issuer: Buffer;
-  issuerKey: KeyPair;
-  extensions: Buffer[];
-}
-function certificate(spec: CertSpec): string {
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  const notBefore = new Date(Date.now() - 60 * 60_000);
-  const notAfter = new Date(Date.now() + 7 * 24 * 60 * 60_000);
-  const sigAlg = seq(oid(OID.ecdsaWithSha256));
-  const tbs = seq(
-    explicit(0, derInt(Buffer.from([2]))),
-    derInt(serial),
-    sigAlg,
-    spec.issuer,
-    seq(utcTime(notBefore), utcTime(notAfter)),
-    spec.subject,
-    spec.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, seq(...spec.extensions)),
-  );
-  const signature = sign('sha256', tbs, spec.issuerKey.privateKey);
-  return pem('CERTIFICATE', seq(tbs, sigAlg, bits(signature)));
-}
-
-function pem(label: string, der: Buffer): string {
-  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
-}
-const pkcs8 = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-function generatePki(): Pki {
-  const caKey = newKeyPair();
-  const caName = name([OID.commonName, 'mcp-residency-test-ca']);
-  const caPem = certificate({
-    subject: caName,
-    publicKey: caKey.publicKey,
-    issuer: caName,
-    issuerKey: caKey,
-    extensions: [
-      extension(OID.basicConstraints, true, seq(derBool(true))),
-      extension(OID.keyUsage, true, keyUsage(0, 5, 6)),
-      extension(OID.subjectKeyId, false, octets(keyId(caKey.publicKey))),
-    ],
-  });
-  const leaf = (subject: Buffer, key: KeyPair, usage: string, sans: Buffer[] = []): string =>
-    certificate({
-      subject,
-      publicKey: key.publicKey,
-      issuer: caName,
-      issuerKey: caKey,
-      extensions: [
-        extension(OID.basicConstraints, true, seq()),
-        extension(OID.keyUsage, true, keyUsage(0)), // ECDSA: digitalSignature only
-        extension(OID.extKeyUsage, false, seq(oid(usage))),
-        extension(OID.authorityKeyId, false, seq(tlv(0x80, keyId(caKey.publicKey)))),
-        ...(sans.length ? [extension(OID.subjectAltName, false, seq(...sans))] : []),
-      ],
-    });
-  const dns = (s: string): Buffer => tlv(0x82, Buffer.from(s, 'ascii'));
-  const ip = (s: string): Buffer => tlv(0x87, Buffer.from(s.split('.').map(Number)));
-  const servingKey = newKeyPair();
-  const adminKey = newKeyPair();
-  const saKey = newKeyPair();
-  const servingCertPem = leaf(name([OID.commonName, 'kube-apiserver']), servingKey, OID.serverAuth, [
-    ip('127.0.0.1'),
-    dns('localhost'),
-    ...['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'].map(dns),
-    ip('10.0.0.1'),
+async function generatePki(): Promise<Pki> {
+  const now = new Date();
+  const ca = await createCa('mcp-residency-test-ca', PKI_VALIDITY_MS, now);
+  const sans = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost', '127.0.0.1', '10.0.0.1'];
+  const [serving, admin] = await Promise.all([
+    issueServing(ca, sans, PKI_VALIDITY_MS, now),
+    issueClient(ca, 'CN=admin, O=system:masters', PKI_VALIDITY_MS, now),
   ]);
-  const adminCertPem = leaf(name([OID.organization, 'system:masters'], [OID.commonName, 'admin']), adminKey, OID.clientAuth);
+  // The service-account key is a bare key pair: the API server signs and checks tokens with it.
+  const sa = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return {
-    caPem,
-    servingCertPem,
-    servingKeyPem: pkcs8(servingKey.privateKey),
-    adminCertPem,
-    adminKeyPem: pkcs8(adminKey.privateKey),
-    saPublicPem: saKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    saPrivatePem: pkcs8(saKey.privateKey),
+    caPem: ca.certPem,
+    servingCertPem: serving.certPem,
+    servingKeyPem: serving.keyPem,
+    adminCertPem: admin.certPem,
+    adminKeyPem: admin.keyPem,
+    saPublicPem: sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    saPrivatePem: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
+}
+
+/**
+ * A kubeconfig that authenticates with a bearer token (from tokenFor), as a ServiceAccount in a pod
+ * would, instead of as admin. `server` stands in for the API server's URL, e.g. a proxy in front of it.
+ */
+export function tokenKubeconfig(cp: ControlPlane, token: string, options: { server?: string; namespace?: string } = {}): string {
+  const ns = options.namespace === undefined ? '' : `, namespace: ${options.namespace}`;
+  return (
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${options.server ?? cp.server}", certificate-authority-data: ${Buffer.from(cp.caPem).toString('base64')}}}]\n` +
+    `users: [{name: u, user: {token: "${token}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u${ns}}}]\ncurrent-context: x\n`
+  );
 }
 
 function kubeconfigYaml(server: string, pki: Pki): string {
@@ -511,6 +356,36 @@ function spawnReaper(dir: string, pids: number[]): ChildProcess {
   return reaper;
 }
 
+/** SIGKILLs a child and waits for its exit: throwaway data, no need for a graceful shutdown. */
+function killAndWait(c: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  });
+}
+
+function killQuietly(pid: number | undefined): void {
+  try {
+    if (pid) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Reports a child that fails to start or exits: `exited` says what exited (how: signal or
+ * code), the log's tail follows; a PortInUseError when the log says its port was taken.
+ */
+function onEarlyExit(child: ChildProcess, name: string, logFile: string, exited: (how: string) => string, report: (err: Error) => void): void {
+  child.on('error', (err) => report(new Error(`${name} failed to start: ${err.message}`)));
+  child.on('exit', (code, signal) => {
+    const log = tail(logFile);
+    const msg = `${exited(signal ?? `code ${String(code)}`)}:\n${log}`;
+    report(/address already in use/.test(log) ? new PortInUseError(msg) : new Error(msg));
+  });
+}
+
 const exitCleanups = new Set<() => void>();
 let signalHandlersInstalled = false;
 function installExitHandlers(): void {
@@ -540,13 +415,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
     watchAbort?.abort();
     for (const a of agents) a.destroy();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    if (reaper?.pid) {
-      try {
-        process.kill(reaper.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    killQuietly(reaper?.pid);
     rmSync(dir, { recursive: true, force: true });
   };
   exitCleanups.add(killAllSync);
@@ -554,30 +423,12 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
 
   const stop = async (): Promise<void> => {
     exitCleanups.delete(killAllSync);
-    watchAbort?.abort();
-    for (const a of agents) a.destroy();
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGKILL'); // throwaway data: no need for a graceful shutdown
-          }),
-      ),
-    );
-    if (reaper?.pid) {
-      try {
-        process.kill(reaper.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(children.map(killAndWait));
+    killAllSync(); // the children are gone: what is left is the watch, the agents, the reaper and the dir
   };
 
   try {
-    const pki = generatePki();
+    const pki = await generatePki();
     const pkiDir = join(dir, 'pki');
     await mkdir(pkiDir);
     const files = {
@@ -652,12 +503,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
 
     let died: Error | undefined;
     for (const [name, child] of [['etcd', etcd], ['kube-apiserver', apiserver]] as const) {
-      child.on('error', (err) => (died ??= new Error(`${name} failed to start: ${err.message}`)));
-      child.on('exit', (code, signal) => {
-        const log = tail(join(dir, `${name}.log`));
-        const msg = `${name} exited (${signal ?? `code ${String(code)}`}) before the control plane was ready:\n${log}`;
-        died ??= /address already in use/.test(log) ? new PortInUseError(msg) : new Error(msg);
-      });
+      onEarlyExit(child, name, join(dir, `${name}.log`), (how) => `${name} exited (${how}) before the control plane was ready`, (err) => (died ??= err));
     }
 
     const adminAgent = new Agent({ ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem, keepAlive: true });
@@ -751,24 +597,12 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
         const child = launch(logName, bins.kubeApiserver, [...apiserverArgs(port), ...extraFlags]);
         const childReaper = spawnReaper(dir, child.pid ? [child.pid] : []);
         let exited: Error | undefined;
-        child.on('error', (err) => (exited ??= new Error(`kube-apiserver failed to start: ${err.message}`)));
-        child.on('exit', (code, signal) => {
-          const log = tail(join(dir, `${logName}.log`));
-          exited ??= new (/address already in use/.test(log) ? PortInUseError : Error)(`kube-apiserver ${extraFlags.join(' ')} exited (${signal ?? `code ${String(code)}`}):\n${log}`);
-        });
+        onEarlyExit(child, 'kube-apiserver', join(dir, `${logName}.log`), (how) => `kube-apiserver ${extraFlags.join(' ')} exited (${how})`, (err) => (exited ??= err));
         const stopExtra = async (): Promise<void> => {
-          if (child.exitCode === null && child.signalCode === null) {
-            const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-            child.kill('SIGKILL');
-            await gone;
-          }
+          await killAndWait(child);
           const i = children.indexOf(child);
           if (i >= 0) children.splice(i, 1);
-          try {
-            if (childReaper.pid) process.kill(childReaper.pid, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
+          killQuietly(childReaper.pid);
         };
         try {
           await waitReady(`https://127.0.0.1:${port}`, logName, () => exited);
@@ -782,7 +616,6 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
     };
 
     const cp: ControlPlane = {
-      dir,
       server,
       etcdServer: etcdUrl,
       kubeconfigPath,
@@ -790,10 +623,7 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
       adminCertPem: pki.adminCertPem,
       adminKeyPem: pki.adminKeyPem,
       serviceAccountIssuer: SA_ISSUER,
-      kubectlPath: bins.kubectl,
-      helmPath: bins.helm,
       binaries: bins,
-      env,
       crds,
       kubectl: (args, opts) => runCommand(bins.kubectl, args, childEnv(), opts),
       helm: (args, opts) => runCommand(bins.helm, args, childEnv(), opts),
@@ -820,7 +650,6 @@ async function startOnce(bins: ControlPlaneBinaries): Promise<Running> {
         if (r.status !== 201 || typeof token !== 'string') throw new Error(`TokenRequest for ${namespace}/${serviceAccount}: HTTP ${r.status} ${r.text}`);
         return token;
       },
-      aggregateClusterRoles: () => aggregateClusterRoles(api),
       api,
       startApiServer,
     };
@@ -896,7 +725,7 @@ function selects(sel: LabelSelector, labels: Record<string, string>): boolean {
   return true;
 }
 
-/** The clusterrole-aggregation controller's job, done once (see ControlPlane.aggregateClusterRoles). */
+/** The clusterrole-aggregation controller's job, done once at startup. */
 async function aggregateClusterRoles(
   api: (method: string, path: string, body?: unknown, opts?: ApiOptions) => Promise<ApiResponse>,
 ): Promise<void> {

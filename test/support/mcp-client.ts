@@ -1,11 +1,21 @@
 // MCP clients on the official SDKs, one per transport era, behind one small interface so a
 // test can run the same scenario against each: v1 Streamable HTTP (2025-xx), v1 legacy
-// HTTP+SSE (2024-11-05) and the v2 client speaking 2026-07-28.
+// HTTP+SSE (2024-11-05) and the v2 client speaking 2026-07-28. postMcp is a bare POST, for
+// requests the SDKs would not send.
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport as V1Streamable } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as V2Client, StreamableHTTPClientTransport as V2Streamable } from '@modelcontextprotocol/client';
+
+/** A raw JSON-RPC POST with the headers MCP requires, for what the SDK clients would not send. */
+export function postMcp(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
 
 export type ClientKind = 'streamable' | 'legacy-sse' | 'modern';
 

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
 import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
+import { eventually } from './eventually.ts';
 
 export interface SidecarUnderTest {
   readonly sidecar: RunningSidecar;
@@ -60,20 +62,13 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
   );
-  const segments = async (): Promise<string[]> => (await readdir(auditDir)).filter((f) => f.endsWith('.jsonl')).sort();
   return {
     sidecar,
     dir,
     auditDir,
     policyFile,
     logs: () => logText,
-    async records() {
-      const out: AuditRecord[] = [];
-      for (const f of await segments()) {
-        for (const line of (await readFile(join(auditDir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as AuditRecord);
-      }
-      return out;
-    },
+    records: () => readAuditRecords(auditDir),
     async auditBytes() {
       let all = '';
       for (const f of await readdir(auditDir, { recursive: true })) {
@@ -93,4 +88,9 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
   };
 }
 
-export { eventually } from './eventually.ts';
+/** Resolves once every part of the sidecar reports ready: policy loaded, keys fetched, audit open. */
+export async function waitReady(sidecar: RunningSidecar, timeoutMs?: number): Promise<void> {
+  await eventually('ready', () => (sidecar.readiness.report().ready ? true : undefined), timeoutMs);
+}
+
+export { eventually };
