@@ -11,7 +11,7 @@ import type { WebhookConfiguration } from '../../kube/core.ts';
 import { DEFAULT_TIMING, type OperatorOptions } from '../../operator/options.ts';
 import { startOperator, WEBHOOK_PATHS, type Operator } from '../../operator/run.ts';
 import type { ControlPlane } from '../support/controlplane.ts';
-import { settings } from './support.ts';
+import { eventually, settings } from './support.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 
 export const TEST_LABEL = 'mcpresidency.io/test-webhooks';
@@ -148,6 +148,9 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
   const auth = ho.token === undefined ? {} : { cert: undefined, key: undefined, token: () => ho.token };
   const operator = await startOperator(options, { connection: { ...kc, ...auth, server: ho.direct ? kc.server : proxy.url }, logger: memoryLogger(logs, options.identity), requestTimeoutMs: ho.requestTimeoutMs ?? 5000 });
   const selector = id;
+  const withLogs = (err: unknown): never => {
+    throw new Error(`${(err as Error).message}\n${logs.join('')}`);
+  };
   const h: Harness = {
     operator,
     options,
@@ -164,11 +167,8 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
     },
     async registerWebhooks() {
       const deadline = Date.now() + 20_000;
-      while (operator.webhookPort() === undefined) {
-        if (Date.now() > deadline) throw new Error(`the webhook server did not start:\n${logs.join('')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const { mutating, validating } = webhookConfigs(name, selector, operator.webhookPort()!);
+      const port = await eventually('the webhook server to start', () => operator.webhookPort(), 20_000).catch(withLogs);
+      const { mutating, validating } = webhookConfigs(name, selector, port);
       for (const [path, body] of [
         ['/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mutating],
         ['/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', validating],
@@ -178,10 +178,8 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
       }
       // Ready only counts configurations the operator has seen; wait for it to patch these.
       for (const kind of ['mutating', 'validating'] as const) {
-        while (!(await getWebhookConfig(cp, kind, name)).webhooks?.every((w) => w.clientConfig.caBundle)) {
-          if (Date.now() > deadline) throw new Error(`the operator did not patch the caBundle of ${kind} ${name}:\n${logs.join('')}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        const patched = async () => ((await getWebhookConfig(cp, kind, name)).webhooks?.every((w) => w.clientConfig.caBundle) ? true : undefined);
+        await eventually(`the operator to patch the caBundle of ${kind} ${name}`, patched, deadline - Date.now()).catch(withLogs);
       }
     },
     async stop() {
@@ -193,9 +191,7 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
   };
   if (ho.register ?? true) {
     await h.registerWebhooks();
-    await operator.whenReady(30_000).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}\n${logs.join('')}`);
-    });
+    await operator.whenReady(30_000).catch(withLogs);
   }
   return h;
 }
