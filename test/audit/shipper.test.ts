@@ -5,13 +5,13 @@
 import { expect } from 'chai';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger } from '../../lib/log.ts';
 import { auditProperties } from '../../sidecar/audit/envelope.ts';
 import { openAuditLog, type AuditLog } from '../../sidecar/audit/log.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import { startShipper, type Shipper, type ShipperOptions } from '../../sidecar/audit/shipper.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { createMetrics, type SidecarMetrics } from '../../sidecar/metrics.ts';
+import { memoryLogger } from '../support/log.ts';
 import { IngestionServer, type TrackRequest } from './support/ingestion.ts';
 import { allFiles, CANARY, cleanupDirs, entryWithCanary, IKEY, IKEY_ROTATED, leaks, maskedEntry, RAW_FORMS, tempDir, waitFor, writeConnectionString } from './support/helpers.ts';
 
@@ -34,8 +34,7 @@ async function rig(): Promise<Rig> {
   const dir = await tempDir();
   const connectionStringFile = await writeConnectionString(await tempDir('mrp-secrets-'));
   const metrics = createMetrics({ defaultMetrics: false });
-  const logLines: string[] = [];
-  const logger = createLogger({ level: 'debug', format: 'json', out: { write: (s: string) => logLines.push(s) !== 0 } as unknown as NodeJS.WritableStream });
+  const { logger, lines: logLines } = memoryLogger();
   const r = { server, shippers: [] as Shipper[], logs: [] as AuditLog[] };
   rigs.push(r);
   const self: Rig = {

@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createLogger, type Logger } from '../../lib/log.ts';
 import { parseKubeconfig } from '../../kube/config.ts';
 import type { WebhookConfiguration } from '../../kube/core.ts';
 import { DEFAULT_TIMING, type OperatorOptions } from '../../operator/options.ts';
 import { startOperator, WEBHOOK_PATHS, type Operator } from '../../operator/run.ts';
 import type { ControlPlane } from '../support/controlplane.ts';
+import { memoryLogger } from '../support/log.ts';
 import { eventually, settings } from './support.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 
@@ -45,22 +45,6 @@ export interface HarnessOptions extends Partial<OperatorOptions> {
   readonly token?: string;
   /** the operator namespace already exists (created by the test) */
   readonly namespace?: string;
-}
-
-function memoryLogger(lines: string[], identity: string): Logger {
-  const verbose = process.env.MCP_RESIDENCY_TEST_LOG;
-  return createLogger({
-    level: verbose === 'debug' ? 'debug' : 'info',
-    format: 'text',
-    fields: { op: identity },
-    out: {
-      write: (s: string) => {
-        lines.push(s);
-        if (verbose) process.stderr.write(s);
-        return true;
-      },
-    } as unknown as NodeJS.WritableStream,
-  });
 }
 
 export function webhookConfigs(name: string, selector: string, port: number): { mutating: object; validating: object } {
@@ -144,9 +128,10 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
     approverUsernamePrefix: '',
     ...Object.fromEntries(Object.entries(ho).filter(([k]) => !['register', 'sharedNamespace', 'requestTimeoutMs', 'direct', 'token'].includes(k))),
   };
-  const logs: string[] = [];
+  const verbose = process.env.MCP_RESIDENCY_TEST_LOG;
+  const { logger, lines: logs } = memoryLogger({ level: verbose === 'debug' ? 'debug' : 'info', format: 'text', fields: { op: options.identity } }, verbose ? process.stderr : undefined);
   const auth = ho.token === undefined ? {} : { cert: undefined, key: undefined, token: () => ho.token };
-  const operator = await startOperator(options, { connection: { ...kc, ...auth, server: ho.direct ? kc.server : proxy.url }, logger: memoryLogger(logs, options.identity), requestTimeoutMs: ho.requestTimeoutMs ?? 5000 });
+  const operator = await startOperator(options, { connection: { ...kc, ...auth, server: ho.direct ? kc.server : proxy.url }, logger, requestTimeoutMs: ho.requestTimeoutMs ?? 5000 });
   const selector = id;
   const withLogs = (err: unknown): never => {
     throw new Error(`${(err as Error).message}\n${logs.join('')}`);
