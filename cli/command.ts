@@ -74,6 +74,22 @@ function isGroup(c: Command | CommandGroup): c is CommandGroup {
   return 'commands' in c;
 }
 
+/**
+ * The executable's entry: dispatch, then any error as one line on stderr (the stack only with
+ * MCP_RESIDENCY_DEBUG); returns the exit code.
+ */
+export async function runMain(root: CommandGroup, argv: readonly string[], io: CommandIO): Promise<number> {
+  try {
+    return await dispatch(root, argv, io);
+  } catch (err) {
+    // Users get one line; the stack only when they ask for it.
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`mcp-residency: ${message}\n`);
+    if (io.env.MCP_RESIDENCY_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
 /** Runs argv against a command tree; returns the exit code. */
 export async function dispatch(root: CommandGroup, argv: readonly string[], io: CommandIO, prefix = root.name): Promise<number> {
   const [first, ...rest] = argv;

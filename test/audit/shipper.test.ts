@@ -5,13 +5,13 @@
 import { expect } from 'chai';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger } from '../../lib/log.ts';
 import { auditProperties } from '../../sidecar/audit/envelope.ts';
-import { openAuditLog, type AuditLog } from '../../sidecar/audit/log.ts';
+import { openAuditLog, type AuditLog, type AuditLogOptions } from '../../sidecar/audit/log.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import { startShipper, type Shipper, type ShipperOptions } from '../../sidecar/audit/shipper.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { createMetrics, type SidecarMetrics } from '../../sidecar/metrics.ts';
+import { memoryLogger } from '../support/log.ts';
 import { IngestionServer, type TrackRequest } from './support/ingestion.ts';
 import { allFiles, CANARY, cleanupDirs, entryWithCanary, IKEY, IKEY_ROTATED, leaks, maskedEntry, RAW_FORMS, tempDir, waitFor, writeConnectionString } from './support/helpers.ts';
 
@@ -25,25 +25,31 @@ interface Rig {
   logLines: string[];
   ship(extra?: Partial<ShipperOptions>): Shipper;
   append(n: number, make?: (i: number) => ReturnType<typeof maskedEntry>): Promise<void>;
+  /** closes the audit log and opens it again, as a restarted sidecar would */
+  reopen(): Promise<void>;
 }
 
 const rigs: { server: IngestionServer; shippers: Shipper[]; logs: AuditLog[] }[] = [];
 
-async function rig(): Promise<Rig> {
+async function rig(logOptions: Partial<AuditLogOptions> = {}): Promise<Rig> {
   const server = await IngestionServer.start();
   const dir = await tempDir();
   const connectionStringFile = await writeConnectionString(await tempDir('mrp-secrets-'));
   const metrics = createMetrics({ defaultMetrics: false });
-  const logLines: string[] = [];
-  const logger = createLogger({ level: 'debug', format: 'json', out: { write: (s: string) => logLines.push(s) !== 0 } as unknown as NodeJS.WritableStream });
+  const { logger, lines: logLines } = memoryLogger();
   const r = { server, shippers: [] as Shipper[], logs: [] as AuditLog[] };
   rigs.push(r);
+  const open = async (): Promise<AuditLog> => {
+    const log = await openAuditLog({ dir, metrics, retention: { holdUnshipped: true }, ...logOptions });
+    r.logs.push(log);
+    return log;
+  };
   const self: Rig = {
     server,
     dir,
     connectionStringFile,
     metrics,
-    log: await openAuditLog({ dir, metrics, retention: { holdUnshipped: true } }),
+    log: await open(),
     records: [],
     logLines,
     ship(extra = {}) {
@@ -65,15 +71,12 @@ async function rig(): Promise<Rig> {
       const base = self.records.length;
       for (let i = 0; i < n; i++) self.records.push(await self.log.append(make(base + i)));
     },
+    async reopen() {
+      await self.log.close();
+      self.log = await open();
+    },
   };
-  r.logs.push(self.log);
   return self;
-}
-
-async function reopen(r: Rig): Promise<void> {
-  await r.log.close();
-  r.log = await openAuditLog({ dir: r.dir, metrics: r.metrics, retention: { holdUnshipped: true } });
-  rigs.at(-1)!.logs.push(r.log);
 }
 
 /** Seqs the endpoint acknowledged, with how often. */
@@ -245,7 +248,7 @@ describe('audit shipping to Azure Monitor (real exporter, local ingestion endpoi
     const acked = s.status().ackedSeq;
     expect(acked).to.be.below(30);
     expect(JSON.parse(await readFile(join(r.dir, 'shipper-cursor.json'), 'utf8'))).to.include({ ackedSeq: acked });
-    await reopen(r);
+    await r.reopen();
     await r.append(10);
     s = r.ship({ batchMaxRecords: 5 });
     await waitFor('all acknowledged', () => s.status().ackedSeq === 40);
@@ -290,10 +293,7 @@ describe('audit shipping to Azure Monitor (real exporter, local ingestion endpoi
   });
 
   it('ships around corrupted and missing segments, says so, and verify names the damage', async () => {
-    const r = await rig();
-    await r.log.close();
-    r.log = await openAuditLog({ dir: r.dir, segmentMaxBytes: 4000, metrics: r.metrics, retention: { holdUnshipped: true } });
-    rigs.at(-1)!.logs.push(r.log);
+    const r = await rig({ segmentMaxBytes: 4000 });
     await r.append(20);
     const files = (await allFiles(r.dir)).filter((f) => f.path.endsWith('.jsonl')).sort((a, b) => a.path.localeCompare(b.path));
     expect(files.length).to.be.at.least(3);
@@ -304,7 +304,7 @@ describe('audit shipping to Azure Monitor (real exporter, local ingestion endpoi
     await writeFile(files[0]!.path, firstLines.join('\n'));
     const removed = files[1]!.text.split('\n').filter(Boolean).map((l) => JSON.parse(l).seq as number);
     await rm(files[1]!.path);
-    await reopen(r);
+    await r.reopen();
     const s = r.ship();
     await waitFor('all acknowledged', () => s.status().ackedSeq === 20);
     expectExactlyOnce(r, [garbled, ...removed]);

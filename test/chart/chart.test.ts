@@ -34,8 +34,6 @@ import {
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { apiVersion: string; name: string; version: string; appVersion: string; kubeVersion: string };
 const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { image: { repository: string } };
-// The approvals webhook path (issue 9); read from the operator when it declares it.
-const APPROVALS_PATH = (WEBHOOK_PATHS as Readonly<Record<string, string>>).approvals ?? '/validate/mcpapprovals';
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 describe('chart files', () => {
@@ -278,7 +276,7 @@ describe('chart: helm lint and helm template @cluster', function () {
     const validating = r.one<WebhookConfig>('ValidatingWebhookConfiguration');
     expect(validating.webhooks.map((w) => [w.name, w.clientConfig.service?.path, w.failurePolicy, w.timeoutSeconds, w.namespaceSelector])).to.deep.equal([
       ['policies.mcpresidency.io', WEBHOOK_PATHS.policies, 'Fail', 5, undefined],
-      ['approvals.mcpresidency.io', APPROVALS_PATH, 'Fail', 5, undefined],
+      ['approvals.mcpresidency.io', WEBHOOK_PATHS.approvals, 'Fail', 5, undefined],
     ]);
     expect(validating.webhooks.map((w) => w.rules)).to.deep.equal([
       [{ operations: ['CREATE', 'UPDATE'], apiGroups: [API_GROUP], apiVersions: ['v1alpha1'], resources: ['mcpresidencypolicies'], scope: 'Namespaced' }],

@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startSampleServer } from '../../demo/sample-server.ts';
-import { cliEntry, repoRoot, runCli } from '../support/cli.ts';
+import { runCli, startCli } from '../support/cli.ts';
 import { postMcp } from '../support/mcp-client.ts';
 
 describe('mcp-residency demo', () => {
@@ -35,24 +33,17 @@ describe('mcp-residency sidecar (the process)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mrp-cli-'));
     const policy = join(dir, 'p.yaml');
     await writeFile(policy, 'apiVersion: mcpresidency.io/v1alpha1\nkind: MCPResidencyPolicy\nmetadata: { name: open }\nspec:\n  authentication: { mode: none }\n  tools: { rules: [ { name: "delete_*", action: deny } ] }\n');
-    const child = spawn(process.execPath, [cliEntry, 'sidecar', '--policy', policy, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0'], {
-      cwd: repoRoot,
-      env: { ...process.env, MCP_RESIDENCY_UPSTREAM: server.origin, MCP_RESIDENCY_AUDIT_DIR: join(dir, 'audit') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const { child, started } = startCli<{ msg: string; mcp: string; admin: string }>(
+      ['sidecar', '--policy', policy, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0'],
+      'sidecar started',
+      { env: { MCP_RESIDENCY_UPSTREAM: server.origin, MCP_RESIDENCY_AUDIT_DIR: join(dir, 'audit') } },
+    );
     try {
-      const started = await new Promise<{ mcp: string; admin: string }>((resolve, reject) => {
-        const lines = createInterface({ input: child.stderr });
-        lines.on('line', (line) => {
-          const entry = JSON.parse(line) as { msg: string; mcp: string; admin: string };
-          if (entry.msg === 'sidecar started') resolve(entry);
-        });
-        child.once('exit', (code) => reject(new Error(`sidecar exited early with ${code}`)));
-      });
-      const res = await postMcp(`${started.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+      const urls = await started;
+      const res = await postMcp(`${urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
       const tools = ((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
       expect(tools).to.include('get_customer').and.not.include('delete_customer');
-      expect((await fetch(`${started.admin}/readyz`)).status).to.equal(200);
+      expect((await fetch(`${urls.admin}/readyz`)).status).to.equal(200);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).to.equal(0);

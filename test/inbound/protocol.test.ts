@@ -316,7 +316,7 @@ describe('inbound gateway: protocol and robustness', () => {
       await new Promise<void>((r) => streaming.listen(0, '127.0.0.1', r));
       const sut = await runSidecar({ upstream: `http://127.0.0.1:${(streaming.address() as AddressInfo).port}`, policy: crmPolicy(issuer.issuer) });
       try {
-        await ready(sut);
+        await waitReady(sut.sidecar);
         const abort = new AbortController();
         const res = await fetch(`${sut.sidecar.urls.mcp}/mcp`, {
           method: 'POST',

@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const MAIN = join(ROOT, 'cli', 'main.ts');
+import { join } from 'node:path';
+import { runCli } from '../support/cli.ts';
 
 function policy(masking: string): string {
   return `apiVersion: mcpresidency.io/v1alpha1
@@ -22,7 +18,7 @@ ${masking.replace(/^/gmu, '    ')}
 describe('mcp-residency mask (CLI)', function () {
   this.timeout(30_000);
   let dir: string;
-  const mask = (args: string[], input: string, env: NodeJS.ProcessEnv = {}) => spawnSync(NODE, [MAIN, 'mask', ...args], { input, encoding: 'utf8', env: { ...process.env, ...env }, cwd: dir });
+  const mask = (args: string[], input: string, env: NodeJS.ProcessEnv = {}) => runCli(['mask', ...args], { input, env, cwd: dir });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mask-cli-'));
@@ -34,56 +30,56 @@ describe('mcp-residency mask (CLI)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('masks JSON in, JSON out, keeping its formatting', () => {
+  it('masks JSON in, JSON out, keeping its formatting', async () => {
     const input = '{\n  "customer": {\n    "email": "jane@example.com",\n    "taxId": 12345,\n    "note": "EMP-123456"\n  }\n}\n';
-    const r = mask(['--policy', 'redact.yaml'], input);
-    expect(r.status, r.stderr).to.equal(0);
+    const r = await mask(['--policy', 'redact.yaml'], input);
+    expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('{\n  "customer": {\n    "email": "[EMAIL]",\n    "taxId": "[FIELD]",\n    "note": "[EMPLOYEE_ID]"\n  }\n}\n');
   });
 
-  it('masks text in, text out', () => {
-    const r = mask(['--policy', 'redact.yaml'], 'Call +44 20 7946 0958 or write to jane@example.com\n');
+  it('masks text in, text out', async () => {
+    const r = await mask(['--policy', 'redact.yaml'], 'Call +44 20 7946 0958 or write to jane@example.com\n');
     expect(r.stdout).to.equal('Call [PHONE] or write to [EMAIL]\n');
   });
 
-  it('lists findings with --explain on stderr, without their values', () => {
-    const r = mask(['--policy', 'redact.yaml', '--explain'], '{"customer":{"email":"jane@example.com","taxId":"X"}}');
-    expect(r.status).to.equal(0);
+  it('lists findings with --explain on stderr, without their values', async () => {
+    const r = await mask(['--policy', 'redact.yaml', '--explain'], '{"customer":{"email":"jane@example.com","taxId":"X"}}');
+    expect(r.code).to.equal(0);
     expect(r.stderr).to.match(/EMAIL\s+\$\.customer\.email chars 0-16\s+email/u);
     expect(r.stderr).to.match(/FIELD\s+\$\.customer\.taxId chars 0-1\s+field:\$\.customer\.taxId/u);
     expect(r.stderr).to.include('2 masked: EMAIL 1, FIELD 1');
     expect(r.stderr).to.not.include('jane@example.com');
-    const text = mask(['--policy', 'redact.yaml', '--explain'], 'line one\nmail jane@example.com');
+    const text = await mask(['--policy', 'redact.yaml', '--explain'], 'line one\nmail jane@example.com');
     expect(text.stderr).to.match(/EMAIL\s+line 2:6 \(chars 14-30\)\s+email/u);
   });
 
-  it('pseudonymizes with the key from --secrets-dir (or its environment variable)', () => {
-    const a = mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'secrets'], 'jane@example.com');
-    expect(a.status, a.stderr).to.equal(0);
+  it('pseudonymizes with the key from --secrets-dir (or its environment variable)', async () => {
+    const a = await mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'secrets'], 'jane@example.com');
+    expect(a.code, a.stderr).to.equal(0);
     expect(a.stdout).to.match(/^\[EMAIL_[0-9a-f]{8}\]$/u);
-    const b = mask(['--policy', 'pseudo.yaml'], 'JANE@example.com', { MCP_RESIDENCY_SECRETS_DIR: 'secrets' });
+    const b = await mask(['--policy', 'pseudo.yaml'], 'JANE@example.com', { MCP_RESIDENCY_SECRETS_DIR: 'secrets' });
     expect(b.stdout).to.equal(a.stdout);
     expect(a.stderr).to.not.include('k3y-material');
   });
 
-  it('names the missing secret file when pseudonymize has no key', () => {
-    const r = mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'nowhere'], 'x');
-    expect(r.status).to.equal(1);
+  it('names the missing secret file when pseudonymize has no key', async () => {
+    const r = await mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'nowhere'], 'x');
+    expect(r.code).to.equal(1);
     expect(r.stderr).to.include(join('nowhere', 'masking-key', 'key'));
     expect(r.stderr).to.include('no such file');
-    const none = mask(['--policy', 'pseudo.yaml'], 'x');
-    expect(none.status).to.equal(1);
+    const none = await mask(['--policy', 'pseudo.yaml'], 'x');
+    expect(none.code).to.equal(1);
     expect(none.stderr).to.include('--secrets-dir');
     expect(none.stderr).to.not.match(/\n\s+at /u);
   });
 
-  it('reports policy errors with file, line and field, exit 1, no stack trace', () => {
-    const r = mask(['--policy', 'broken.yaml'], 'x');
-    expect(r.status).to.equal(1);
+  it('reports policy errors with file, line and field, exit 1, no stack trace', async () => {
+    const r = await mask(['--policy', 'broken.yaml'], 'x');
+    expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/broken\.yaml:\d+:\d+: spec\.masking\.mode/u);
     expect(r.stderr).to.not.match(/\n\s+at /u);
-    const missing = mask(['--policy', 'missing.yaml'], 'x');
-    expect(missing.status).to.equal(1);
+    const missing = await mask(['--policy', 'missing.yaml'], 'x');
+    expect(missing.code).to.equal(1);
     expect(missing.stderr).to.include('missing.yaml: cannot read: no such file');
   });
 });

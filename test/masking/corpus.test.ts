@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
-import { Masker } from '../../sidecar/masking/engine.ts';
 import { formatTable, labeledSpans, loadCorpus, precision, recall, score } from './corpus-eval.ts';
+import { redactor } from './helpers.ts';
 
 // Thresholds from the issue: exact span match, per TYPE.
 const THRESHOLDS: Readonly<Record<string, { precision: number; recall: number }>> = {
@@ -16,7 +15,7 @@ const THRESHOLDS: Readonly<Record<string, { precision: number; recall: number }>
 
 describe('masking corpus (test/fixtures/masking/corpus.jsonl)', () => {
   const corpus = loadCorpus();
-  const masker = new Masker({ mode: 'redact', detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
+  const masker = redactor();
 
   it('is a corpus worth scoring: 600+ samples, every type, many hard negatives', () => {
     expect(corpus.length).to.be.at.least(600);

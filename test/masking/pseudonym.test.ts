@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { createHmac } from 'node:crypto';
-import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
 import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
 import { normalizeValue } from '../../sidecar/masking/pseudonym.ts';
 import { KEY, pseudonymizer, redactor } from './helpers.ts';
@@ -23,7 +22,7 @@ describe('masking pseudonyms', () => {
   });
 
   it('depends on the key', () => {
-    const other = new Masker({ mode: 'pseudonymize', key: Buffer.from('another key'), detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
+    const other = pseudonymizer({ key: Buffer.from('another key') });
     expect(other.pseudonym('EMAIL', 'jane@example.com')).to.not.equal(p.pseudonym('EMAIL', 'jane@example.com'));
     expect(p.pseudonym('EMAIL', 'jane@example.com')).to.not.equal(p.pseudonym('EMAIL', 'john@example.com'));
   });
@@ -66,7 +65,7 @@ describe('masking pseudonyms', () => {
   it('needs a key in pseudonymize mode, and never shows it', () => {
     expect(() => new Masker({ mode: 'pseudonymize', detectors: [], custom: [], fields: [] })).to.throw(/key/u);
     const secret = 'super-secret-key-material';
-    const m = new Masker({ mode: 'pseudonymize', key: Buffer.from(secret), detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
+    const m = pseudonymizer({ key: Buffer.from(secret) });
     expect(inspect(m, { depth: 10, showHidden: true })).to.not.include(secret);
     expect(JSON.stringify(m)).to.not.include(secret);
   });

@@ -5,14 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createLogger, type Logger } from '../../lib/log.ts';
 import { parseKubeconfig } from '../../kube/config.ts';
 import type { WebhookConfiguration } from '../../kube/core.ts';
 import type { OperatorOptions } from '../../operator/options.ts';
 import { DEFAULT_TIMING } from '../../operator/tls/plan.ts';
 import { startOperator, WEBHOOK_PATHS, type Operator } from '../../operator/run.ts';
 import type { ControlPlane } from '../support/controlplane.ts';
-import { settings } from './support.ts';
+import { memoryLogger } from '../support/log.ts';
+import { eventually, settings } from './support.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 
 export const TEST_LABEL = 'mcpresidency.io/test-webhooks';
@@ -46,22 +46,6 @@ export interface HarnessOptions extends Partial<OperatorOptions> {
   readonly token?: string;
   /** the operator namespace already exists (created by the test) */
   readonly namespace?: string;
-}
-
-function memoryLogger(lines: string[], identity: string): Logger {
-  const verbose = process.env.MCP_RESIDENCY_TEST_LOG;
-  return createLogger({
-    level: verbose === 'debug' ? 'debug' : 'info',
-    format: 'text',
-    fields: { op: identity },
-    out: {
-      write: (s: string) => {
-        lines.push(s);
-        if (verbose) process.stderr.write(s);
-        return true;
-      },
-    } as unknown as NodeJS.WritableStream,
-  });
 }
 
 export function webhookConfigs(name: string, selector: string, port: number): { mutating: object; validating: object } {
@@ -145,10 +129,14 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
     approverUsernamePrefix: '',
     ...Object.fromEntries(Object.entries(ho).filter(([k]) => !['register', 'sharedNamespace', 'requestTimeoutMs', 'direct', 'token'].includes(k))),
   };
-  const logs: string[] = [];
+  const verbose = process.env.MCP_RESIDENCY_TEST_LOG;
+  const { logger, lines: logs } = memoryLogger({ level: verbose === 'debug' ? 'debug' : 'info', format: 'text', fields: { op: options.identity } }, verbose ? process.stderr : undefined);
   const auth = ho.token === undefined ? {} : { cert: undefined, key: undefined, token: () => ho.token };
-  const operator = await startOperator(options, { connection: { ...kc, ...auth, server: ho.direct ? kc.server : proxy.url }, logger: memoryLogger(logs, options.identity), requestTimeoutMs: ho.requestTimeoutMs ?? 5000 });
+  const operator = await startOperator(options, { connection: { ...kc, ...auth, server: ho.direct ? kc.server : proxy.url }, logger, requestTimeoutMs: ho.requestTimeoutMs ?? 5000 });
   const selector = id;
+  const withLogs = (err: unknown): never => {
+    throw new Error(`${(err as Error).message}\n${logs.join('')}`);
+  };
   const h: Harness = {
     operator,
     options,
@@ -165,11 +153,8 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
     },
     async registerWebhooks() {
       const deadline = Date.now() + 20_000;
-      while (operator.webhookPort() === undefined) {
-        if (Date.now() > deadline) throw new Error(`the webhook server did not start:\n${logs.join('')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const { mutating, validating } = webhookConfigs(name, selector, operator.webhookPort()!);
+      const port = await eventually('the webhook server to start', () => operator.webhookPort(), 20_000).catch(withLogs);
+      const { mutating, validating } = webhookConfigs(name, selector, port);
       for (const [path, body] of [
         ['/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mutating],
         ['/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', validating],
@@ -179,10 +164,8 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
       }
       // Ready only counts configurations the operator has seen; wait for it to patch these.
       for (const kind of ['mutating', 'validating'] as const) {
-        while (!(await getWebhookConfig(cp, kind, name)).webhooks?.every((w) => w.clientConfig.caBundle)) {
-          if (Date.now() > deadline) throw new Error(`the operator did not patch the caBundle of ${kind} ${name}:\n${logs.join('')}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        const patched = async () => ((await getWebhookConfig(cp, kind, name)).webhooks?.every((w) => w.clientConfig.caBundle) ? true : undefined);
+        await eventually(`the operator to patch the caBundle of ${kind} ${name}`, patched, deadline - Date.now()).catch(withLogs);
       }
     },
     async stop() {
@@ -194,9 +177,7 @@ export async function startHarness(cp: ControlPlane, ho: HarnessOptions = {}): P
   };
   if (ho.register ?? true) {
     await h.registerWebhooks();
-    await operator.whenReady(30_000).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}\n${logs.join('')}`);
-    });
+    await operator.whenReady(30_000).catch(withLogs);
   }
   return h;
 }

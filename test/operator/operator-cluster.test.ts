@@ -11,7 +11,8 @@ import { ANNOTATION_STATUS, SIDECAR_CONTAINER } from '../../operator/inject/cons
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { randomBytes } from 'node:crypto';
 import { operatorClusterRules, operatorNamespaceRules } from '../../operator/rbac-requirements.ts';
-import { getWebhookConfig, startHarness, type Harness } from './harness.ts';
+import { splitPem } from '../../operator/tls/pki.ts';
+import { getWebhookConfig, startHarness, TEST_LABEL, type Harness } from './harness.ts';
 import { podManifest, policyManifest } from './manifests.ts';
 import { eventually } from './support.ts';
 
@@ -122,7 +123,7 @@ describe('operator against a real API server @cluster', function () {
     });
     expect(ready(p)).to.include({ reason: 'Invalid', message: expected.ok ? '' : expected.message });
     // ... then the namespace comes under the webhooks: the pod is refused, naming policy and reason.
-    await cp.api('PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { 'mcpresidency.io/test-webhooks': h.selector } } }, { contentType: 'application/merge-patch+json' });
+    await cp.api('PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { [TEST_LABEL]: h.selector } } }, { contentType: 'application/merge-patch+json' });
     const r = await eventually('the pod to be refused', async () => {
       const res = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('web', { 'mcpresidency.io/policy': 'mars' }));
       return res.status === 403 ? res : (res.status === 201 && (await cp.api('DELETE', `/api/v1/namespaces/${ns}/pods/web`)), undefined);
@@ -247,7 +248,7 @@ describe('operator: TLS rotation, leader election, least privilege @cluster', fu
       const bundleCerts = async (): Promise<X509Certificate[]> => {
         const cfg = await getWebhookConfig(cp, 'mutating', h.mutating);
         const pem = Buffer.from(cfg.webhooks![0]!.clientConfig.caBundle!, 'base64').toString();
-        return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c));
+        return splitPem(pem).map((c) => new X509Certificate(c));
       };
       const port = h.operator.webhookPort();
       const first = await bundleCerts();

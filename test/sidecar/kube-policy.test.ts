@@ -4,16 +4,15 @@
 // account. An edit changes its decisions within two seconds; a delete makes it refuse; losing
 // the API keeps the last good policy, and says so.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import type { Container, Pod } from '../../kube/core.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { TcpProxy } from '../operator/tcp-proxy.ts';
-import { cliEntry, repoRoot } from '../support/cli.ts';
+import { startCli } from '../support/cli.ts';
 import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { postMcp } from '../support/mcp-client.ts';
 import { eventually } from '../support/sidecar.ts';
@@ -80,14 +79,9 @@ describe('live policy updates to a running sidecar @cluster', function () {
     const env: NodeJS.ProcessEnv = { ...process.env, POD_NAME: 'crm-0', POD_NAMESPACE: ns };
     for (const e of proxy!.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     Object.assign(env, { MCP_RESIDENCY_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_ADMIN_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_EGRESS_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_KUBECONFIG: kubeconfig });
-    child = spawn(process.execPath, [cliEntry, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    urls = await new Promise((resolve, reject) => {
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; mcp: string; admin: string };
-        if (entry.msg === 'sidecar started') resolve(entry);
-      });
-      child.once('exit', (code) => reject(new Error(`the sidecar exited with ${code}`)));
-    });
+    const sidecar = startCli<{ msg: string; mcp: string; admin: string }>(args, 'sidecar started', { env });
+    child = sidecar.child;
+    urls = await sidecar.started;
   });
 
   after(async () => {

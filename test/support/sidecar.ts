@@ -3,13 +3,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
 import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
 import { eventually } from './eventually.ts';
+import { memoryLogger } from './log.ts';
 
 export interface SidecarUnderTest {
   readonly sidecar: RunningSidecar;
@@ -45,8 +45,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
     await mkdir(join(secretsDir, name), { recursive: true });
     for (const [key, value] of Object.entries(keys)) await writeFile(join(secretsDir, name, key), value);
   }
-  let logText = '';
-  const logger: Logger = createLogger({ level: 'debug', format: 'json', out: { write: (s: string) => ((logText += s), true) } as unknown as NodeJS.WritableStream });
+  const { logger, text } = memoryLogger();
   const sidecar = await startSidecar(
     {
       policyFile,
@@ -67,7 +66,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
     dir,
     auditDir,
     policyFile,
-    logs: () => logText,
+    logs: text,
     records: () => readAuditRecords(auditDir),
     async auditBytes() {
       let all = '';

@@ -1,8 +1,8 @@
 // Runs `mcp-residency audit ...` in-process through the CLI framework, as cli/main.ts does
-// (same dispatch, same one-line errors), without importing every other command.
+// (same runMain, so the same one-line errors), without importing every other command.
 import { PassThrough } from 'node:stream';
 import { auditGroup } from '../../../cli/commands/audit.ts';
-import { CliError, dispatch } from '../../../cli/command.ts';
+import { runMain } from '../../../cli/command.ts';
 
 export interface Result {
   code: number;
@@ -17,13 +17,7 @@ export async function audit(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   let err = '';
   stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  let code: number;
-  try {
-    code = await dispatch({ name: 'mcp-residency', summary: '', commands: [auditGroup] }, ['audit', ...args], { stdin: new PassThrough(), stdout, stderr, env });
-  } catch (e) {
-    err += `mcp-residency: ${(e as Error).message}\n`;
-    code = e instanceof CliError ? e.exitCode : 1;
-  }
+  const code = await runMain({ name: 'mcp-residency', summary: '', commands: [auditGroup] }, ['audit', ...args], { stdin: new PassThrough(), stdout, stderr, env });
   await new Promise((r) => setImmediate(r));
   return { code, stdout: out, stderr: err };
 }

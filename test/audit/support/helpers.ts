@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BUILTIN_DETECTORS } from '../../../policy/builtin-detectors.ts';
 import type { AuditEntry } from '../../../sidecar/audit/record.ts';
 import { Masker, MaskReport } from '../../../sidecar/masking/engine.ts';
+import { eventually } from '../../support/eventually.ts';
 
 // The exporter's own telemetry about itself must not try to reach Microsoft from tests.
 process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
@@ -98,11 +99,7 @@ export async function writeConnectionString(secretsDir: string, ikey = IKEY): Pr
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 10): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await eventually(what, async () => ((await cond()) ? true : undefined), timeoutMs, everyMs);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
