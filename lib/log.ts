@@ -23,7 +23,7 @@ export interface LoggerOptions {
 }
 
 export function isLevel(value: string): value is Level {
-  return value in ORDER;
+  return Object.hasOwn(ORDER, value);
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
