@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { hrTimeToNanoseconds } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { classify } from '../../sidecar/audit/breeze.ts';
 import { advanceCursor, EMPTY_CURSOR } from '../../sidecar/audit/cursor.ts';
-import { auditProperties, PAYLOAD_MAX_PARTS, PROPERTY_MAX_BYTES, splitUtf8 } from '../../sidecar/audit/envelope.ts';
+import { auditProperties, PAYLOAD_MAX_PARTS, PROPERTY_MAX_BYTES, splitUtf8, toLogRecord } from '../../sidecar/audit/envelope.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 
 const record = (payload: Record<string, unknown>): AuditRecord => ({
@@ -25,6 +27,18 @@ const record = (payload: Record<string, unknown>): AuditRecord => ({
 });
 
 describe('audit event properties and ingestion answers', () => {
+  it("gives the exporter a time that it turns back into the record's own millisecond", () => {
+    // The exporter computes seconds * 1e9 + nanos as one float (about 1.7e18, past 2^53) and
+    // divides by 1e6: for some milliseconds that lands a hair below, and Date truncates it.
+    const resource = resourceFromAttributes({});
+    const start = Date.parse('2026-11-21T10:00:00.000Z');
+    for (let ms = start; ms < start + 10_000; ms++) {
+      const time = new Date(ms).toISOString();
+      const { hrTime } = toLogRecord({ ...record({}), time }, resource);
+      expect(new Date(hrTimeToNanoseconds(hrTime) / 1e6).toISOString(), time).to.equal(time);
+    }
+  });
+
   it('flattens a record into string properties', () => {
     expect(auditProperties(record({ b: 1, a: 'x' }))).to.deep.equal({
       seq: '7',
