@@ -8,11 +8,15 @@
 //                durable hash-chained audit record (default fsync durability)
 //   sidecar-tmpfs  the same with its audit directory on tmpfs (/dev/shm): what the gateway
 //                costs by itself, without the disk's fdatasync latency in every answer
+//   sidecar-2proc  two sidecar processes (audit on tmpfs) sharing one port with SO_REUSEPORT
+//                (reuse-port.ts): the most that more than one sidecar thread or process could
+//                gain on this machine, before paying for shared sessions and one audit chain
 // For each: p50/p99 latency at a fixed rate (vegeta, open model) and saturation throughput
 // (wrk, closed model), then the sidecar's ratios. Every server runs in its own process.
 //
 // Goals (issue 4): added p99 under 1 ms at 1,000 requests/s; saturation at least 0.4 x nginx.
-// Knobs: BENCH_SECONDS (default 10), BENCH_RATE (default 1000).
+// Knobs: BENCH_SECONDS (default 10), BENCH_RATE (default 1000), BENCH_SIDECAR_NODE_FLAGS (extra
+// Node/V8 flags for every sidecar process, e.g. "--single-threaded-gc --max-semi-space-size=4").
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +32,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const root = join(import.meta.dirname, '..', '..');
 const node = process.execPath;
+const sidecarFlags = (process.env.BENCH_SIDECAR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const nginxBin = await debianTool('nginx');
 const wrkBin = await debianTool('wrk');
@@ -37,7 +42,10 @@ const procs: Proc[] = [];
 const issuer = await startDemoIssuer({ host: '127.0.0.1', port: 0 });
 
 try {
-  const [upPort, nginxPort, passPort, jsonPort, sidecarPort, adminPort, tmpfsPort, tmpfsAdmin] = await Promise.all([
+  const [upPort, nginxPort, passPort, jsonPort, sidecarPort, adminPort, tmpfsPort, tmpfsAdmin, sharedPort, sharedAdmin1, sharedAdmin2] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -93,24 +101,39 @@ spec:
 `,
   );
   const tmpfs = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/bench-gateway-audit-') : undefined;
-  const startSidecar = (port: number, admin: number, auditDir: string): Proc =>
-    startProcess(node, [
-      join(root, 'cli', 'main.ts'),
-      'sidecar',
-      '--policy', policy,
-      '--upstream', `http://127.0.0.1:${upPort}`,
-      '--listen', `127.0.0.1:${port}`,
-      '--admin-listen', `127.0.0.1:${admin}`,
-      '--egress-listen', '127.0.0.1:0',
-      '--audit-dir', auditDir,
-      '--log-level', 'warn',
-    ]);
+  const startSidecar = (port: number, admin: number, auditDir: string, reusePort = false): Proc =>
+    startProcess(
+      node,
+      [
+        ...sidecarFlags,
+        ...(reusePort ? ['--import', join(import.meta.dirname, 'reuse-port.ts')] : []),
+        join(root, 'cli', 'main.ts'),
+        'sidecar',
+        '--policy', policy,
+        '--upstream', `http://127.0.0.1:${upPort}`,
+        '--listen', `127.0.0.1:${port}`,
+        '--admin-listen', `127.0.0.1:${admin}`,
+        '--egress-listen', '127.0.0.1:0',
+        '--audit-dir', auditDir,
+        '--log-level', 'warn',
+      ],
+      reusePort ? { env: { BENCH_REUSE_PORT: String(port) } } : {},
+    );
   const sidecar = startSidecar(sidecarPort, adminPort, join(dir, 'audit'));
   procs.push(sidecar);
   const sidecarTmpfs = tmpfs ? startSidecar(tmpfsPort, tmpfsAdmin, tmpfs) : undefined;
   if (sidecarTmpfs) procs.push(sidecarTmpfs);
-  await Promise.all([waitForPort(nginxPort, nginx), waitForPort(passPort, pass), waitForPort(jsonPort, jsonProxy), waitForPort(sidecarPort, sidecar), ...(sidecarTmpfs ? [waitForPort(tmpfsPort, sidecarTmpfs)] : [])]);
-  for (const admin of [adminPort, ...(sidecarTmpfs ? [tmpfsAdmin] : [])]) {
+  const shared = tmpfs ? [startSidecar(sharedPort, sharedAdmin1, join(tmpfs, 'shared-1'), true), startSidecar(sharedPort, sharedAdmin2, join(tmpfs, 'shared-2'), true)] : [];
+  procs.push(...shared);
+  await Promise.all([
+    waitForPort(nginxPort, nginx),
+    waitForPort(passPort, pass),
+    waitForPort(jsonPort, jsonProxy),
+    waitForPort(sidecarPort, sidecar),
+    ...(sidecarTmpfs ? [waitForPort(tmpfsPort, sidecarTmpfs)] : []),
+    ...shared.map((proc, i) => waitForPort(i === 0 ? sharedAdmin1 : sharedAdmin2, proc)),
+  ]);
+  for (const admin of [adminPort, ...(sidecarTmpfs ? [tmpfsAdmin, sharedAdmin1, sharedAdmin2] : [])]) {
     for (let i = 0; (await fetch(`http://127.0.0.1:${admin}/readyz`)).status !== 200; i++) {
       if (i > 200) throw new Error('the sidecar did not become ready');
       await new Promise((r) => setTimeout(r, 50));
@@ -130,7 +153,12 @@ spec:
     ['node-proxy', passPort],
     ['json-proxy', jsonPort],
     ['sidecar', sidecarPort],
-    ...(sidecarTmpfs ? ([['sidecar-tmpfs', tmpfsPort]] as [string, number][]) : []),
+    ...(sidecarTmpfs
+      ? ([
+          ['sidecar-tmpfs', tmpfsPort],
+          ['sidecar-2proc', sharedPort],
+        ] as [string, number][])
+      : []),
   ];
   const results: Record<string, { p50: number; p99: number; rps: number; errors: number }> = {};
   console.log(`bench/gateway: ${os.cpus().length} cores, Node ${process.version}, ${execFileSync(nginxBin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx'}; ${seconds}s per phase; 1 KB tools/call result`);
@@ -164,6 +192,8 @@ spec:
   console.log(`the floor for inspecting bodies at all (json-proxy): ${f(j.rps / n.rps, 2)} x nginx; the sidecar is ${f(s.rps / j.rps, 2)} x that floor`);
   const t = results['sidecar-tmpfs'];
   if (t) console.log(`audit on tmpfs (the gateway's own cost): p50 +${f(t.p50 - d.p50)} ms, p99 +${f(t.p99 - d.p99)} ms; saturation ${f(t.rps / n.rps, 2)} x nginx`);
+  const two = results['sidecar-2proc'];
+  if (t && two) console.log(`two sidecar processes on one port: saturation ${f(two.rps / n.rps, 2)} x nginx, ${f(two.rps / t.rps, 2)} x one process (${os.cpus().length} cores for load generator, server and proxies together)`);
 } finally {
   for (const proc of procs.reverse()) await proc.stop();
   await issuer.close();
