@@ -46,16 +46,7 @@ export async function connectClient(kind: ClientKind, url: string, token: string
     const client = new V2Client({ name: 'test-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     const transport = new V2Streamable(new URL(url), { requestInit: { headers } });
     await client.connect(transport);
-    return {
-      listTools: async () => (await client.listTools()).tools.map((t) => t.name),
-      callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
-      readResource: async (uri) => (await client.readResource({ uri })),
-      getPrompt: async (name, args) => (await client.getPrompt({ name, arguments: args })),
-      logs,
-      samplingRequests,
-      sessionId: undefined,
-      close: () => client.close(),
-    };
+    return wrap(client, logs, samplingRequests, () => undefined);
   }
   const client = new V1Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
@@ -75,15 +66,28 @@ export async function connectClient(kind: ClientKind, url: string, token: string
     transport = new V1Streamable(new URL(url), { requestInit: { headers } });
   }
   await client.connect(transport);
+  return wrap(client, logs, samplingRequests, () => (transport instanceof V1Streamable ? transport.sessionId : undefined));
+}
+
+/** What McpTestClient needs of either SDK's client; both satisfy it as they are. */
+interface SdkClient {
+  listTools(): Promise<{ tools: { name: string }[] }>;
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+  readResource(params: { uri: string }): Promise<Awaited<ReturnType<McpTestClient['readResource']>>>;
+  getPrompt(params: { name: string; arguments: Record<string, string> }): Promise<Awaited<ReturnType<McpTestClient['getPrompt']>>>;
+  close(): Promise<void>;
+}
+
+function wrap(client: SdkClient, logs: unknown[], samplingRequests: unknown[], sessionId: () => string | undefined): McpTestClient {
   return {
     listTools: async () => (await client.listTools()).tools.map((t) => t.name),
     callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
-    readResource: async (uri) => (await client.readResource({ uri })),
-    getPrompt: async (name, args) => (await client.getPrompt({ name, arguments: args })),
+    readResource: (uri) => client.readResource({ uri }),
+    getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
     logs,
     samplingRequests,
     get sessionId() {
-      return transport instanceof V1Streamable ? transport.sessionId : undefined;
+      return sessionId();
     },
     close: () => client.close(),
   };
