@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Readiness } from '../sidecar/health.ts';
+import type { Readiness } from '../sidecar/admin/readiness.ts';
 
 export interface AdminServer {
   readonly server: Server;

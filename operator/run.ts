@@ -9,7 +9,7 @@ import { Informer, type RestartReason } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { APPROVALS, MUTATING_WEBHOOKS, PODS, POLICIES, ROLE_BINDINGS, ROLES, VALIDATING_WEBHOOKS } from '../kube/resources.ts';
 import type { ApprovalObject, PolicyObject } from '../policy/types.ts';
-import { Readiness } from '../sidecar/health.ts';
+import { Readiness } from '../sidecar/admin/readiness.ts';
 import { startAdminServer, type AdminServer } from './admin.ts';
 import { admitApproval, type ApprovalAdmissionContext } from './admission/approvals.ts';
 import { admitPod } from './admission/pods.ts';

@@ -21,8 +21,8 @@ import type { AuditEntry } from '../../sidecar/audit/record.ts';
 import type { AuditSink } from '../../sidecar/inbound/exchange.ts';
 import { Gateway } from '../../sidecar/inbound/gateway.ts';
 import { Upstream } from '../../sidecar/inbound/upstream.ts';
-import { createMetrics } from '../../sidecar/metrics.ts';
-import { buildRuntime } from '../../sidecar/runtime.ts';
+import { createMetrics } from '../../sidecar/admin/metrics.ts';
+import { buildRuntime } from '../../sidecar/policy/runtime.ts';
 import { percentile } from '../lib/stats.ts';
 
 /** The benchmark's policy holds no calls; a held call would simply be refused. */

@@ -68,7 +68,7 @@ says so and exits 1.`,
     const { formatReport, loadPolicyFile } = await import('../../policy/load.ts');
     const { policyTypes, searchAuditDir, subjectTokens } = await import('../../sidecar/audit/search.ts');
     const { Masker, maskingConfigFromPolicy } = await import('../../sidecar/masking/engine.ts');
-    const { readSecret, SecretError } = await import('../../sidecar/secrets.ts');
+    const { readSecret, SecretError } = await import('../../sidecar/policy/secrets.ts');
     const loaded = await loadPolicyFile(flags.policy);
     for (const r of loaded.reports) io.stderr.write(`${formatReport(r)}\n`);
     if (loaded.reports.some((r) => r.severity === 'error')) return 1;

@@ -17,7 +17,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * way the sidecar reads it, so the CLI's tokens are the sidecar's tokens.
  */
 async function readKey(policy: ResolvedPolicy, secretsDir: string | undefined): Promise<Uint8Array | undefined> {
-  const { readSecret, SecretError } = await import('../../sidecar/secrets.ts');
+  const { readSecret, SecretError } = await import('../../sidecar/policy/secrets.ts');
   const ref = policy.masking.keySecret;
   if (policy.masking.mode !== 'pseudonymize' || ref === undefined) return undefined;
   try {

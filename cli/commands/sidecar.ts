@@ -40,7 +40,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       throw new CliError('give exactly one of --policy FILE or --policy-ref NAMESPACE/NAME', 2);
     }
     // The sidecar's modules load only when it runs: --help and usage errors stay instant.
-    const { parsePolicyRef } = await import('../../sidecar/policy-kube.ts');
+    const { parsePolicyRef } = await import('../../sidecar/policy/kube-source.ts');
     let policyRef;
     try {
       policyRef = flags['policy-ref'] === undefined ? undefined : parsePolicyRef(flags['policy-ref']);

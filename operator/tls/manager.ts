@@ -10,7 +10,7 @@ import type { Secret, WebhookConfiguration } from '../../kube/core.ts';
 import { Informer, type RestartReason } from '../../kube/informer.ts';
 import { WorkQueue } from '../../kube/queue.ts';
 import { SECRETS, type Resource } from '../../kube/resources.ts';
-import type { HealthState } from '../../sidecar/health.ts';
+import type { HealthState } from '../../sidecar/admin/readiness.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { caBundlePatch, trustsCa, trustsServing } from './cabundle.ts';
 import { inspect, type CertificateFacts } from './pki.ts';

@@ -6,9 +6,9 @@
 // Every request needs a bearer token the policy's OIDC settings accept, from a member of the
 // policy's approver groups; LocalApprovals checks the rest (not the requester, not expired, once).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminRoute } from '../admin.ts';
+import type { AdminRoute } from '../admin/server.ts';
 import { readBody } from '../http/body.ts';
-import type { PolicyState } from '../runtime.ts';
+import type { PolicyState } from '../policy/runtime.ts';
 import type { LocalApprovals } from './local.ts';
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -6,7 +6,7 @@
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.ts';
-import type { SidecarMetrics } from '../metrics.ts';
+import type { SidecarMetrics } from '../admin/metrics.ts';
 import { AuditLogCorrupt, AuditWriteError } from './errors.ts';
 
 const REASONS: Readonly<Record<string, string>> = {

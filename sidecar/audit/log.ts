@@ -20,8 +20,8 @@
 // jobs of its one-at-a-time queue.
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HealthState } from '../health.ts';
-import type { SidecarMetrics } from '../metrics.ts';
+import type { HealthState } from '../admin/readiness.ts';
+import type { SidecarMetrics } from '../admin/metrics.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import { prepareEntry, seal, type PreparedEntry } from './canonical.ts';
 import type { ChainHead } from './chain.ts';

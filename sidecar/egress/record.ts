@@ -7,8 +7,8 @@ import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import { elapsedMs, policyRef, type AuditSink } from '../inbound/exchange.ts';
 import type { Masker } from '../masking/engine.ts';
-import { countMasked, type SidecarMetrics } from '../metrics.ts';
-import type { PolicyRuntime } from '../runtime.ts';
+import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
+import type { PolicyRuntime } from '../policy/runtime.ts';
 
 export function workloadPrincipal(env: NodeJS.ProcessEnv = process.env): Principal {
   const pod = env.POD_NAME?.trim();

@@ -3,7 +3,7 @@
 // so a short cache picks a rotation up promptly without a file read on every request.
 // Values are never logged; errors name the Secret, never its content.
 import type { ResolvedUpstream } from '../../policy/types.ts';
-import { readSecret, secretText } from '../secrets.ts';
+import { readSecret, secretText } from '../policy/secrets.ts';
 import { credentialValue, type Credential } from './headers.ts';
 
 interface Entry {

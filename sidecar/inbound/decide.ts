@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { MaskReport } from '../masking/engine.ts';
-import type { RequestScope } from './gateway.ts';
+import type { RequestScope } from './scope.ts';
 import { pendingCall, type Exchange, type PendingCall } from './exchange.ts';
 import { ErrorCode, errorResponse, isRequest, toolName, type JsonRpcError, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { maskKeepingBinary } from './messages.ts';

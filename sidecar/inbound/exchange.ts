@@ -4,10 +4,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
-import type { HealthState } from '../health.ts';
+import type { HealthState } from '../admin/readiness.ts';
 import { MaskReport } from '../masking/engine.ts';
-import { countMasked, type SidecarMetrics } from '../metrics.ts';
-import type { PolicyRuntime } from '../runtime.ts';
+import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
+import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
 

@@ -5,44 +5,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
-import type { Principal } from '../audit/record.ts';
-import type { SidecarMetrics } from '../metrics.ts';
-import type { PolicyRuntime, PolicyState } from '../runtime.ts';
+import type { SidecarMetrics } from '../admin/metrics.ts';
+import type { PolicyRuntime, PolicyState } from '../policy/runtime.ts';
 import { challenge, externalOrigin, metadataDocument, metadataUrl, PRM_PREFIX } from './auth/resource-metadata.ts';
 import { Exchange, sendJson, sendRpcError, type AuditSink } from './exchange.ts';
 import { ErrorCode } from './jsonrpc.ts';
 import { LegacySessions } from './legacy.ts';
 import { originAllowed } from './origin.ts';
+import { DEFAULT_LIMITS, type Caller, type GatewayLimits, type RequestScope } from './scope.ts';
 import { SessionRegistry } from './sessions.ts';
 import { StreamableTransport } from './streamable.ts';
 import type { Upstream } from './upstream.ts';
-
-export interface GatewayLimits {
-  /** Largest JSON-RPC request body accepted. */
-  readonly maxRequestBytes: number;
-  /** Largest JSON response body from the server the gateway will buffer to inspect. */
-  readonly maxResponseBytes: number;
-  /** Largest single SSE event. */
-  readonly maxEventBytes: number;
-  /** Time a client has to send its request headers (slow-header attacks). */
-  readonly headersTimeoutMs: number;
-  /** Time a client has to send a whole request. */
-  readonly requestTimeoutMs: number;
-  /** How long an idle keep-alive connection is kept. */
-  readonly keepAliveTimeoutMs: number;
-  /** Largest request header section; larger gets 431. */
-  readonly maxHeaderBytes: number;
-}
-
-export const DEFAULT_LIMITS: GatewayLimits = {
-  maxRequestBytes: 4 * 1024 * 1024,
-  maxResponseBytes: 32 * 1024 * 1024,
-  maxEventBytes: 8 * 1024 * 1024,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-  maxHeaderBytes: 16 * 1024,
-};
 
 export interface GatewayOptions {
   readonly upstream: Upstream;
@@ -52,24 +25,6 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly approvals: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
-}
-
-/** Who is calling, once authenticated (or anonymous when the policy turns authentication off). */
-export interface Caller {
-  readonly principal: Principal & { groups: string[] };
-  /** Sessions are bound to this. */
-  readonly key: string;
-}
-
-/** Everything a transport handler needs for one request. */
-export interface RequestScope {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly runtime: PolicyRuntime;
-  readonly caller: Caller;
-  readonly started: bigint;
-  /** Aborted when the client disconnects before the response is complete. */
-  readonly signal: AbortSignal;
 }
 
 export class Gateway {

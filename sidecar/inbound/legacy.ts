@@ -6,11 +6,11 @@
 // the client waits for. The message endpoint is bound to the principal that opened the stream.
 import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../sse/index.ts';
-import type { PolicyRuntime } from '../runtime.ts';
+import type { PolicyRuntime } from '../policy/runtime.ts';
 import type { Principal } from '../audit/record.ts';
 import { classify, decide, refuseAll } from './decide.ts';
 import { sendRpcError, takeCall, type PendingCall } from './exchange.ts';
-import type { RequestScope } from './gateway.ts';
+import type { RequestScope } from './scope.ts';
 import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
 import { readMessages, upstreamHeaders, type TransportDeps } from './streamable.ts';
 

@@ -11,7 +11,7 @@ import { forwardableHeaders } from '../http/headers.ts';
 import { classify, decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
 import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
-import type { GatewayLimits, RequestScope } from './gateway.ts';
+import type { GatewayLimits, RequestScope } from './scope.ts';
 import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';

@@ -7,7 +7,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditWriteError, openAuditLog, type AuditLog } from '../../sidecar/audit/log.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
-import { createMetrics } from '../../sidecar/metrics.ts';
+import { createMetrics } from '../../sidecar/admin/metrics.ts';
 import { runAppender } from './support/child.ts';
 import { cleanupDirs, maskedEntry, tempDir, waitFor } from './support/helpers.ts';
 

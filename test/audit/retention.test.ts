@@ -5,7 +5,7 @@ import { writeCursor } from '../../sidecar/audit/cursor.ts';
 import { AuditWriteError, openAuditLog } from '../../sidecar/audit/log.ts';
 import { planRetention, type SegmentStat } from '../../sidecar/audit/retention.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
-import { createMetrics } from '../../sidecar/metrics.ts';
+import { createMetrics } from '../../sidecar/admin/metrics.ts';
 import { audit } from './support/cli.ts';
 import { cleanupDirs, maskedEntry, tempDir, waitFor } from './support/helpers.ts';
 

@@ -10,7 +10,7 @@ import { openAuditLog, type AuditLog, type AuditLogOptions } from '../../sidecar
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import { startShipper, type Shipper, type ShipperOptions } from '../../sidecar/audit/shipper.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
-import { createMetrics, type SidecarMetrics } from '../../sidecar/metrics.ts';
+import { createMetrics, type SidecarMetrics } from '../../sidecar/admin/metrics.ts';
 import { memoryLogger } from '../support/log.ts';
 import { IngestionServer, type TrackRequest } from './support/ingestion.ts';
 import { allFiles, CANARY, cleanupDirs, entryWithCanary, IKEY, IKEY_ROTATED, leaks, maskedEntry, RAW_FORMS, tempDir, waitFor, writeConnectionString } from './support/helpers.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
-import type { GatewayLimits } from '../../sidecar/inbound/gateway.ts';
+import type { GatewayLimits } from '../../sidecar/inbound/scope.ts';
 import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
 import { eventually } from './eventually.ts';
 import { memoryLogger } from './log.ts';

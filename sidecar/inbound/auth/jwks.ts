@@ -7,7 +7,7 @@
 // reports not-ready before the first successful fetch.
 import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
 import type { Logger } from '../../../lib/log.ts';
-import type { HealthState } from '../../health.ts';
+import type { HealthState } from '../../admin/readiness.ts';
 
 export interface JwksCacheOptions {
   readonly issuer: string;

@@ -12,9 +12,9 @@ import { createLogger } from '../../../lib/log.ts';
 import { validatePolicy } from '../../../policy/validate.ts';
 import type { AuditEntry } from '../../../sidecar/audit/record.ts';
 import { EgressGateway, type EgressLimits, type ResolvedAddress } from '../../../sidecar/egress/gateway.ts';
-import type { HealthState } from '../../../sidecar/health.ts';
-import { createMetrics, type SidecarMetrics } from '../../../sidecar/metrics.ts';
-import { buildRuntime, type PolicyState } from '../../../sidecar/runtime.ts';
+import type { HealthState } from '../../../sidecar/admin/readiness.ts';
+import { createMetrics, type SidecarMetrics } from '../../../sidecar/admin/metrics.ts';
+import { buildRuntime, type PolicyState } from '../../../sidecar/policy/runtime.ts';
 import { FakeProvider } from './fake-provider.ts';
 import { createTestPki, type TestPki } from './pki.ts';
 

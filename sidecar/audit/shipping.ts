@@ -2,14 +2,14 @@
 // shipper runs (and retention keeps every record it has not delivered); when the policy stops
 // naming one, or names another Secret, the shipper stops or restarts. Shipping trouble never
 // stops traffic: records wait on disk, /readyz and the metrics say so.
-import type { Logger } from '../lib/log.ts';
-import type { ResolvedPolicy } from '../policy/types.ts';
-import type { AuditLog } from './audit/log.ts';
-import { startShipper, type Shipper, type ShipperOptions } from './audit/shipper.ts';
-import type { HealthState } from './health.ts';
-import type { SidecarMetrics } from './metrics.ts';
-import type { PolicyState } from './runtime.ts';
-import { secretPath } from './secrets.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { ResolvedPolicy } from '../../policy/types.ts';
+import type { AuditLog } from './log.ts';
+import { startShipper, type Shipper, type ShipperOptions } from './shipper.ts';
+import type { HealthState } from '../admin/readiness.ts';
+import type { SidecarMetrics } from '../admin/metrics.ts';
+import type { PolicyState } from '../policy/runtime.ts';
+import { secretPath } from '../policy/secrets.ts';
 
 export interface ShippingOptions {
   readonly secretsDir: string | undefined;

@@ -2,11 +2,11 @@
 // request is refused with the reason (fail closed), /readyz says why, and the
 // mcp_residency_policy_loaded gauge is 0. A policy source (a file, or the Kubernetes API)
 // feeds it; each update rebuilds the runtime (masker, tool rules, token verifier) at once.
-import type { Logger } from '../lib/log.ts';
-import type { ResolvedPolicy } from '../policy/types.ts';
-import type { HealthState, Readiness } from './health.ts';
-import type { SidecarMetrics } from './metrics.ts';
-import { fileStamp } from './policy-file.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { ResolvedPolicy } from '../../policy/types.ts';
+import type { HealthState, Readiness } from '../admin/readiness.ts';
+import type { SidecarMetrics } from '../admin/metrics.ts';
+import { fileStamp } from './file-source.ts';
 import { buildRuntime, retireRuntime, type PolicyRuntime, type PolicyState } from './runtime.ts';
 
 export type PolicyUpdate = { readonly ok: true; readonly policy: ResolvedPolicy } | { readonly ok: false; readonly reason: string };

@@ -3,8 +3,8 @@
 // takes effect too: the sidecar then refuses traffic and says why, rather than enforce
 // something other than what the file says.
 import { stat } from 'node:fs/promises';
-import { formatReport, loadPolicyFile } from '../policy/load.ts';
-import type { PolicyUpdate } from './policy-holder.ts';
+import { formatReport, loadPolicyFile } from '../../policy/load.ts';
+import type { PolicyUpdate } from './holder.ts';
 
 export class FilePolicySource {
   readonly #file: string;

@@ -1,11 +1,11 @@
 // The audit log as the gateways see it. When the log cannot be opened (directory missing or
 // not writable, a chain it cannot vouch for) the sidecar still starts, so /readyz can say
 // why, but every request is refused until the log opens: retried in the background.
-import type { Logger } from '../lib/log.ts';
-import type { AuditLog, AuditLogOptions } from './audit/log.ts';
-import { openAuditLog } from './audit/log.ts';
-import type { AuditEntry, AuditRecord } from './audit/record.ts';
-import type { HealthState } from './health.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { AuditLog, AuditLogOptions } from './log.ts';
+import { openAuditLog } from './log.ts';
+import type { AuditEntry, AuditRecord } from './record.ts';
+import type { HealthState } from '../admin/readiness.ts';
 
 export class AuditSinkHolder {
   #log: AuditLog | undefined;

@@ -2,7 +2,7 @@
 // They are read when needed and never logged; errors name the file, never its content.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DNS_SUBDOMAIN, SECRET_KEY } from '../policy/names.ts';
+import { DNS_SUBDOMAIN, SECRET_KEY } from '../../policy/names.ts';
 
 export class SecretError extends Error {}
 

@@ -1,7 +1,7 @@
 // The admin port (15090): liveness, readiness with the reason for every part that is not
 // ready, and Prometheus metrics. Kubelet probes and scrapers talk to it, never agents.
 import http from 'node:http';
-import type { Readiness } from './health.ts';
+import type { Readiness } from './readiness.ts';
 import type { SidecarMetrics } from './metrics.ts';
 
 export type AdminRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;

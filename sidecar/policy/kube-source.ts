@@ -9,14 +9,14 @@
 // Semantics: an edit takes effect when it arrives; an invalid policy or a deleted one makes the
 // sidecar refuse traffic (fail closed); losing the API keeps the last good policy in force and
 // says so (/readyz warning, mcp_residency_policy_stale 1) until the API answers again.
-import type { Logger } from '../lib/log.ts';
-import { Informer } from '../kube/informer.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { POLICIES } from '../kube/resources.ts';
-import type { KubeObject } from '../kube/types.ts';
-import { formatPath } from '../policy/problems.ts';
-import { validatePolicy } from '../policy/validate.ts';
-import type { PolicyUpdate } from './policy-holder.ts';
+import type { Logger } from '../../lib/log.ts';
+import { Informer } from '../../kube/informer.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { POLICIES } from '../../kube/resources.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { formatPath } from '../../policy/problems.ts';
+import { validatePolicy } from '../../policy/validate.ts';
+import type { PolicyUpdate } from './holder.ts';
 
 export interface PolicyRef {
   readonly namespace: string;

@@ -1,13 +1,13 @@
 // Everything the sidecar derives from one policy (compiled tool rules, the masker with its key,
 // the token verifier), built together so a policy change swaps them at once. A policy that
 // cannot be built (missing key, unreachable nothing else) leaves the sidecar refusing traffic.
-import type { Logger } from '../lib/log.ts';
-import type { ResolvedPolicy } from '../policy/types.ts';
-import { JwksCache } from './inbound/auth/jwks.ts';
-import { TokenVerifier } from './inbound/auth/verifier.ts';
-import type { Engines } from './inbound/messages.ts';
-import { ToolPolicy } from './inbound/tool-policy.ts';
-import { Masker, maskingConfigFromPolicy } from './masking/engine.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { ResolvedPolicy } from '../../policy/types.ts';
+import { JwksCache } from '../inbound/auth/jwks.ts';
+import { TokenVerifier } from '../inbound/auth/verifier.ts';
+import type { Engines } from '../inbound/messages.ts';
+import { ToolPolicy } from '../inbound/tool-policy.ts';
+import { Masker, maskingConfigFromPolicy } from '../masking/engine.ts';
 import { readSecret, secretPath } from './secrets.ts';
 
 export interface PolicyRuntime {
