@@ -71,13 +71,24 @@ export function entryWithCanary(i: number): AuditEntry {
   } as AuditEntry;
 }
 
-/** Every file under dir, recursively, as text. */
+/**
+ * Every file under dir, recursively, as text. A file that is gone by the time it is read (the
+ * shipper's cursor is written to a temporary file and renamed over the old one) is skipped: its
+ * content is in the file it was renamed to.
+ */
 export async function allFiles(dir: string): Promise<{ path: string; text: string }[]> {
   const out: { path: string; text: string }[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await allFiles(p)));
-    else out.push({ path: p, text: await readFile(p, 'utf8') });
+    if (entry.isDirectory()) {
+      out.push(...(await allFiles(p)));
+      continue;
+    }
+    try {
+      out.push({ path: p, text: await readFile(p, 'utf8') });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
   return out;
 }
