@@ -36,7 +36,7 @@ typecheck: deps ## tsc --noEmit over sources, tests and benchmarks
 	@echo "==> typecheck"
 	tsc -p tsconfig.json --noEmit
 
-crds: deps ## regenerate crds/*.yaml from the policy module
+crds: deps ## regenerate crds/*.yaml and policy/spec-schema.json from the policy module
 	$(NODE) scripts/generate-crds.ts
 
 controlplane: ## build the test control plane into the per-machine cache
