@@ -11,7 +11,8 @@
 // Goals (issue 17): idle <= 60 MB (<= 80 MB shipping), load <= 150 MB, 1,000 sessions add <= 50 MB,
 // ready <= 300 ms, <= 20 KB allocated per call.
 // Knobs: BENCH_SECONDS (saturation phase, default 5), BENCH_SESSIONS (default 1000), BENCH_CALLS
-// (default 5000), BENCH_SIDECAR_NODE_FLAGS (extra Node/V8 flags for the sidecar).
+// (default 5000), BENCH_SIDECAR_NODE_FLAGS (extra Node/V8 flags for the sidecar), BENCH_HEAP_PROFILE=FILE
+// (the sidecar's allocation sites during the allocation phase, ranked by bytes, written to FILE).
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -278,7 +279,8 @@ spec:
   const proxyAlloc = await metered(join(root, 'bench', 'gateway', 'passthrough.ts'), [String(upPort)]);
   const jsonAlloc = await metered(join(root, 'bench', 'gateway', 'json-proxy.ts'), [String(upPort)]);
   const meterPort = await freePort();
-  const meteredSidecar = await sidecar(quiet, upPort, { BENCH_METER_PORT: String(meterPort) }, ['--import', meter]);
+  const heapProfile = process.env.BENCH_HEAP_PROFILE;
+  const meteredSidecar = await sidecar(quiet, upPort, { BENCH_METER_PORT: String(meterPort), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile } : {}) }, ['--import', meter]);
   const sidecarAlloc = await allocationPerCall(meteredSidecar.port, meterPort);
   await stop(meteredSidecar.proc);
 
