@@ -36,7 +36,7 @@ typecheck: deps ## tsc --noEmit over sources, tests and benchmarks
 	@echo "==> typecheck"
 	tsc -p tsconfig.json --noEmit
 
-crds: deps ## regenerate crds/*.yaml from the policy module
+crds: deps ## regenerate crds/*.yaml and policy/spec-schema.json from the policy module
 	$(NODE) scripts/generate-crds.ts
 
 controlplane: ## build the test control plane into the per-machine cache
@@ -49,10 +49,10 @@ test: deps build lint typecheck controlplane ## everything CI runs: lint, typech
 unit: deps ## only the tests that need no control plane (fast loop)
 	mocha --grep '@cluster' --invert 'test/**/*.test.ts'
 
-bench: deps ## run every benchmark under bench/ (each prints its figures and ratios)
+bench: build ## run every benchmark under bench/ (each prints its figures and ratios)
 	@for b in bench/*/run.ts; do echo "==> $$b"; $(NODE) "$$b"; done
 
-bench-%: deps ## run one benchmark, e.g. make bench-gateway
+bench-%: build ## run one benchmark, e.g. make bench-gateway
 	$(NODE) bench/$*/run.ts
 
 demo: build ## sample MCP server behind the sidecar, no cluster needed

@@ -129,3 +129,10 @@ export const CRD_FILES: readonly { file: string; build: () => Record<string, Jso
   { file: 'mcpresidencypolicy.yaml', build: policyCrd },
   { file: 'mcpapproval.yaml', build: approvalCrd },
 ];
+
+/** Where the spec's schema is kept as plain JSON for the runtime (validate.ts), relative to the repository root. */
+export const SPEC_SCHEMA_FILE = 'policy/spec-schema.json';
+
+export function renderSpecSchema(): string {
+  return JSON.stringify(PolicySpecSchema, null, 1) + '\n';
+}

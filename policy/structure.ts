@@ -3,7 +3,7 @@
 // with messages that name the field path and say what was expected. Unknown fields, which the
 // API server would silently prune, are errors here, with a "did you mean".
 import type { TSchema } from 'typebox';
-import { CUSTOM_TYPE_NAME, DNS_LABEL, DNS_SUBDOMAIN, HEADER_NAME, SECRET_KEY } from './schema.ts';
+import { CUSTOM_TYPE_NAME, DNS_LABEL, DNS_SUBDOMAIN, HEADER_NAME, SECRET_KEY } from './names.ts';
 import { type PathSegment, type ProblemList, show } from './problems.ts';
 import { closestMatches, didYouMean } from './suggest.ts';
 

@@ -11,7 +11,14 @@ import { type PathSegment, type Problem, ProblemList, show } from './problems.ts
 import { regionOfHost } from './provider-endpoints.ts';
 import { describeRegion, expandRegions, isKnownRegion, isKnownRegionOrGeography, suggestRegions } from './regions.ts';
 import { unsafeRegexReason } from './safe-regex.ts';
-import { API_GROUP, API_VERSION, DNS_LABEL, DNS_SUBDOMAIN, POLICY_KIND, PolicySpecSchema } from './schema.ts';
+import type { TSchema } from 'typebox';
+import { API_GROUP, API_VERSION, DNS_LABEL, DNS_SUBDOMAIN, POLICY_KIND } from './names.ts';
+// The spec's schema as plain JSON, generated from schema.ts by `make crds` (a test fails when it
+// is stale): checking a policy needs the schema, not the TypeBox builder that wrote it, which
+// would add hundreds of modules to every sidecar.
+import specSchema from './spec-schema.json' with { type: 'json' };
+
+const PolicySpecSchema = specSchema as unknown as TSchema;
 import { checkStructure } from './structure.ts';
 import { didYouMean } from './suggest.ts';
 import type { PolicyObject, PolicySpec, ResolvedPolicy } from './types.ts';

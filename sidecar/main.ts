@@ -10,7 +10,7 @@ import { createAdminServer, type AdminRoute } from './admin/server.ts';
 import { EgressGateway, type EgressOptions } from './egress/gateway.ts';
 import { approvalRoutes } from './approvals/admin-routes.ts';
 import type { ApprovalHook } from './approvals/hook.ts';
-import { KubeApprovals } from './approvals/kube.ts';
+import type { KubeApprovals } from './approvals/kube.ts';
 import { LocalApprovals } from './approvals/local.ts';
 import { hostname } from 'node:os';
 import type { Durability } from './audit/log.ts';
@@ -20,10 +20,10 @@ import { Gateway } from './inbound/gateway.ts';
 import type { GatewayLimits } from './inbound/scope.ts';
 import { Upstream } from './inbound/upstream.ts';
 import { createMetrics, type SidecarMetrics } from './admin/metrics.ts';
-import { KubeClient } from '../kube/client.ts';
-import { loadConnection } from '../kube/config.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { loadConnection } from '../kube/config.ts';
 import { FilePolicySource } from './policy/file-source.ts';
-import { KubePolicySource, type PolicyRef } from './policy/kube-source.ts';
+import type { KubePolicySource, PolicyRef } from './policy/kube-source.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { Shipping, type ShippingOptions } from './audit/shipping.ts';
 
@@ -100,12 +100,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   // Held calls: in a cluster, MCPApproval objects (decided with kubectl, checked by the
   // operator's admission webhook); standalone, in memory, decided through the admin port.
-  const kube = config.policyRef !== undefined ? new KubeClient(loadConnection(config.kubeconfig)) : undefined;
+  // The Kubernetes client, watch and approvals load only for a sidecar that watches its policy
+  // through the API: a standalone sidecar never pays for them.
+  const cluster = config.policyRef !== undefined ? await loadClusterParts() : undefined;
+  const kube = cluster ? new cluster.KubeClient(cluster.loadConnection(config.kubeconfig)) : undefined;
   const approvalLogger = logger.child({ component: 'approvals' });
   const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger }) : undefined;
-  const clustered =
-    kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
-      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: config.podName ?? process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
+  const clustered: KubeApprovals | undefined =
+    cluster && kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
+      ? new cluster.KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: config.podName ?? process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
       : undefined;
   const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
 
@@ -164,8 +167,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   let source: FilePolicySource | undefined;
   let kubeSource: KubePolicySource | undefined;
-  if (kube !== undefined && config.policyRef !== undefined) {
-    kubeSource = new KubePolicySource({
+  if (cluster && kube !== undefined && config.policyRef !== undefined) {
+    kubeSource = new cluster.KubePolicySource({
       client: kube,
       ref: config.policyRef,
       logger,
@@ -222,4 +225,19 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       await audit.close();
     },
   };
+}
+
+async function loadClusterParts(): Promise<{
+  KubeClient: typeof KubeClient;
+  loadConnection: typeof loadConnection;
+  KubeApprovals: typeof KubeApprovals;
+  KubePolicySource: typeof KubePolicySource;
+}> {
+  const [client, config, approvals, source] = await Promise.all([
+    import('../kube/client.ts'),
+    import('../kube/config.ts'),
+    import('./approvals/kube.ts'),
+    import('./policy/kube-source.ts'),
+  ]);
+  return { KubeClient: client.KubeClient, loadConnection: config.loadConnection, KubeApprovals: approvals.KubeApprovals, KubePolicySource: source.KubePolicySource };
 }

@@ -39,13 +39,16 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     if ((flags.policy === undefined) === (flags['policy-ref'] === undefined)) {
       throw new CliError('give exactly one of --policy FILE or --policy-ref NAMESPACE/NAME', 2);
     }
-    // The sidecar's modules load only when it runs: --help and usage errors stay instant.
-    const { parsePolicyRef } = await import('../../sidecar/policy/kube-source.ts');
+    // The sidecar's modules load only when it runs (--help and usage errors stay instant), and
+    // the policy watch's only when the policy comes from the API.
     let policyRef;
-    try {
-      policyRef = flags['policy-ref'] === undefined ? undefined : parsePolicyRef(flags['policy-ref']);
-    } catch (err) {
-      throw new CliError((err as Error).message, 2);
+    if (flags['policy-ref'] !== undefined) {
+      const { parsePolicyRef } = await import('../../sidecar/policy/kube-source.ts');
+      try {
+        policyRef = parsePolicyRef(flags['policy-ref']);
+      } catch (err) {
+        throw new CliError((err as Error).message, 2);
+      }
     }
     const durability = parseDurability(flags['audit-durability']);
     const logger = createLogger({ level });

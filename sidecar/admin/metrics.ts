@@ -1,6 +1,6 @@
 // The sidecar's Prometheus metrics, defined once. Names and labels are part of the contract
 // (CONTRACT.md, "Metrics"); dashboards and alerts depend on them.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectProcessMetrics } from './prometheus.ts';
 
 export interface SidecarMetrics {
   readonly registry: Registry;
@@ -21,7 +21,7 @@ export interface SidecarMetrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'mcp_residency_process_' });
+  if (options.defaultMetrics ?? true) collectProcessMetrics(registry, 'mcp_residency_process_');
   return {
     registry,
     requests: new Counter({

@@ -186,7 +186,9 @@ function assertJson(value: unknown, path: string, depth: number): void {
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) throw new InvalidAuditEntry(`audit entry ${path} holds a non-plain object`);
-    for (const [k, v] of Object.entries(value)) {
+    // Keys, not entries: this walks every audit payload, and entries allocates a pair per member.
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       if (v === undefined) throw new InvalidAuditEntry(`audit entry ${path}.${k} is undefined`);
       assertJson(v, `${path}.${k}`, depth + 1);
     }

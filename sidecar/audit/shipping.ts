@@ -5,7 +5,7 @@
 import type { Logger } from '../../lib/log.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import type { AuditLog } from './log.ts';
-import { startShipper, type Shipper, type ShipperOptions } from './shipper.ts';
+import type { Shipper, ShipperOptions } from './shipper.ts';
 import type { HealthState } from '../admin/readiness.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyState } from '../policy/runtime.ts';
@@ -57,6 +57,8 @@ export class Shipping {
     this.#shipper = undefined;
     this.#file = file;
     if (file === undefined) return;
+    // The Azure exporter stack costs a sidecar tens of MB: it loads only for a policy that ships.
+    const { startShipper } = await import('./shipper.ts');
     this.#shipper = startShipper({
       log,
       connectionStringFile: file,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CRD_FILES, policyCrd, renderCrd } from '../../policy/crd.ts';
+import { CRD_FILES, policyCrd, renderCrd, renderSpecSchema, SPEC_SCHEMA_FILE } from '../../policy/crd.ts';
 import { resolvePolicy } from '../../policy/defaults.ts';
 import type { PolicyObject } from '../../policy/types.ts';
 
@@ -31,6 +31,11 @@ describe('CRDs', () => {
       expect(committed).to.equal(renderCrd(build()));
     });
   }
+
+  it(`${SPEC_SCHEMA_FILE}, which the sidecar validates policies against, is what the policy schema generates (run 'make crds')`, async () => {
+    const committed = await readFile(join(root, SPEC_SCHEMA_FILE), 'utf8');
+    expect(committed).to.equal(renderSpecSchema());
+  });
 
   it('is structural: every property typed, no anyOf/oneOf, no additionalProperties: false', () => {
     const walk = (node: Node, path: string): void => {
