@@ -2,6 +2,7 @@
 // shipper runs (and retention keeps every record it has not delivered); when the policy stops
 // naming one, or names another Secret, the shipper stops or restarts. Shipping trouble never
 // stops traffic: records wait on disk, /readyz and the metrics say so.
+import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../../lib/log.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import type { AuditLog } from './log.ts';
@@ -25,6 +26,7 @@ export class Shipping {
   #log: AuditLog | undefined;
   #shipper: Shipper | undefined;
   #file: string | undefined;
+  #authentication: string | undefined;
   #problem: string | undefined;
   #queue: Promise<void> = Promise.resolve();
 
@@ -52,20 +54,35 @@ export class Shipping {
       file = undefined;
     }
     log.holdUnshipped(file !== undefined);
-    if (file === this.#file) return;
+    const authentication = state.runtime.policy.audit.azureMonitor?.authentication;
+    if (file === this.#file && authentication === this.#authentication) return;
     await this.#shipper?.stop();
     this.#shipper = undefined;
     this.#file = file;
+    this.#authentication = authentication;
     if (file === undefined) return;
+    let credential: TokenCredential | undefined;
+    if (authentication === 'workloadIdentity') {
+      try {
+        // Loaded only for a policy that asks for it: @azure/identity and MSAL stay out of other sidecars.
+        const { workloadIdentityCredential } = await import('../identity/workload.ts');
+        credential = await workloadIdentityCredential();
+      } catch (err) {
+        // Records wait on disk (retention holds them) until the pod gets its identity.
+        this.#problem = (err as Error).message;
+        this.#file = undefined;
+        return;
+      }
+    }
     this.#shipper = startShipper({
       log,
       connectionStringFile: file,
       metrics: this.#o.metrics,
       logger: this.#o.logger.child({ component: 'shipper' }),
-      ...(this.#o.exporterOptions ? { exporterOptions: this.#o.exporterOptions } : {}),
+      ...(this.#o.exporterOptions || credential ? { exporterOptions: { ...this.#o.exporterOptions, ...(credential ? { credential } : {}) } } : {}),
       ...this.#o.tuning,
     });
-    this.#o.logger.info('shipping audit records to Azure Monitor', { connectionStringFile: file });
+    this.#o.logger.info('shipping audit records to Azure Monitor', { connectionStringFile: file, authentication });
   }
 
   health(): HealthState {
