@@ -12,6 +12,8 @@ import { approvalRoutes } from './approvals/admin-routes.ts';
 import type { ApprovalHook } from './approvals/hook.ts';
 import { KubeApprovals } from './approvals/kube.ts';
 import { LocalApprovals } from './approvals/local.ts';
+import { Notifier, noticeOf, type NotifierOptions } from './approvals/notify.ts';
+import type { ApprovalEvent } from './approvals/records.ts';
 import { hostname } from 'node:os';
 import type { Durability } from './audit/log.ts';
 import { AuditSinkHolder } from './audit/sink.ts';
@@ -66,6 +68,8 @@ export interface SidecarDeps {
   readonly resolver?: EgressOptions['resolver'];
   /** PEM CA certificates the egress gateway trusts for every upstream, besides the system's. */
   readonly extraCa?: string;
+  /** For tests: faster notification retries. */
+  readonly notify?: Pick<NotifierOptions, 'attempts' | 'backoff' | 'timeoutMs'>;
   /** For tests: a local Azure Monitor ingestion endpoint, and faster shipping retries. */
   readonly shipping?: Pick<ShippingOptions, 'exporterOptions' | 'tuning'>;
 }
@@ -102,10 +106,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   // operator's admission webhook); standalone, in memory, decided through the admin port.
   const kube = config.policyRef !== undefined ? new KubeClient(loadConnection(config.kubeconfig)) : undefined;
   const approvalLogger = logger.child({ component: 'approvals' });
-  const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger }) : undefined;
+  const podName = config.podName ?? process.env.POD_NAME ?? hostname();
+  const notifier = new Notifier({ secretsDir: config.secretsDir, logger: approvalLogger, metrics, ...deps.notify });
+  const onEvent = (e: ApprovalEvent): void => {
+    if (e.question.notify?.length) notifier.notify(e.question.notify, noticeOf(e, kube ? podName : undefined));
+  };
+  const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger, onEvent }) : undefined;
   const clustered =
     kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
-      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: config.podName ?? process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
+      ? new KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: podName, audit, logger: approvalLogger, onEvent })
       : undefined;
   const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
 
@@ -159,6 +168,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
   const adminUrl = await listen(admin, config.adminListen, 'admin');
+  notifier.adminUrl = adminUrl;
   const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
   const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
 
@@ -208,6 +218,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       }
       local?.abandonAll('the sidecar is shutting down; the call was not run');
       await clustered?.stop();
+      // The last follow-ups (abandoned calls) get one try each; retries stop now.
+      notifier.close();
       await kubeSource?.stop();
       const deadline = Date.now() + (config.shutdownGraceMs ?? 2_000);
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

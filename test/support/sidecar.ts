@@ -33,6 +33,7 @@ export interface SidecarTestOptions {
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
+  readonly notify?: SidecarDeps['notify'];
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -59,7 +60,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
     },
-    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
+    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );
   return {
     sidecar,
