@@ -28,6 +28,10 @@ import { FilePolicySource } from './policy/file-source.ts';
 import { KubePolicySource, type PolicyRef } from './policy/kube-source.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { Shipping, type ShippingOptions } from './audit/shipping.ts';
+import { reportUnshipped } from './audit/unshipped.ts';
+
+/** Kubernetes' default terminationGracePeriodSeconds is 30; leave room for the app and the Event. */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 20_000;
 
 export type { ListenAddress };
 
@@ -54,6 +58,8 @@ export interface SidecarConfig {
   readonly unknownKidCooldownMs?: number;
   /** How long requests still in flight at shutdown may take to finish (default 2 s). */
   readonly shutdownGraceMs?: number;
+  /** How long a stopping sidecar keeps shipping its audit backlog (the injector derives it from terminationGracePeriodSeconds). */
+  readonly shutdownDrainMs?: number;
   /** Policy watch tuning: how long a silent watch lasts before it is restarted, and retry backoff. */
   readonly watch?: { readonly idleTimeoutMs?: number; readonly backoffMaxMs?: number };
 }
@@ -223,14 +229,24 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       await kubeSource?.stop();
       const deadline = Date.now() + (config.shutdownGraceMs ?? 2_000);
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      kube?.close();
       gateway.close();
       egress.close();
       for (const s of servers) s.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstream.close();
       policy.close();
-      await shipping.stop();
+      // Every record is written now; ship what waits while the pod's grace period lasts, and
+      // say what could not be shipped rather than lose it with the emptyDir silently.
+      const unshipped = await shipping.drain(config.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS);
+      if (unshipped !== undefined) {
+        await reportUnshipped(unshipped, {
+          auditDir: config.auditDir,
+          metrics,
+          logger,
+          kube: kube && config.policyRef ? { client: kube, namespace: config.policyRef.namespace, pod: podName } : undefined,
+        });
+      }
+      kube?.close();
       await audit.close();
     },
   };

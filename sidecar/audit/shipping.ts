@@ -6,7 +6,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../../lib/log.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import type { AuditLog } from './log.ts';
-import { startShipper, type Shipper, type ShipperOptions } from './shipper.ts';
+import { startShipper, type Shipper, type ShipperOptions, type Unshipped } from './shipper.ts';
 import type { HealthState } from '../admin/readiness.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyState } from '../policy/runtime.ts';
@@ -96,6 +96,17 @@ export class Shipping {
     await this.#queue;
     await this.#shipper?.stop();
     this.#shipper = undefined;
+  }
+
+  /**
+   * Shutdown: ships what waits for up to `budgetMs`, then stops. Undefined when nothing ships
+   * (no Azure Monitor configured): the records then only ever live in the local log.
+   */
+  async drain(budgetMs: number): Promise<Unshipped | undefined> {
+    await this.#queue;
+    const shipper = this.#shipper;
+    this.#shipper = undefined;
+    return shipper?.drain(budgetMs);
   }
 }
 

@@ -34,6 +34,7 @@ export interface SidecarTestOptions {
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
   readonly notify?: SidecarDeps['notify'];
+  readonly shutdownDrainMs?: number;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -59,6 +60,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       policyPollMs: 100,
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.shutdownDrainMs !== undefined ? { shutdownDrainMs: options.shutdownDrainMs } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );
