@@ -39,7 +39,16 @@ export function workloadIdentityCredential(env: NodeJS.ProcessEnv = process.env)
   // For an authority host that is not one of Microsoft's public or sovereign clouds (Azure
   // Stack, a private endpoint, a test) that question has no answer: use the host as given.
   const known = isMicrosoftAuthority(env.AZURE_AUTHORITY_HOST);
-  shared ??= import('@azure/identity').then(({ WorkloadIdentityCredential }) => new WorkloadIdentityCredential(known ? {} : { disableInstanceDiscovery: true }));
+  shared ??= import('@azure/identity').then(
+    ({ WorkloadIdentityCredential }) =>
+      new WorkloadIdentityCredential({
+        clientId: env.AZURE_CLIENT_ID,
+        tenantId: env.AZURE_TENANT_ID,
+        tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
+        ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST } : {}),
+        ...(known ? {} : { disableInstanceDiscovery: true }),
+      }),
+  );
   return shared;
 }
 
