@@ -2,8 +2,9 @@
 // no pooling for watches, so a long-lived watch socket is never handed to a request (and a dead
 // one never poisons the pool).
 import type { IncomingMessage } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest, type AgentOptions } from 'node:https';
 import type { Connection } from './config.ts';
+import type { ExecCredentials } from './exec.ts';
 import { apiVersionOf, resourcePath, type Resource } from './resources.ts';
 import { isStatus, type KubeObject, type ObjectList, type Status } from './types.ts';
 
@@ -87,38 +88,68 @@ export function withQuery(path: string, query: Query | undefined): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+interface Agents {
+  readonly agent: Agent;
+  readonly watch: Agent;
+  /** the exec plugin's client certificate these agents present, if any */
+  readonly cert: string | undefined;
+}
+
+interface Auth {
+  readonly agents: Agents;
+  readonly token: string | undefined;
+}
+
 export class KubeClient {
   readonly connection: Connection;
-  readonly #agent: Agent;
-  readonly #watchAgent: Agent;
+  readonly #tls: AgentOptions;
+  #agents: Agents;
   readonly #userAgent: string;
   readonly #timeoutMs: number;
 
   constructor(connection: Connection, options: ClientOptions = {}) {
     this.connection = connection;
-    const tls = {
+    this.#tls = {
       ca: connection.ca,
       cert: connection.cert,
       key: connection.key,
       rejectUnauthorized: !connection.insecureSkipTlsVerify,
       ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
     };
-    this.#agent = new Agent({ ...tls, keepAlive: true, maxSockets: 32 });
-    this.#watchAgent = new Agent({ ...tls, keepAlive: false });
+    this.#agents = this.#makeAgents(undefined);
     this.#userAgent = options.userAgent ?? 'mcp-residency';
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** Closes pooled sockets; in-flight watches end with an error. */
-  close(): void {
-    this.#agent.destroy();
-    this.#watchAgent.destroy();
+  #makeAgents(exec: ExecCredentials | undefined): Agents {
+    const tls = exec?.cert !== undefined ? { ...this.#tls, cert: exec.cert, key: exec.key } : this.#tls;
+    return { agent: new Agent({ ...tls, keepAlive: true, maxSockets: 32 }), watch: new Agent({ ...tls, keepAlive: false }), cert: exec?.cert };
   }
 
-  #headers(accept: string, contentType?: string): Record<string, string> {
+  /** Closes pooled sockets; in-flight watches end with an error. */
+  close(): void {
+    this.#agents.agent.destroy();
+    this.#agents.watch.destroy();
+  }
+
+  /** The credentials for the next request: an exec plugin's (run when its answer expired) or the kubeconfig's. */
+  async #auth(): Promise<Auth> {
+    const exec = this.connection.exec;
+    if (exec === undefined) return { agents: this.#agents, token: this.connection.token?.() };
+    const creds = await exec.get();
+    if (creds.cert !== this.#agents.cert) {
+      // A new client certificate needs new TLS sessions; watches on the old agents end and are re-opened by their owners.
+      const old = this.#agents;
+      this.#agents = this.#makeAgents(creds);
+      old.agent.destroy();
+    }
+    return { agents: this.#agents, token: creds.token ?? this.connection.token?.() };
+  }
+
+  #headers(auth: Auth, accept: string, contentType?: string): Record<string, string> {
     const headers: Record<string, string> = { accept, 'user-agent': this.#userAgent };
     if (contentType) headers['content-type'] = contentType;
-    const token = this.connection.token?.();
+    const token = auth.token;
     if (token) headers.authorization = `Bearer ${token}`;
     const as = this.connection.impersonate;
     if (as) {
@@ -134,6 +165,12 @@ export class KubeClient {
     try {
       return await this.#requestOnce<T>(method, path, options);
     } catch (err) {
+      // client-go: a 401 with an exec plugin means its credential is no longer good; run it again, once.
+      // The API server refused before acting, so repeating any method is safe.
+      if (err instanceof ApiError && err.status === 401 && this.connection.exec !== undefined) {
+        this.connection.exec.invalidate();
+        return this.#requestOnce<T>(method, path, options);
+      }
       // A keep-alive socket the server closed between requests fails on reuse; safe to repeat a read.
       if (method === 'GET' && !(err instanceof ApiError) && (err as NodeJS.ErrnoException).code === 'ECONNRESET' && !options.signal?.aborted) {
         return this.#requestOnce<T>(method, path, options);
@@ -142,16 +179,17 @@ export class KubeClient {
     }
   }
 
-  #requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+  async #requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const fullPath = withQuery(path, options.query);
     const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const auth = await this.#auth();
     return new Promise<T>((resolve, reject) => {
       const req = httpsRequest(
         new URL(fullPath, this.connection.server),
         {
           method,
-          agent: this.#agent,
-          headers: this.#headers('application/json', payload === undefined ? undefined : (options.contentType ?? 'application/json')),
+          agent: auth.agents.agent,
+          headers: this.#headers(auth, 'application/json', payload === undefined ? undefined : (options.contentType ?? 'application/json')),
           ...(options.signal ? { signal: options.signal } : {}),
         },
         (res) => {
@@ -184,12 +222,13 @@ export class KubeClient {
    * Opens a streaming GET (a watch) on an unpooled socket. The caller owns the response: it must
    * read it to the end or destroy it. TCP keep-alive probes let the kernel notice a dead peer.
    */
-  openStream(path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
+  async openStream(path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
+    const auth = await this.#auth();
     return new Promise((resolve, reject) => {
       const req = httpsRequest(new URL(withQuery(path, query), this.connection.server), {
         method: 'GET',
-        agent: this.#watchAgent,
-        headers: this.#headers('application/json'),
+        agent: auth.agents.watch,
+        headers: this.#headers(auth, 'application/json'),
         signal,
       });
       req.on('socket', (socket) => socket.setKeepAlive(true, 15_000));

@@ -1,10 +1,13 @@
 // How to reach the API server: from a kubeconfig file (what kubectl uses) or from inside a pod
 // (the service account files). Only what a long-running process needs is supported: client
-// certificates, bearer tokens and token files, CA data or files. Exec and auth-provider plugins
-// are refused by name so nobody wonders why their cloud login "does nothing".
+// certificates, bearer tokens and token files, CA data or files, and exec credential plugins
+// (kubelogin, aws eks get-token, gke-gcloud-auth-plugin; see exec.ts). auth-provider entries
+// (the azure and gcp ones left kubectl in 1.26) are refused by name so nobody wonders why a
+// login "does nothing".
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ExecCredentialSource, execClusterInfo, parseExecConfig, type ExecEnvironment } from './exec.ts';
 
 export interface Connection {
   /** https://host:port, no trailing slash */
@@ -21,6 +24,8 @@ export interface Connection {
   readonly namespace: string | undefined;
   /** kubeconfig `as`/`as-groups` (kubectl --as/--as-group): act as this user, if allowed to */
   readonly impersonate?: { readonly user: string; readonly groups: readonly string[] } | undefined;
+  /** An exec credential plugin: its token or client certificate, fetched before a request. */
+  readonly exec?: ExecCredentialSource | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +70,8 @@ interface KubeconfigFile {
 export interface KubeconfigOptions {
   /** use this context instead of current-context */
   readonly context?: string | undefined;
+  /** the environment exec plugins inherit, whether stdin is a terminal (tests) */
+  readonly exec?: ExecEnvironment | undefined;
 }
 
 export function loadKubeconfig(path: string, options: KubeconfigOptions = {}): Connection {
@@ -107,18 +114,27 @@ export function parseKubeconfig(text: string, baseDir: string, options: Kubeconf
     }
   };
 
-  for (const unsupported of ['exec', 'auth-provider']) {
-    if (user[unsupported] !== undefined) {
-      throw new ConfigError(`${source}: user "${String(context.user)}" uses ${unsupported}, which is not supported; use a token, token file or client certificate`);
-    }
+  if (user['auth-provider'] !== undefined) {
+    throw new ConfigError(`${source}: user "${String(context.user)}" uses auth-provider, which is not supported (kubectl 1.26 removed the azure and gcp ones); use an exec plugin: kubelogin, gke-gcloud-auth-plugin`);
   }
   const server = str(cluster, 'server');
   if (!server) throw new ConfigError(`${source}: cluster "${String(context.cluster)}" has no server`);
   const token = str(user, 'token');
   const tokenFile = str(user, 'tokenFile');
+  const ca = readPem('certificate-authority', str(cluster, 'certificate-authority-data'), str(cluster, 'certificate-authority'));
+  let exec: ExecCredentialSource | undefined;
+  if (user.exec !== undefined && user.exec !== null) {
+    try {
+      // client-go: a command with a path separator is relative to the kubeconfig; a bare name is looked up on PATH.
+      const config = parseExecConfig(user.exec, `${source}: user "${String(context.user)}"`, (c) => (c.includes('/') ? file(c) : c), execClusterInfo(cluster, ca));
+      exec = new ExecCredentialSource(config, options.exec);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   return {
     server: server.replace(/\/+$/u, ''),
-    ca: readPem('certificate-authority', str(cluster, 'certificate-authority-data'), str(cluster, 'certificate-authority')),
+    ca,
     cert: readPem('client-certificate', str(user, 'client-certificate-data'), str(user, 'client-certificate')),
     key: readPem('client-key', str(user, 'client-key-data'), str(user, 'client-key')),
     token: token !== undefined ? () => token : tokenFile !== undefined ? tokenFileReader(file(tokenFile)) : undefined,
@@ -126,6 +142,7 @@ export function parseKubeconfig(text: string, baseDir: string, options: Kubeconf
     tlsServerName: str(cluster, 'tls-server-name'),
     namespace: context.namespace,
     ...impersonation(user, source),
+    ...(exec ? { exec } : {}),
   };
 }
 

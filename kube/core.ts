@@ -96,6 +96,7 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   hostNetwork?: boolean;
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface PodStatus {

@@ -81,6 +81,8 @@ export function watchOnce(client: KubeClient, options: WatchOptions): Promise<Wa
             res.on('error', () => {});
             res.on('end', () => {
               if (status === 410) return finish({ kind: 'expired', events });
+              // An exec plugin's credential the API server no longer takes: the retried watch runs the plugin again.
+              if (status === 401) client.connection.exec?.invalidate();
               finish({ kind: 'error', error: ApiError.fromText('WATCH', options.path, status, text), events });
             });
             return;

@@ -15,11 +15,13 @@ export class EventRecorder {
   readonly #instance: string;
   readonly #log: Logger;
   readonly #told = new Set<string>();
+  readonly #component: string;
 
-  constructor(client: KubeClient, instance: string, logger: Logger) {
+  constructor(client: KubeClient, instance: string, logger: Logger, component = COMPONENT) {
     this.#client = client;
     this.#instance = instance;
     this.#log = logger;
+    this.#component = component;
   }
 
   async emit(involved: ObjectReference & { name: string; namespace: string }, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -34,8 +36,8 @@ export class EventRecorder {
       reason,
       message: message.slice(0, 1024),
       type,
-      source: { component: COMPONENT },
-      reportingComponent: COMPONENT,
+      source: { component: this.#component },
+      reportingComponent: this.#component,
       reportingInstance: this.#instance,
       count: 1,
       firstTimestamp: now,

@@ -22,7 +22,8 @@ export function operatorClusterRules(n: RbacNames): PolicyRule[] {
     // Sidecars get these through the Roles the operator keeps; Kubernetes lets a Role grant only
     // what its creator holds (RBAC escalation prevention), so the operator holds them too rather
     // than the far broader `escalate` and `bind` verbs.
-    ...SIDECAR_RULES.filter((r) => !r.resources.includes('mcpresidencypolicies')),
+    // (events: the operator's own rule below covers what sidecars get.)
+    ...SIDECAR_RULES.filter((r) => !r.resources.includes('mcpresidencypolicies') && !r.resources.includes('events')),
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },

@@ -2,7 +2,7 @@
 // applies them) reads these constants; resolvePolicy() applies them for the sidecar and the
 // operator. A test checks that the two agree.
 import { BUILTIN_DETECTORS } from './builtin-detectors.ts';
-import type { PolicyObject, ResolvedPolicy } from './types.ts';
+import type { Credential, PolicyObject, ResolvedCredential, ResolvedPolicy } from './types.ts';
 
 export const DEFAULT_AUTH_MODE = 'oidc';
 export const DEFAULT_GROUPS_CLAIM = 'groups';
@@ -12,6 +12,9 @@ export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
 export const DEFAULT_AUDIT_PAYLOADS = 'masked';
+export const DEFAULT_AZURE_MONITOR_AUTHENTICATION = 'instrumentationKey';
+/** What a workload-identity credential puts before the token. */
+export const DEFAULT_TOKEN_SCHEME = 'Bearer';
 
 /**
  * Applies the defaults to a policy that has passed validatePolicy(). Calling it on an
@@ -61,12 +64,7 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
         name: u.name,
         url: u.url,
         region: u.region,
-        credential: u.credential && {
-          secretName: u.credential.secretName,
-          key: u.credential.key,
-          header: u.credential.header ?? DEFAULT_CREDENTIAL_HEADER,
-          scheme: u.credential.scheme,
-        },
+        credential: resolveCredential(u.credential),
         caSecret: u.caSecret,
         allowPrivateAddresses: u.allowPrivateAddresses ?? false,
       })),
@@ -75,7 +73,22 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
     approval: spec.approval && {
       approverGroups: spec.approval.approverGroups,
       timeoutSeconds: spec.approval.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+      notify: spec.approval.notify ?? [],
     },
-    audit: { payloads: audit.payloads ?? DEFAULT_AUDIT_PAYLOADS, azureMonitor: audit.azureMonitor },
+    audit: {
+      payloads: audit.payloads ?? DEFAULT_AUDIT_PAYLOADS,
+      azureMonitor: audit.azureMonitor && {
+        connectionStringSecret: audit.azureMonitor.connectionStringSecret,
+        authentication: audit.azureMonitor.authentication ?? DEFAULT_AZURE_MONITOR_AUTHENTICATION,
+      },
+    },
   };
+}
+
+function resolveCredential(c: Credential | undefined): ResolvedCredential | undefined {
+  if (c === undefined) return undefined;
+  const header = c.header ?? DEFAULT_CREDENTIAL_HEADER;
+  if (c.workloadIdentity !== undefined) return { kind: 'workloadIdentity', scope: c.workloadIdentity.scope, header, scheme: c.scheme ?? DEFAULT_TOKEN_SCHEME };
+  if (c.secretName === undefined || c.key === undefined) throw new Error('resolvePolicy: credential without secretName/key or workloadIdentity; validate it first');
+  return { kind: 'secret', secretName: c.secretName, key: c.key, header, scheme: c.scheme };
 }

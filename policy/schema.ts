@@ -16,6 +16,7 @@ import {
   DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   DEFAULT_AUDIT_PAYLOADS,
   DEFAULT_AUTH_MODE,
+  DEFAULT_AZURE_MONITOR_AUTHENTICATION,
   DEFAULT_CREDENTIAL_HEADER,
   DEFAULT_GROUPS_CLAIM,
   DEFAULT_MASKING_MODE,
@@ -158,14 +159,31 @@ export const MaskingSchema = Type.Object(
 
 export const CredentialSchema = Type.Object(
   {
-    secretName: Type.String({ description: 'Secret holding the credential.', pattern: DNS_SUBDOMAIN, minLength: 1, maxLength: 253 }),
-    key: Type.String({ description: 'Key inside the Secret.', pattern: SECRET_KEY, minLength: 1, maxLength: 253 }),
+    secretName: Type.Optional(Type.String({ description: 'Secret holding the credential.', pattern: DNS_SUBDOMAIN, minLength: 1, maxLength: 253 })),
+    key: Type.Optional(Type.String({ description: 'Key inside the Secret.', pattern: SECRET_KEY, minLength: 1, maxLength: 253 })),
+    workloadIdentity: Type.Optional(
+      Type.Object(
+        { scope: Type.String({ description: 'The token\'s scope, e.g. https://cognitiveservices.azure.com/.default.', minLength: 1, maxLength: 512 }) },
+        {
+          ...strictObject,
+          description:
+            'A Microsoft Entra ID token for this scope, from the pod\'s workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE), sent as "Authorization: Bearer"; instead of secretName and key.',
+        },
+      ),
+    ),
     header: Type.Optional(
       Type.String({ description: 'Request header that carries it.', pattern: HEADER_NAME, maxLength: 128, default: DEFAULT_CREDENTIAL_HEADER }),
     ),
     scheme: Type.Optional(ShortString('Prefix for the header value, e.g. Bearer (then the header is "Bearer <secret>").', 32)),
   },
-  { ...strictObject, description: 'A credential the sidecar holds and adds; the application never sees it.' },
+  {
+    ...strictObject,
+    description: 'A credential the sidecar holds and adds; the application never sees it. Either secretName and key, or workloadIdentity.',
+    'x-kubernetes-validations': [
+      { rule: 'has(self.workloadIdentity) != has(self.secretName)', message: 'give either secretName and key, or workloadIdentity' },
+      { rule: 'has(self.secretName) == has(self.key)', message: 'secretName and key go together' },
+    ],
+  },
 );
 
 export const UpstreamSchema = Type.Object(
@@ -206,11 +224,28 @@ export const EgressSchema = Type.Object(
   { ...strictObject, description: 'Outbound calls from the MCP server to LLM providers.', default: {} },
 );
 
+export const NotifyTargetSchema = Type.Object(
+  {
+    type: StringEnum(['teams', 'webhook'], {
+      description: 'teams: a Microsoft Teams Workflows or incoming-webhook URL (an Adaptive Card). webhook: any URL taking a JSON POST with a Slack-compatible "text".',
+    }),
+    urlSecret: secretKeyRef('The URL to post to (it holds its own key, so it lives in a Secret).'),
+  },
+  strictObject,
+);
+
 export const ApprovalSchema = Type.Object(
   {
     approverGroups: StringList('Groups whose members may approve or reject held calls.', 32, 256, 1),
     timeoutSeconds: Type.Optional(
       Type.Integer({ description: 'How long a held call waits for a decision.', minimum: 10, maximum: 86400, default: DEFAULT_APPROVAL_TIMEOUT_SECONDS }),
+    ),
+    notify: Type.Optional(
+      Type.Array(NotifyTargetSchema, {
+        description: 'Where a held call is announced (who asked, the tool, masked arguments, expiry, the approve and deny commands) and its decision posted. Failing to notify never decides a call.',
+        maxItems: 8,
+        default: [],
+      }),
     ),
   },
   { ...strictObject, description: 'Who decides on calls held by `approve` rules.' },
@@ -226,7 +261,16 @@ export const AuditSchema = Type.Object(
     ),
     azureMonitor: Type.Optional(
       Type.Object(
-        { connectionStringSecret: secretKeyRef('Application Insights connection string.') },
+        {
+          connectionStringSecret: secretKeyRef('Application Insights connection string.'),
+          authentication: Type.Optional(
+            StringEnum(['instrumentationKey', 'workloadIdentity'], {
+              description:
+                'instrumentationKey: the connection string\'s key authenticates. workloadIdentity: a Microsoft Entra ID token from the pod\'s workload identity (for resources with local authentication disabled); the connection string still names the resource and region.',
+              default: DEFAULT_AZURE_MONITOR_AUTHENTICATION,
+            }),
+          ),
+        },
         { ...strictObject, description: 'Ship audit records to Azure Monitor.' },
       ),
     ),

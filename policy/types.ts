@@ -7,6 +7,7 @@ import type {
   ConditionSchema,
   CredentialSchema,
   CustomDetectorSchema,
+  NotifyTargetSchema,
   PolicySpecSchema,
   PolicyStatusSchema,
   ToolRuleSchema,
@@ -68,11 +69,17 @@ export type ResolvedAuthentication =
     }
   | { readonly mode: 'none'; readonly allowedOrigins: readonly string[] };
 
+export type ResolvedCredential =
+  | { readonly kind: 'secret'; readonly secretName: string; readonly key: string; readonly header: string; readonly scheme: string | undefined }
+  | { readonly kind: 'workloadIdentity'; readonly scope: string; readonly header: string; readonly scheme: string };
+
+export type NotifyTarget = Static<typeof NotifyTargetSchema>;
+
 export interface ResolvedUpstream {
   readonly name: string;
   readonly url: string;
   readonly region: string;
-  readonly credential: { readonly secretName: string; readonly key: string; readonly header: string; readonly scheme: string | undefined } | undefined;
+  readonly credential: ResolvedCredential | undefined;
   readonly caSecret: SecretKeyRef | undefined;
   readonly allowPrivateAddresses: boolean;
 }
@@ -96,9 +103,9 @@ export interface ResolvedPolicy {
     readonly upstreams: readonly ResolvedUpstream[];
     readonly tunnels: 'allow' | 'deny';
   };
-  readonly approval: { readonly approverGroups: readonly string[]; readonly timeoutSeconds: number } | undefined;
+  readonly approval: { readonly approverGroups: readonly string[]; readonly timeoutSeconds: number; readonly notify: readonly NotifyTarget[] } | undefined;
   readonly audit: {
     readonly payloads: 'masked' | 'metadata';
-    readonly azureMonitor: { readonly connectionStringSecret: SecretKeyRef } | undefined;
+    readonly azureMonitor: { readonly connectionStringSecret: SecretKeyRef; readonly authentication: 'instrumentationKey' | 'workloadIdentity' } | undefined;
   };
 }

@@ -189,6 +189,15 @@ function checkEgress(spec: PolicySpec, problems: ProblemList): void {
     if (header !== undefined && RESERVED_HEADERS.has(header.toLowerCase())) {
       problems.error(at('credential', 'header'), `${show(header)} frames or routes the request; a credential cannot use it`);
     }
+    const c = up.credential;
+    if (c !== undefined) {
+      if (c.workloadIdentity !== undefined && (c.secretName !== undefined || c.key !== undefined)) {
+        problems.error(at('credential', 'workloadIdentity'), 'give either secretName and key, or workloadIdentity, not both');
+      } else if (c.workloadIdentity === undefined) {
+        if (c.secretName === undefined) problems.error(at('credential', 'secretName'), 'is required (or workloadIdentity instead of secretName and key)');
+        if (c.key === undefined) problems.error(at('credential', 'key'), 'is required (or workloadIdentity instead of secretName and key)');
+      }
+    }
   });
 }
 

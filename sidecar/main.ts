@@ -12,6 +12,8 @@ import { approvalRoutes } from './approvals/admin-routes.ts';
 import type { ApprovalHook } from './approvals/hook.ts';
 import type { KubeApprovals } from './approvals/kube.ts';
 import { LocalApprovals } from './approvals/local.ts';
+import { Notifier, noticeOf, type NotifierOptions } from './approvals/notify.ts';
+import type { ApprovalEvent } from './approvals/records.ts';
 import { hostname } from 'node:os';
 import type { Durability } from './audit/log.ts';
 import { AuditSinkHolder } from './audit/sink.ts';
@@ -26,6 +28,10 @@ import { FilePolicySource } from './policy/file-source.ts';
 import type { KubePolicySource, PolicyRef } from './policy/kube-source.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { Shipping, type ShippingOptions } from './audit/shipping.ts';
+import { reportUnshipped } from './audit/unshipped.ts';
+
+/** Kubernetes' default terminationGracePeriodSeconds is 30; leave room for the app and the Event. */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 20_000;
 
 export type { ListenAddress };
 
@@ -52,6 +58,8 @@ export interface SidecarConfig {
   readonly unknownKidCooldownMs?: number;
   /** How long requests still in flight at shutdown may take to finish (default 2 s). */
   readonly shutdownGraceMs?: number;
+  /** How long a stopping sidecar keeps shipping its audit backlog (the injector derives it from terminationGracePeriodSeconds). */
+  readonly shutdownDrainMs?: number;
   /** Policy watch tuning: how long a silent watch lasts before it is restarted, and retry backoff. */
   readonly watch?: { readonly idleTimeoutMs?: number; readonly backoffMaxMs?: number };
 }
@@ -66,6 +74,8 @@ export interface SidecarDeps {
   readonly resolver?: EgressOptions['resolver'];
   /** PEM CA certificates the egress gateway trusts for every upstream, besides the system's. */
   readonly extraCa?: string;
+  /** For tests: faster notification retries. */
+  readonly notify?: Pick<NotifierOptions, 'attempts' | 'backoff' | 'timeoutMs'>;
   /** For tests: a local Azure Monitor ingestion endpoint, and faster shipping retries. */
   readonly shipping?: Pick<ShippingOptions, 'exporterOptions' | 'tuning'>;
 }
@@ -105,10 +115,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const cluster = config.policyRef !== undefined ? await loadClusterParts() : undefined;
   const kube = cluster ? new cluster.KubeClient(cluster.loadConnection(config.kubeconfig)) : undefined;
   const approvalLogger = logger.child({ component: 'approvals' });
-  const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger }) : undefined;
+  const podName = config.podName ?? process.env.POD_NAME ?? hostname();
+  const notifier = new Notifier({ secretsDir: config.secretsDir, logger: approvalLogger, metrics, ...deps.notify });
+  const onEvent = (e: ApprovalEvent): void => {
+    if (e.question.notify?.length) notifier.notify(e.question.notify, noticeOf(e, kube ? podName : undefined));
+  };
+  const local = kube === undefined && deps.approvals === undefined ? new LocalApprovals({ audit, logger: approvalLogger, onEvent }) : undefined;
   const clustered: KubeApprovals | undefined =
     cluster && kube !== undefined && config.policyRef !== undefined && deps.approvals === undefined
-      ? new cluster.KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: config.podName ?? process.env.POD_NAME ?? hostname(), audit, logger: approvalLogger })
+      ? new cluster.KubeApprovals({ client: kube, namespace: config.policyRef.namespace, pod: podName, audit, logger: approvalLogger, onEvent })
       : undefined;
   const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
 
@@ -162,6 +177,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
   const adminUrl = await listen(admin, config.adminListen, 'admin');
+  notifier.adminUrl = adminUrl;
   const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
   const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
 
@@ -211,17 +227,29 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       }
       local?.abandonAll('the sidecar is shutting down; the call was not run');
       await clustered?.stop();
+      // The last follow-ups (abandoned calls) get one try each; retries stop now.
+      notifier.close();
       await kubeSource?.stop();
       const deadline = Date.now() + (config.shutdownGraceMs ?? 2_000);
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      kube?.close();
       gateway.close();
       egress.close();
       for (const s of servers) s.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstream.close();
       policy.close();
-      await shipping.stop();
+      // Every record is written now; ship what waits while the pod's grace period lasts, and
+      // say what could not be shipped rather than lose it with the emptyDir silently.
+      const unshipped = await shipping.drain(config.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS);
+      if (unshipped !== undefined) {
+        await reportUnshipped(unshipped, {
+          auditDir: config.auditDir,
+          metrics,
+          logger,
+          kube: kube && config.policyRef ? { client: kube, namespace: config.policyRef.namespace, pod: podName } : undefined,
+        });
+      }
+      kube?.close();
       await audit.close();
     },
   };

@@ -54,17 +54,27 @@ address, an IBAN ...) and the whole value is also tried as each type the policy 
 Needs the policy (for its masking settings) and the secrets directory holding its masking key
 (DIR/<keySecret.name>/<keySecret.key>). The key is never printed. In redact mode every value
 of a type is written the same way ([EMAIL]), so no record can be tied to a person: the command
-says so and exits 1.`,
-  args: { name: 'DIR', min: 1, max: 1 },
+says so and exits 1.
+
+With --kql (and no DIR) it prints, instead, two ready KQL queries that find the subject's records
+shipped to Azure Monitor by every pod: one for Application Insights (customEvents), one for a
+workspace-based resource (AppEvents). The tokens are computed here; the key stays here.`,
+  args: { name: 'DIR', min: 0, max: 1 },
   flags: {
     subject: { type: 'string', value: 'VALUE', required: true, help: "the data subject's value: an e-mail address, phone number, IBAN, ID ..." },
     policy: { type: 'string', value: 'FILE', required: true, help: 'the MCPResidencyPolicy the records were written under' },
     'secrets-dir': { type: 'string', value: 'DIR', help: 'mounted-Secret layout holding the masking key' },
+    kql: { type: 'boolean', help: 'print KQL for Azure Monitor (customEvents and AppEvents) instead of searching DIR' },
   },
-  examples: ['mcp-residency audit search /var/lib/mcp-residency/audit --subject alice@example.com --policy policy.yaml --secrets-dir /etc/mcp-residency/secrets'],
+  examples: [
+    'mcp-residency audit search /var/lib/mcp-residency/audit --subject alice@example.com --policy policy.yaml --secrets-dir /etc/mcp-residency/secrets',
+    'mcp-residency audit search --kql --subject alice@example.com --policy policy.yaml --secrets-dir ./secrets',
+  ],
   async run({ flags, args, io }) {
-    const dir = args[0]!;
-    await requireDir(dir);
+    const dir = args[0];
+    if (flags.kql && dir !== undefined) throw new CliError('--kql searches Azure Monitor, not a directory: drop DIR', 2);
+    if (!flags.kql && dir === undefined) throw new CliError('give the audit DIR to search, or --kql for a query to run in Azure Monitor', 2);
+    if (dir !== undefined) await requireDir(dir);
     const { formatReport, loadPolicyFile } = await import('../../policy/load.ts');
     const { policyTypes, searchAuditDir, subjectTokens } = await import('../../sidecar/audit/search.ts');
     const { Masker, maskingConfigFromPolicy } = await import('../../sidecar/masking/engine.ts');
@@ -91,6 +101,14 @@ says so and exits 1.`,
     const masker = new Masker(maskingConfigFromPolicy(masking, key));
     key.fill(0);
     const tokens = subjectTokens(masker, policyTypes(masking), flags.subject);
+    if (dir === undefined) {
+      const { subjectKql } = await import('../../sidecar/audit/kql.ts');
+      const all = tokens.map((t) => t.token);
+      io.stdout.write(`// Application Insights (Logs of the resource): table customEvents\n${subjectKql('customEvents', all, flags.subject)}\n\n`);
+      io.stdout.write(`// Log Analytics workspace of a workspace-based resource: table AppEvents\n${subjectKql('AppEvents', all, flags.subject)}\n`);
+      io.stderr.write(`${all.length} tokens derived locally from policy ${loaded.policies[0]!.name}'s masking key (the key is not in the query); set the time range to cover your retention\n`);
+      return 0;
+    }
     const matched = new Map<string, number>();
     let records = 0;
     for await (const hit of searchAuditDir(dir, tokens.map((t) => t.token), flags.subject)) {

@@ -23,6 +23,12 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     'audit-dir': { type: 'string', value: 'DIR', default: 'mcp-residency-audit', help: 'where the audit log is written' },
     'secrets-dir': { type: 'string', value: 'DIR', help: 'secrets as DIR/<secretName>/<key> files (the mounted-Secret layout)' },
     'audit-durability': { type: 'string', value: 'MODE', default: 'fsync', help: 'fsync (each flush waits for the disk) or group:<ms> (flush at most every <ms>)' },
+    'shutdown-drain-seconds': {
+      type: 'string',
+      value: 'N',
+      default: '20',
+      help: "on SIGTERM, keep shipping audit records for up to N seconds (keep it below the pod's terminationGracePeriodSeconds; the injector sets it)",
+    },
     'log-level': { type: 'string', value: 'LEVEL', default: 'info', help: 'debug, info, warn or error' },
   },
   examples: ['mcp-residency sidecar --policy examples/demo-policy.yaml --upstream http://127.0.0.1:8080 --listen 127.0.0.1:15080'],
@@ -51,6 +57,8 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       }
     }
     const durability = parseDurability(flags['audit-durability']);
+    const drain = flags['shutdown-drain-seconds'];
+    if (!/^\d{1,5}$/u.test(drain)) throw new CliError(`--shutdown-drain-seconds: "${drain}" is not a whole number of seconds`, 2);
     const logger = createLogger({ level });
     let listen, egressListen, adminListen;
     try {
@@ -62,7 +70,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     }
     const { startSidecar } = await import('../../sidecar/main.ts');
     const sidecar = await startSidecar(
-      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
+      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
       { logger },
     );
     logger.info('shutting down', { signal: await untilStopSignal() });

@@ -22,6 +22,7 @@ import {
 import type { InjectionSettings } from './settings.ts';
 import { buildSidecar } from './sidecar.ts';
 import { encodeStatus, readStatus, type InjectionStatus } from './status.ts';
+import { confineWorkloadIdentity } from './workload-identity.ts';
 
 /** What admission should do with a pod before any policy is looked up. */
 export type Preflight =
@@ -140,6 +141,7 @@ const hasSidecar = (containers: readonly Container[] | undefined): boolean => co
 export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy, settings: InjectionSettings): InjectionResult {
   const pod = structuredClone(input);
   const prev = readStatus(pod);
+  const previousSidecar = prev ? pod.spec.initContainers?.find((c) => c.name === SIDECAR_CONTAINER) : undefined;
   if (prev) removePrevious(pod, prev);
   if (podHasSidecar(pod)) {
     return {
@@ -157,8 +159,14 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
     return { ok: false, message: `${describePod(pod, namespace)} already has a volume named ${clash.name}, which the injector needs; rename it` };
   }
 
+  const grace = pod.spec.terminationGracePeriodSeconds;
+  if (grace !== undefined) {
+    // The audit backlog ships on SIGTERM while the grace period lasts; 10 s are left for the app and the Event.
+    container.env = [...(container.env ?? []), { name: 'MCP_RESIDENCY_SHUTDOWN_DRAIN_SECONDS', value: String(Math.max(1, grace - 10)) }];
+  }
   // First among init containers: app init containers then run with the proxy up (istio#11130).
   pod.spec.initContainers = [container, ...(pod.spec.initContainers ?? [])];
+  confineWorkloadIdentity(pod, container, policy, previousSidecar);
   pod.spec.volumes = [...(pod.spec.volumes ?? []), ...volumes];
 
   const owners: string[] = [];

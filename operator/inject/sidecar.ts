@@ -23,7 +23,7 @@ export function policySecrets(policy: ResolvedPolicy): string[] {
   const names = new Set<string>();
   if (policy.masking.keySecret) names.add(policy.masking.keySecret.name);
   for (const u of policy.egress.upstreams) {
-    if (u.credential) names.add(u.credential.secretName);
+    if (u.credential?.kind === 'secret') names.add(u.credential.secretName);
     if (u.caSecret) names.add(u.caSecret.name);
   }
   if (policy.audit.azureMonitor) names.add(policy.audit.azureMonitor.connectionStringSecret.name);

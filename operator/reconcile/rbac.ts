@@ -17,6 +17,8 @@ export const SIDECAR_RULES: Role['rules'] = [
   { apiGroups: [API_GROUP], resources: ['mcpresidencypolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [API_GROUP], resources: ['mcpapprovals'], verbs: ['create', 'get', 'list', 'watch'] },
   { apiGroups: [API_GROUP], resources: ['mcpapprovals/status'], verbs: ['get', 'patch', 'update'] },
+  // A stopping sidecar reports audit records it could not ship as an Event on its pod.
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];
 
 export function desiredRole(namespace: string, name: string): Role {

@@ -17,6 +17,10 @@ export interface SidecarMetrics {
   readonly policyLoaded: Gauge;
   /** 1 while the sidecar runs on its last good policy because it lost its policy source. */
   readonly policyStale: Gauge;
+  /** Approval notifications by target type (teams | webhook) and result (sent | retried | failed). */
+  readonly approvalNotifications: Counter<'target' | 'result'>;
+  /** Audit records a stopping sidecar could not ship before its grace period ended (they stay in the pod's emptyDir). */
+  readonly auditUnshippedAtShutdown: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
@@ -68,6 +72,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     policyStale: new Gauge({
       name: 'mcp_residency_policy_stale',
       help: '1 while the sidecar enforces its last good policy because the policy source is unreachable.',
+      registers: [registry],
+    }),
+    approvalNotifications: new Counter({
+      name: 'mcp_residency_approval_notifications_total',
+      help: 'Approval notifications (held calls and their decisions) by target type and result: sent, retried, failed. A failure never decides a call.',
+      labelNames: ['target', 'result'] as const,
+      registers: [registry],
+    }),
+    auditUnshippedAtShutdown: new Gauge({
+      name: 'mcp_residency_audit_unshipped_at_shutdown_records',
+      help: 'Audit records not acknowledged by Azure Monitor when the sidecar stopped shipping at shutdown; also reported as a Kubernetes Event on the pod.',
       registers: [registry],
     }),
   };

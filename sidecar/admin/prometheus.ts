@@ -54,8 +54,8 @@ abstract class Metric<L extends string> {
   abstract expose(): string;
 
   /** prom-client's shape: `{ values: [{ value, labels }] }`. */
-  async get(): Promise<{ values: MetricValue[] }> {
-    return { values: this.values() };
+  get(): Promise<{ values: MetricValue[] }> {
+    return Promise.resolve({ values: this.values() });
   }
 
   protected header(): string {
@@ -202,11 +202,20 @@ export class Registry {
     this.#collectors.push(collect);
   }
 
-  async metrics(): Promise<string> {
+  /** One metric's exposition, as prom-client names it. */
+  getSingleMetricAsString(name: string): Promise<string> {
+    for (const c of this.#collectors) c();
+    const m = this.#metrics.get(name);
+    if (m === undefined) return Promise.reject(new Error(`no metric ${name}`));
+    return Promise.resolve(m.expose().slice(0, -1)); // without the final newline, as prom-client gives it
+  }
+
+  /** A promise, as prom-client's is, so callers need not care which registry they hold. */
+  metrics(): Promise<string> {
     for (const c of this.#collectors) c();
     let out = '';
     for (const m of this.#metrics.values()) out += m.expose();
-    return out;
+    return Promise.resolve(out);
   }
 }
 

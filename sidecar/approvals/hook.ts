@@ -1,5 +1,6 @@
 // The seam between the gateway and whatever decides on held calls (`action: approve`): the
 // Kubernetes MCPApproval flow or the standalone admin-port flow. The gateway asks and waits.
+import type { NotifyTarget } from '../../policy/types.ts';
 import type { Principal } from '../audit/record.ts';
 
 export interface ApprovalQuestion {
@@ -15,6 +16,8 @@ export interface ApprovalQuestion {
   readonly callId: string;
   readonly timeoutSeconds: number;
   readonly approverGroups: readonly string[];
+  /** Where the request and its outcome are announced (approval.notify). */
+  readonly notify?: readonly NotifyTarget[];
   /** Aborted when the client goes away: the request is then abandoned. */
   readonly signal: AbortSignal;
 }

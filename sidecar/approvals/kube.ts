@@ -31,6 +31,8 @@ export interface KubeApprovalsOptions {
   readonly audit: AuditSink;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Each recorded step (requested, decided, expired, abandoned): what notifications announce. */
+  readonly onEvent?: ((e: ApprovalEvent) => void) | undefined;
 }
 
 type Waiter = (obj: ApprovalObject | 'deleted' | 'stopping') => void;
@@ -91,8 +93,11 @@ export class KubeApprovals implements ApprovalHook {
     } catch (err) {
       return { outcome: 'unavailable', reason: `cannot create the MCPApproval: ${(err as Error).message}` };
     }
-    const event = (phase: ApprovalEvent['phase'], actor: Principal, reason: string): Promise<void> =>
-      recordApproval(this.#o.audit, { id: `${this.#o.namespace}/${name}`, phase, question: q, digest, expiresAt: expiresAt.toISOString(), actor, reason });
+    const event = async (phase: ApprovalEvent['phase'], actor: Principal, reason: string): Promise<void> => {
+      const e: ApprovalEvent = { id: `${this.#o.namespace}/${name}`, phase, question: q, digest, expiresAt: expiresAt.toISOString(), actor, reason };
+      await recordApproval(this.#o.audit, e);
+      this.#o.onEvent?.(e);
+    };
     try {
       await event('requested', q.principal, `held for approval by [${q.approverGroups.join(', ')}] until ${expiresAt.toISOString()}: kubectl mcp-residency approvals approve ${name} -n ${this.#o.namespace}`);
     } catch (err) {

@@ -44,11 +44,14 @@ interface Entry {
 
 export class LocalApprovals implements ApprovalHook {
   readonly #audit: AuditSink;
+  /** Each recorded step (requested, decided, expired, abandoned): what notifications announce. */
+  readonly #onEvent: ((e: ApprovalEvent) => void) | undefined;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
 
-  constructor(options: { audit: AuditSink; logger: Logger; now?: () => number }) {
+  constructor(options: { audit: AuditSink; logger: Logger; now?: () => number; onEvent?: ((e: ApprovalEvent) => void) | undefined }) {
+    this.#onEvent = options.onEvent;
     this.#audit = options.audit;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
@@ -140,7 +143,9 @@ export class LocalApprovals implements ApprovalHook {
     entry.settle(answer);
   }
 
-  #record(view: ApprovalView, question: ApprovalQuestion, phase: ApprovalEvent['phase'], actor: Principal, reason: string): Promise<void> {
-    return recordApproval(this.#audit, { id: view.id, phase, question, digest: view.argumentsDigest, expiresAt: view.expiresAt, actor, reason });
+  async #record(view: ApprovalView, question: ApprovalQuestion, phase: ApprovalEvent['phase'], actor: Principal, reason: string): Promise<void> {
+    const e: ApprovalEvent = { id: view.id, phase, question, digest: view.argumentsDigest, expiresAt: view.expiresAt, actor, reason };
+    await recordApproval(this.#audit, e);
+    this.#onEvent?.(e);
   }
 }

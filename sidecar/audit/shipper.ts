@@ -75,9 +75,22 @@ export interface ShipperStatus {
   readonly lastFailure: { readonly reason: string; readonly detail: string; readonly since: string } | undefined;
 }
 
+/** What a stopping shipper left behind: records still only in the local log. */
+export interface Unshipped {
+  readonly records: number;
+  /** The seq range they fall in (some in it may be acknowledged out of order). */
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
 export interface Shipper {
   /** Lets the batch in flight finish (aborting it after stopGraceMs), saves the cursor, releases the exporter. */
   stop(): Promise<void>;
+  /**
+   * Shutdown: keeps shipping (retries capped to the time left) until nothing is waiting or
+   * `budgetMs` has passed, then stops; says what could not be shipped.
+   */
+  drain(budgetMs: number): Promise<Unshipped>;
   /** For the auditBacklog gauge: records written locally and not yet acknowledged. */
   backlog(): number;
   status(): ShipperStatus;
@@ -106,6 +119,8 @@ class AzureShipper implements Shipper {
   #wake: (() => void) | undefined;
   #failure: { reason: string; detail: string; since: string; lastLogged: number; attempts: number } | undefined;
   #stopped = false;
+  /** Set while draining at shutdown: no wait may run past it. */
+  #drainUntil: number | undefined;
 
   constructor(o: ShipperOptions) {
     this.#o = o;
@@ -141,13 +156,26 @@ class AzureShipper implements Shipper {
     return { ok: true, reason: `shipping to Azure Monitor failing since ${f.since} (${f.reason}: ${f.detail}); ${this.backlog()} records wait on disk` };
   }
 
-  async stop(): Promise<void> {
+  async drain(budgetMs: number): Promise<Unshipped> {
+    const until = Date.now() + Math.max(0, budgetMs);
+    this.#drainUntil = until;
+    this.#wake?.(); // a back-off sleep ends now: the time left is what counts
+    // Bounded by the budget; the shipper's loop does the work, this only watches it.
+    while (!this.#stopped && this.backlog() > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(25, until - Date.now()))));
+    }
+    await this.stop(Math.max(0, until - Date.now()));
+    const records = this.backlog();
+    return { records, fromSeq: this.#cursor.ackedSeq + 1, toSeq: records > 0 ? this.#o.log.lastSeq() : this.#cursor.ackedSeq };
+  }
+
+  async stop(graceMs = this.#o.stopGraceMs ?? SHIPPER_DEFAULTS.stopGraceMs): Promise<void> {
     if (!this.#stopped) {
       this.#stopped = true;
       this.#wake?.();
       this.#unsubscribe();
       let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#o.stopGraceMs ?? SHIPPER_DEFAULTS.stopGraceMs)));
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(graceMs, this.#o.stopGraceMs ?? SHIPPER_DEFAULTS.stopGraceMs))));
       await Promise.race([this.#done, grace]);
       clearTimeout(timer);
       this.#abort.abort();
@@ -366,10 +394,11 @@ class AzureShipper implements Shipper {
   /** Waits ms (or until stopped; or, when `wakeOnRecords`, until new records are durable). */
   #sleep(ms: number, wakeOnRecords: boolean): Promise<void> {
     if (this.#stopped) return Promise.resolve();
+    if (this.#drainUntil !== undefined) ms = Math.max(0, Math.min(ms, this.#drainUntil - Date.now()));
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const wake = (): void => {
-        if (wakeOnRecords || this.#stopped) done();
+        if (wakeOnRecords || this.#stopped || this.#drainUntil !== undefined) done();
       };
       function done(): void {
         clearTimeout(timer);

@@ -2,10 +2,11 @@
 // shipper runs (and retention keeps every record it has not delivered); when the policy stops
 // naming one, or names another Secret, the shipper stops or restarts. Shipping trouble never
 // stops traffic: records wait on disk, /readyz and the metrics say so.
+import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../../lib/log.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import type { AuditLog } from './log.ts';
-import type { Shipper, ShipperOptions } from './shipper.ts';
+import type { Shipper, ShipperOptions, Unshipped } from './shipper.ts';
 import type { HealthState } from '../admin/readiness.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyState } from '../policy/runtime.ts';
@@ -25,6 +26,7 @@ export class Shipping {
   #log: AuditLog | undefined;
   #shipper: Shipper | undefined;
   #file: string | undefined;
+  #authentication: string | undefined;
   #problem: string | undefined;
   #queue: Promise<void> = Promise.resolve();
 
@@ -52,11 +54,26 @@ export class Shipping {
       file = undefined;
     }
     log.holdUnshipped(file !== undefined);
-    if (file === this.#file) return;
+    const authentication = state.runtime.policy.audit.azureMonitor?.authentication;
+    if (file === this.#file && authentication === this.#authentication) return;
     await this.#shipper?.stop();
     this.#shipper = undefined;
     this.#file = file;
+    this.#authentication = authentication;
     if (file === undefined) return;
+    let credential: TokenCredential | undefined;
+    if (authentication === 'workloadIdentity') {
+      try {
+        // Loaded only for a policy that asks for it: @azure/identity and MSAL stay out of other sidecars.
+        const { workloadIdentityCredential } = await import('../identity/workload.ts');
+        credential = await workloadIdentityCredential();
+      } catch (err) {
+        // Records wait on disk (retention holds them) until the pod gets its identity.
+        this.#problem = (err as Error).message;
+        this.#file = undefined;
+        return;
+      }
+    }
     // The Azure exporter stack costs a sidecar tens of MB: it loads only for a policy that ships.
     const { startShipper } = await import('./shipper.ts');
     this.#shipper = startShipper({
@@ -64,10 +81,10 @@ export class Shipping {
       connectionStringFile: file,
       metrics: this.#o.metrics,
       logger: this.#o.logger.child({ component: 'shipper' }),
-      ...(this.#o.exporterOptions ? { exporterOptions: this.#o.exporterOptions } : {}),
+      ...(this.#o.exporterOptions || credential ? { exporterOptions: { ...this.#o.exporterOptions, ...(credential ? { credential } : {}) } } : {}),
       ...this.#o.tuning,
     });
-    this.#o.logger.info('shipping audit records to Azure Monitor', { connectionStringFile: file });
+    this.#o.logger.info('shipping audit records to Azure Monitor', { connectionStringFile: file, authentication });
   }
 
   health(): HealthState {
@@ -81,6 +98,17 @@ export class Shipping {
     await this.#queue;
     await this.#shipper?.stop();
     this.#shipper = undefined;
+  }
+
+  /**
+   * Shutdown: ships what waits for up to `budgetMs`, then stops. Undefined when nothing ships
+   * (no Azure Monitor configured): the records then only ever live in the local log.
+   */
+  async drain(budgetMs: number): Promise<Unshipped | undefined> {
+    await this.#queue;
+    const shipper = this.#shipper;
+    this.#shipper = undefined;
+    return shipper?.drain(budgetMs);
   }
 }
 

@@ -75,6 +75,7 @@ export async function decide(scope: RequestScope, requests: readonly Classified[
         callId,
         timeoutSeconds: approval?.timeoutSeconds ?? 300,
         approverGroups: approval?.approverGroups ?? [],
+        notify: approval?.notify ?? [],
         signal: scope.signal,
       });
       if (answer.outcome === 'approved') {

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../policy/load.ts';
+import { auditProperties } from '../../sidecar/audit/envelope.ts';
+import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import { openAuditLog } from '../../sidecar/audit/log.ts';
 import { Masker, MaskReport, maskingConfigFromPolicy } from '../../sidecar/masking/engine.ts';
 import { audit } from './support/cli.ts';
@@ -93,5 +95,40 @@ describe('mcp-residency audit search', () => {
     const r = await audit([...base, dir, '--subject', 'x@example.com', '--policy', policyFile, '--secrets-dir', join(secrets, 'nope')]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/^mcp-residency: cannot read the masking key: cannot read secret masking-key\/key at .*: no such file\n$/u);
+  });
+
+  it('prints KQL for customEvents and AppEvents that matches the records the local search finds, without the key', async () => {
+    const local = seqs((await run('alice.smith@example.com')).stdout);
+    const r = await audit([...base, '--kql', '--subject', 'alice.smith@example.com', '--policy', policyFile, '--secrets-dir', secrets]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.not.include(KEY);
+    expect(r.stderr).to.include('tokens derived locally from policy crm');
+    const [ai, workspace] = r.stdout.split('\n\n');
+    expect(ai).to.include('\ncustomEvents\n| where name == "MCPResidencyAudit"').and.include('| extend d = customDimensions').and.include('pod = cloud_RoleInstance');
+    expect(workspace).to.include('\nAppEvents\n| where Name == "MCPResidencyAudit"').and.include('| extend d = Properties').and.include('pod = AppRoleInstance');
+    expect(ai).to.include('let subject = "alice.smith@example.com";');
+    // What the query asks of each shipped event, applied to the events these records become.
+    const tokens = [...ai!.matchAll(/text contains_cs "([^"]+)"/gu)].map((m) => m[1]!);
+    expect(tokens.length).to.be.greaterThan(3);
+    const payloadKeys = [...ai!.matchAll(/tostring\(d\["(payload(?:\.\d)?)"\]\)/gu)].map((m) => m[1]!);
+    expect(payloadKeys).to.deep.equal(['payload', 'payload.2', 'payload.3', 'payload.4', 'payload.5', 'payload.6']);
+    const matched = (await readAuditRecords(dir))
+      .filter((rec) => {
+        const d = auditProperties(rec);
+        const text = `${payloadKeys.map((k) => d[k] ?? '').join('')} ${d.reason ?? ''}`;
+        return tokens.some((t) => text.includes(t)) || d['principal.sub']?.toLowerCase() === 'alice.smith@example.com';
+      })
+      .map((rec) => rec.seq);
+    expect(matched).to.deep.equal(local);
+    expect(matched.length).to.be.greaterThan(1);
+  });
+
+  it('asks for DIR or --kql, not both', async () => {
+    const both = await audit([...base, dir, '--kql', '--subject', 'x@example.com', '--policy', policyFile, '--secrets-dir', secrets]);
+    expect(both.code).to.equal(2);
+    expect(both.stderr).to.include('--kql searches Azure Monitor, not a directory: drop DIR');
+    const neither = await audit([...base, '--subject', 'x@example.com', '--policy', policyFile, '--secrets-dir', secrets]);
+    expect(neither.code).to.equal(2);
+    expect(neither.stderr).to.include('give the audit DIR to search, or --kql');
   });
 });

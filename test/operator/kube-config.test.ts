@@ -65,10 +65,12 @@ ${users}`;
     expect(read()).to.equal('two');
   });
 
-  it('says what is wrong: unknown context, missing user, unsupported exec plugins', () => {
+  it('says what is wrong: unknown context, missing user, an exec plugin without interactiveMode, auth-provider', () => {
     expect(() => parseKubeconfig(kubeconfig(users), dir, { context: 'nope' })).to.throw(ConfigError, 'has no context "nope"');
     const cloud = kubeconfig(users, '- name: cloud\n  context: { cluster: c1, user: cloud }');
-    expect(() => parseKubeconfig(cloud, dir, { context: 'cloud' })).to.throw(ConfigError, 'uses exec, which is not supported');
+    expect(() => parseKubeconfig(cloud, dir, { context: 'cloud' })).to.throw(ConfigError, 'exec.apiVersion undefined is not supported');
+    const legacy = kubeconfig(`${users}\n- name: gcp\n  user: { auth-provider: { name: gcp } }`, '- name: gcp\n  context: { cluster: c1, user: gcp }');
+    expect(() => parseKubeconfig(legacy, dir, { context: 'gcp' })).to.throw(ConfigError, 'uses auth-provider, which is not supported (kubectl 1.26 removed the azure and gcp ones)');
     const ghost = kubeconfig(users, '- name: ghost\n  context: { cluster: c1, user: ghost }');
     expect(() => parseKubeconfig(ghost, dir, { context: 'ghost' })).to.throw(ConfigError, 'names user "ghost", which is not defined');
   });

@@ -118,6 +118,11 @@ const cases: Case[] = [
   { what: 'credential in the Host header', mutate: (p) => ((ups(p)[0]!.credential as Obj).header = 'Host'), path: 'spec.egress.upstreams[0].credential.header', message: /frames or routes the request/ },
   { what: 'credential header with a space', mutate: (p) => ((ups(p)[0]!.credential as Obj).header = 'api key'), path: 'spec.egress.upstreams[0].credential.header', message: /must be an HTTP header name/ },
   { what: 'credential without secret name', mutate: (p) => delete (ups(p)[0]!.credential as Obj).secretName, path: 'spec.egress.upstreams[0].credential.secretName', message: /is required/ },
+  { what: 'credential with both a Secret and workload identity', mutate: (p) => ((ups(p)[0]!.credential as Obj).workloadIdentity = { scope: 'https://cognitiveservices.azure.com/.default' }), path: 'spec.egress.upstreams[0].credential.workloadIdentity', message: /either secretName and key, or workloadIdentity, not both/ },
+  { what: 'workload identity without a scope', mutate: (p) => (ups(p)[0]!.credential = { workloadIdentity: {} }), path: 'spec.egress.upstreams[0].credential.workloadIdentity.scope', message: /is required/ },
+  { what: 'unknown azure monitor authentication', mutate: (p) => ((sec(p, 'audit').azureMonitor as Obj).authentication = 'aad'), path: 'spec.audit.azureMonitor.authentication', message: /"aad" is not one of "instrumentationKey", "workloadIdentity"/ },
+  { what: 'unknown notify target type', mutate: (p) => (sec(p, 'approval').notify = [{ type: 'slack', urlSecret: { name: 's', key: 'url' } }]), path: 'spec.approval.notify[0].type', message: /"slack" is not one of "teams", "webhook"/ },
+  { what: 'notify target without a URL Secret', mutate: (p) => (sec(p, 'approval').notify = [{ type: 'teams' }]), path: 'spec.approval.notify[0].urlSecret', message: /is required/ },
   { what: 'unknown tunnels setting', mutate: (p) => (sec(p, 'egress').tunnels = 'maybe'), path: 'spec.egress.tunnels', message: /"maybe" is not one of "allow", "deny"/ },
   { what: 'unknown audit payloads', mutate: (p) => (sec(p, 'audit').payloads = 'full'), path: 'spec.audit.payloads', message: /"full" is not one of "masked", "metadata"/ },
   { what: 'azure monitor without a secret', mutate: (p) => (sec(p, 'audit').azureMonitor = {}), path: 'spec.audit.azureMonitor.connectionStringSecret', message: /is required/ },
@@ -126,6 +131,19 @@ const cases: Case[] = [
 ];
 
 describe('policy validation', () => {
+  it('resolves an Entra ID credential, Entra ID shipping and notify targets', () => {
+    const p = base();
+    ups(p)[0]!.credential = { workloadIdentity: { scope: 'https://cognitiveservices.azure.com/.default' } };
+    (sec(p, 'audit').azureMonitor as Obj).authentication = 'workloadIdentity';
+    sec(p, 'approval').notify = [{ type: 'teams', urlSecret: { name: 'teams', key: 'url' } }];
+    const { policy, problems } = validatePolicy(p);
+    expect(problems.filter((x) => x.severity === 'error')).to.deep.equal([]);
+    expect(policy!.egress.upstreams[0]!.credential).to.deep.equal({ kind: 'workloadIdentity', scope: 'https://cognitiveservices.azure.com/.default', header: 'Authorization', scheme: 'Bearer' });
+    expect(policy!.audit.azureMonitor).to.deep.equal({ connectionStringSecret: { name: 'appinsights', key: 'connectionString' }, authentication: 'workloadIdentity' });
+    expect(policy!.approval!.notify).to.deep.equal([{ type: 'teams', urlSecret: { name: 'teams', key: 'url' } }]);
+    expect(validatePolicy(base()).policy!.audit.azureMonitor!.authentication).to.equal('instrumentationKey');
+  });
+
   it('accepts the base policy of the table', () => {
     const result = validatePolicy(base());
     expect(result.problems.filter((p) => p.severity === 'error')).to.deep.equal([]);

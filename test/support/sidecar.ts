@@ -33,6 +33,8 @@ export interface SidecarTestOptions {
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
+  readonly notify?: SidecarDeps['notify'];
+  readonly shutdownDrainMs?: number;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -58,8 +60,9 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       policyPollMs: 100,
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.shutdownDrainMs !== undefined ? { shutdownDrainMs: options.shutdownDrainMs } : {}),
     },
-    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
+    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );
   return {
     sidecar,

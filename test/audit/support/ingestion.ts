@@ -3,6 +3,7 @@
 // {itemsReceived, itemsAccepted, errors}. It can go down (refusing connections) and come back
 // on the same port, like an endpoint during an outage.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Envelope {
@@ -30,6 +31,14 @@ export interface TrackRequest {
   readonly raw: string;
   readonly envelopes: Envelope[];
   readonly answer: Answer;
+  readonly authorization: string | undefined;
+}
+
+export interface IngestionOptions {
+  /** Serve HTTPS with this certificate (what Entra ID authentication needs: no bearer over http). */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /** Answer 401 (as Azure Monitor does with local authentication disabled) unless this accepts the Authorization header. */
+  readonly authorize?: (authorization: string | undefined) => boolean;
 }
 
 export type Responder = (envelopes: Envelope[], n: number) => Answer;
@@ -43,19 +52,26 @@ export class IngestionServer {
   respond: Responder = ok;
   #server: Server | undefined;
   #port = 0;
+  readonly #o: IngestionOptions;
 
-  get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+  constructor(options: IngestionOptions = {}) {
+    this.#o = options;
   }
 
-  static async start(): Promise<IngestionServer> {
-    const s = new IngestionServer();
+  get url(): string {
+    return `${this.#o.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
+  }
+
+  static async start(options: IngestionOptions = {}): Promise<IngestionServer> {
+    const s = new IngestionServer(options);
     await s.up();
     return s;
   }
 
   async up(): Promise<void> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res);
+    const tls = this.#o.tls;
+    const server: Server = tls ? createTlsServer({ cert: tls.certPem, key: tls.keyPem }, handler) : createServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.#port, '127.0.0.1', () => resolve());
@@ -92,8 +108,10 @@ export class IngestionServer {
     } catch {
       envelopes = [];
     }
-    const answer = this.respond(envelopes, this.requests.length);
-    this.requests.push({ at: Date.now(), method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], raw, envelopes, answer });
+    const authorization = req.headers.authorization;
+    const answer: Answer =
+      this.#o.authorize && !this.#o.authorize(authorization) ? { status: 401, errors: envelopes.map((_, index) => ({ index, statusCode: 401, message: 'unauthorized' })) } : this.respond(envelopes, this.requests.length);
+    this.requests.push({ at: Date.now(), method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], raw, envelopes, answer, authorization });
     const failed = new Set((answer.errors ?? []).map((e) => e.index));
     if (answer.status === 200 || answer.status === 206) envelopes.forEach((e, i) => !failed.has(i) && this.accepted.push(e));
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
