@@ -8,11 +8,12 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
+import { parseStrictJson, StrictJsonError } from '../http/strict-json.ts';
 import { classify, decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
 import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './scope.ts';
-import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { clientMessageProblem, ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
@@ -42,7 +43,7 @@ export class StreamableTransport {
 
   async post(scope: RequestScope): Promise<void> {
     const { req, res, runtime, caller } = scope;
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.exchange);
     if (messages === undefined) return;
     if (messages.length > 1 || messages.batch) {
       const version = req.headers['mcp-protocol-version'];
@@ -270,8 +271,13 @@ export async function relayPlain(scope: RequestScope, upstreamRes: UpstreamRespo
 
 export type ParsedMessages = JsonRpcMessage[] & { batch?: boolean; body?: Buffer };
 
-/** Reads and checks a POST body; answers the client itself and returns undefined when it is unusable. */
-export async function readMessages(scope: RequestScope, limit: number): Promise<ParsedMessages | undefined> {
+/**
+ * Reads and checks a POST body strictly; answers the client itself (and records the refusal)
+ * and returns undefined when it is unusable. The body the server gets is the sidecar's own
+ * serialization of what it decided on, never the client's bytes: no decoder on the server side
+ * can read anything the sidecar did not.
+ */
+export async function readMessages(scope: RequestScope, limit: number, exchange: Exchange): Promise<ParsedMessages | undefined> {
   const { req, res } = scope;
   let body: Buffer;
   try {
@@ -280,29 +286,29 @@ export async function readMessages(scope: RequestScope, limit: number): Promise<
     if (err instanceof BodyTooLargeError) sendRpcError(res, 413, null, ErrorCode.InvalidRequest, `mcp-residency: request body larger than ${limit} bytes`);
     return undefined;
   }
+  const refuse = async (status: number, code: number, reason: string): Promise<undefined> => {
+    const recorded = await exchange.refuse({ decision: 'deny', method: 'POST', reason: `unreadable request: ${reason}` }, scope.caller.principal, scope.runtime, scope.started);
+    if (!recorded) sendRpcError(res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
+    else sendRpcError(res, status, null, code, `mcp-residency: ${reason}`);
+    return undefined;
+  };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    sendRpcError(res, 400, null, ErrorCode.ParseError, 'mcp-residency: the request body is not valid JSON');
-    return undefined;
+    parsed = parseStrictJson(body);
+  } catch (err) {
+    if (!(err instanceof StrictJsonError)) throw err;
+    return refuse(400, ErrorCode.ParseError, `the request body is not strict JSON (RFC 8259, UTF-8): ${err.message}`);
   }
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
-  if (list.length === 0) {
-    sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'mcp-residency: empty batch');
-    return undefined;
-  }
+  if (list.length === 0) return refuse(400, ErrorCode.InvalidRequest, 'empty batch');
   for (const [i, m] of list.entries()) {
-    const reason = malformedReason(m);
-    if (reason !== undefined) {
-      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: ${batch ? `message ${i}: ` : ''}${reason}`);
-      return undefined;
-    }
+    const reason = clientMessageProblem(m);
+    if (reason !== undefined) return refuse(400, ErrorCode.InvalidRequest, `${batch ? `message ${i}: ` : ''}${reason}`);
   }
   const messages = list as ParsedMessages;
   messages.batch = batch;
-  messages.body = body;
+  messages.body = Buffer.from(JSON.stringify(parsed));
   return messages;
 }
 
