@@ -11,6 +11,7 @@ import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import type { Withheld } from './replies.ts';
 
 export interface AuditSink {
   append(entry: AuditEntry): Promise<unknown>;
@@ -174,6 +175,29 @@ export class Exchange {
       }, runtime.engines.masker);
       this.#observe('allow', started);
     }
+  }
+
+  /**
+   * A server answer (or part of one) the gateway could not read or match to a request, and did
+   * not forward: counted, and recorded, on each call it leaves unanswered or once when none.
+   */
+  async withheld(w: Withheld, method: string, principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint, calls: readonly PendingCall[]): Promise<void> {
+    this.#deps.metrics.withheldReplies.inc({ reason: w.label });
+    const reason = `withheld from the client: ${w.reason}`;
+    for (const c of calls) await this.upstreamFailed(c, reason);
+    if (calls.length > 0) return;
+    await this.#record({
+      kind: 'mcp',
+      principal,
+      decision: 'error',
+      reason,
+      method,
+      policy: policyRef(runtime),
+      session,
+      durationMs: elapsedMs(started),
+      masked: {},
+    }, runtime.engines.masker);
+    this.#observe('error', started);
   }
 
   /** The server could not be reached: the call fails with an error, and that is recorded. */
