@@ -104,7 +104,8 @@ export class ReplyRelay {
     const masker = runtime.engines.masker;
     const problem = replyHeaderProblem(upstreamRes.headers, masker);
     if (problem !== undefined) {
-      upstreamRes.destroy();
+      // Not read, so not kept: the connection goes (undici reports the abort as an error).
+      upstreamRes.on('error', () => undefined).destroy();
       return this.#withholdAll(problem, 502);
     }
     const headers = { ...passedHeaders(upstreamRes.headers, masker), ...extra };
