@@ -4,6 +4,7 @@
 // notifications, sampling and elicitation requests). Pure: no I/O.
 import { MaskReport, type Masker } from '../masking/engine.ts';
 import { maskBlob } from './blobs.ts';
+import { maskAcrossItems } from './split-text.ts';
 import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { ToolPolicy } from './tool-policy.ts';
 
@@ -23,6 +24,10 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
+    if (Array.isArray(result.content)) {
+      const content = maskAcrossItems(result.content as unknown[], masker, report);
+      if (content !== result.content) result = { ...result, content };
+    }
     if (answers?.method === 'tools/list') result = maskToolList(filterToolList(result, answers.groups, engines.tools), masker, report);
     else if (answers?.method === 'tools/call') result = maskToolResult(result, masker, report);
     else result = maskKeepingBinary(result, masker, report);
