@@ -9,13 +9,14 @@ import { startSampleServer, type RunningSampleServer } from '../../demo/sample-s
 import { BOB, AUDIENCE, crmPolicy } from '../support/crm.ts';
 import { buildGoServer, startGoServer, type GoServer } from '../support/go-server.ts';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.ts';
+import { connectClient } from '../support/mcp-client.ts';
 import { startIssuer, type TestIssuer } from '../support/oidc.ts';
 import { runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
 
 const EMAIL = 'jane.doe@example.com';
 const CARD = '4111111111111111';
 /** Every raw value the tests send; none may reach the audit log. */
-const RAW = [EMAIL, CARD, 'sess-jane.doe@example.com', 'delete_jane.doe@example.com'];
+const RAW = [EMAIL, CARD, '4111 1111 1111 1111', 'jane.doe%40example.com', 'jane.doe&#64;example.com', 'sess-jane.doe@example.com', 'delete_jane.doe@example.com'];
 
 interface Reply {
   status: number;
@@ -283,6 +284,57 @@ describe('inbound hardening: nothing the sidecar cannot read gets through', func
       const events = replay.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { id: number; result: typeof TOOLS });
       expect(events.map((e) => e.id)).to.deep.equal([5]);
       expect(events[0]!.result.tools.map((t) => t.name)).to.deep.equal(['get_customer']);
+    });
+
+    it('masks what hides behind encodings, splits, neighbours, signs and blobs', async () => {
+      const result = {
+        content: [
+          { type: 'text', text: 'mail jane.doe%40example.com or jane.doe&#64;example.com; order 10023 4111 1111 1111 1111; card 4111.1111.1111.1111; write to jane.doe@exa' },
+          { type: 'text', text: 'mple.com' },
+          { type: 'resource', resource: { uri: 'file:///n.txt', mimeType: 'text/plain', blob: Buffer.from(`note for ${EMAIL}`).toString('base64') } },
+          { type: 'image', mimeType: 'image/png', data: Buffer.from(`not a png ${CARD}`).toString('base64') },
+        ],
+        structuredContent: { card: -4111111111111111 },
+      };
+      hostile.script = (_req, body, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: body?.id, result }));
+      const r = await send(url(), call('get_customer'), auth());
+      const decoded = JSON.stringify(r.json) + r.text + r.text.replace(/"(?:blob|data)":"([^"]+)"/gu, (_m, b64: string) => Buffer.from(b64, 'base64').toString('latin1'));
+      for (const raw of RAW) expect(decoded, raw).to.not.include(raw);
+      expect(decoded).to.not.include('4111111111111111').and.to.not.include('exa').and.to.not.include('mple.com');
+      expect(r.text).to.include('[EMAIL]').and.to.include('[CREDIT_CARD]');
+    });
+
+    it('checks Mcp-Method and Mcp-Name against every message of a batch', async () => {
+      hostile.script = (_req, _body, res) => void res.writeHead(500).end();
+      const batch = `[${list},${call('delete_customer').replace('"id":1', '"id":2')}]`;
+      const r = await send(url(), batch, { ...auth(), 'mcp-method': 'tools/list' });
+      expect(r.status).to.equal(400);
+      expect(r.json.error?.code).to.equal(-32020);
+      expect(r.json.error?.message).to.include('the Mcp-Method header says "tools/list" but the body calls "tools/call"');
+    });
+
+    it('gives the official SDK client an error naming why, never the unreadable or unmatched answer', async () => {
+      let mode: 'bom' | 'string-id' = 'bom';
+      hostile.script = (_req, body, res) => {
+        if (body?.method === 'initialize') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return void res.end(JSON.stringify({ jsonrpc: '2.0', id: body.id, result: { protocolVersion: '2025-03-26', capabilities: { tools: {} }, serverInfo: { name: 'x', version: '1' } } }));
+        }
+        if (body?.id === undefined) return void res.writeHead(202).end();
+        if (mode === 'bom') return void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(escaped(body.id))]));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(escaped(String(body.id)));
+      };
+      const client = await connectClient('streamable', url(), token);
+      try {
+        let error = '';
+        await client.listTools().catch((err: Error) => (error = err.message));
+        expect(error).to.include('byte-order mark');
+        mode = 'string-id';
+        await client.listTools().catch((err: Error) => (error = err.message));
+        expect(error).to.include('held no response to this request');
+      } finally {
+        await client.close();
+      }
     });
 
     it('replaces the legacy endpoint URL (its query may hold anything) with one of its own', async () => {
