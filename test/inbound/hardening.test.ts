@@ -322,7 +322,7 @@ describe('inbound hardening: nothing the sidecar cannot read gets through', func
         }
         if (body?.id === undefined) return void res.writeHead(202).end();
         if (mode === 'bom') return void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(escaped(body.id))]));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(escaped(String(body.id)));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(escaped(JSON.stringify(body.id)));
       };
       const client = await connectClient('streamable', url(), token);
       try {
