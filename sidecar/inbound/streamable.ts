@@ -251,9 +251,12 @@ export async function readMessages(scope: RequestScope, limit: number, exchange:
 /**
  * What the server gets: the client's headers minus its token ("MUST NOT pass through the token
  * it received"), hop-by-hop headers and compression (the gateway must read what comes back).
+ * A POST body is the sidecar's own UTF-8 JSON, so its type is the sidecar's to say too: a
+ * client's charset or content-encoding would make the server read the bytes differently.
  */
 export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
   // `expect` too: a 100-continue handshake is between the client and us, not the server.
-  const headers = forwardableHeaders(req.headers, ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect']);
-  return { ...(headers as Record<string, string | string[]>), 'accept-encoding': 'identity' };
+  const drop = ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding'];
+  const headers = forwardableHeaders(req.headers, drop) as Record<string, string | string[]>;
+  return { ...headers, 'accept-encoding': 'identity', ...(req.method === 'POST' ? { 'content-type': 'application/json' } : {}) };
 }

@@ -233,9 +233,11 @@ describe('inbound hardening: nothing the sidecar cannot read gets through', func
     it('refuses a gzip reply (the sidecar asks for identity) instead of forwarding it garbled', async () => {
       hostile.script = (req, body, res) => {
         expect(req.headers['accept-encoding']).to.equal('identity');
+        // The body is the sidecar's own UTF-8 JSON, whatever charset the client claimed.
+        expect(req.headers['content-type']).to.equal('application/json');
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(escaped(body?.id)));
       };
-      const r = await send(url(), list, auth());
+      const r = await send(url(), list, { ...auth(), 'content-type': 'application/json; charset=iso-8859-1', 'accept-encoding': 'gzip' });
       expect(r.status).to.equal(502);
       expect(r.json.error?.message).to.include('content-encoding gzip');
     });
