@@ -213,8 +213,9 @@ class Reader {
 
 function digits(t: string, i: number): number {
   for (;;) {
+    // Written so that NaN (past the end) stops it too.
     const c = t.charCodeAt(i);
-    if (c < 48 || c > 57) return i;
+    if (!(c >= 48 && c <= 57)) return i;
     i++;
   }
 }

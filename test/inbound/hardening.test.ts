@@ -62,6 +62,9 @@ const REQUEST_ATTACKS: { name: string; body: string | Buffer; says: string }[] =
   { name: 'a tool name that is an array', body: call(['delete_customer']), says: 'params.name of tools/call must be a string' },
   { name: 'a byte-order mark', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(call('delete_customer'))]), says: 'byte-order mark' },
   { name: 'bytes that are not UTF-8', body: Buffer.concat([Buffer.from(call('delete_customer').slice(0, -3)), Buffer.from([0xff]), Buffer.from('"}}')]), says: 'not valid UTF-8' },
+  // A text that ends inside a number must end the reader too (it once looped there for ever).
+  { name: 'a bare number', body: '4111', says: 'a JSON-RPC message must be an object' },
+  { name: 'a text that ends in a number', body: '{"jsonrpc":"2.0","id":1', says: 'expected "," or "}"' },
   { name: 'NaN', body: '{"jsonrpc":"2.0","id":NaN,"method":"tools/call","params":{"name":"delete_customer"}}', says: 'not a JSON value' },
 ];
 
