@@ -61,33 +61,60 @@ function reference(s: string, i: number): [number, number] | undefined {
   return code > 0 && code < 128 ? [code, j] : undefined;
 }
 
+/** Whether anything in `s` decodes: most '%' and '&' in text escape nothing ("50% off", "R&D"). */
+function hasEscape(s: string): boolean {
+  for (let i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) if (percent(s, i) >= 0) return true;
+  for (let i = s.indexOf('&'); i >= 0; i = s.indexOf('&', i + 1)) if (reference(s, i) !== undefined) return true;
+  return false;
+}
+
+/** The ASCII character %XX at s[i] encodes, or -1. */
+function percent(s: string, i: number): number {
+  const hi = hexValue(s.charCodeAt(i + 1));
+  const lo = hexValue(s.charCodeAt(i + 2));
+  const v = hi * 16 + lo;
+  return hi >= 0 && lo >= 0 && v > 0 && v < 128 ? v : -1;
+}
+
 /** The decoded text with its map back to `s`, or undefined when nothing in `s` decodes. */
 export function decodeEncoded(s: string): Decoded | undefined {
+  if (!hasEscape(s)) return undefined;
   const n = s.length;
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
   let out = '';
-  let changed = false;
+  let k = 0;
+  let pct = s.indexOf('%');
+  let amp = s.indexOf('&');
   let i = 0;
   while (i < n) {
-    const c = s.charCodeAt(i);
-    let code = c;
-    let end = i + 1;
-    if (c === 37) {
-      const v = hexValue(s.charCodeAt(i + 1)) * 16 + hexValue(s.charCodeAt(i + 2));
-      if (hexValue(s.charCodeAt(i + 1)) >= 0 && hexValue(s.charCodeAt(i + 2)) >= 0 && v > 0 && v < 128) {
-        code = v;
-        end = i + 3;
+    if (pct >= 0 && pct < i) pct = s.indexOf('%', i);
+    if (amp >= 0 && amp < i) amp = s.indexOf('&', i);
+    // Copy the plain run up to the next '%' or '&' in one piece.
+    const next = Math.min(pct < 0 ? n : pct, amp < 0 ? n : amp);
+    if (next > i) {
+      out += s.slice(i, next);
+      for (let p = i; p < next; p++, k++) {
+        starts[k] = p;
+        ends[k] = p + 1;
       }
-    } else if (c === 38) {
+      i = next;
+      continue;
+    }
+    let code = s.charCodeAt(i);
+    let end = i + 1;
+    if (code === 37) {
+      const v = percent(s, i);
+      if (v >= 0) [code, end] = [v, i + 3];
+    } else {
       const ref = reference(s, i);
       if (ref !== undefined) [code, end] = ref;
     }
-    if (end !== i + 1) changed = true;
-    starts[out.length] = i;
-    ends[out.length] = end;
+    starts[k] = i;
+    ends[k] = end;
+    k++;
     out += String.fromCharCode(code);
     i = end;
   }
-  return changed ? { text: out, starts, ends } : undefined;
+  return { text: out, starts, ends };
 }
