@@ -13,6 +13,8 @@ export interface SidecarMetrics {
   readonly auditBacklog: Gauge;
   readonly auditShipFailures: Counter<'reason'>;
   readonly auditWriteFailures: Counter<'reason'>;
+  /** Server answers the gateway could not read and withheld, by reason (not-json, unmatched-id, ...). */
+  readonly withheldReplies: Counter<'reason'>;
   /** 1 when the sidecar is enforcing a policy it could load, 0 while it refuses traffic. */
   readonly policyLoaded: Gauge;
   /** 1 while the sidecar runs on its last good policy because it lost its policy source. */
@@ -61,6 +63,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     auditWriteFailures: new Counter({
       name: 'mcp_residency_audit_write_failures_total',
       help: 'Failed writes to the local audit log, by reason (e.g. ENOSPC).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    withheldReplies: new Counter({
+      name: 'mcp_residency_withheld_replies_total',
+      help: 'Answers from the MCP server that the sidecar could not read or match to a request, and withheld, by reason.',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -191,7 +191,7 @@ export class EgressGateway {
         addresses: pinned.addresses,
         method: call.method,
         path: route.path,
-        headers: outboundHeaders(req.headers, url.host, credential, body.body.length > 0 || !BODYLESS.has(call.method) ? body.body.length : undefined),
+        headers: outboundHeaders(req.headers, url.host, credential, body.body.length > 0 || !BODYLESS.has(call.method) ? body.body.length : undefined, (v) => runtime.engines.masker.maskText(v)),
         body: body.body.length > 0 ? body.body : undefined,
         agent: this.#agents.get(url.protocol, ca),
         connectTimeoutMs: this.limits.connectTimeoutMs,

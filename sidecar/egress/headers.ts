@@ -1,27 +1,11 @@
-// Headers across the egress gateway. Outbound: whatever credential the application sent is
-// dropped (the gateway holds the real one), headers that would reveal the pod's network or
-// frame the body are dropped, and the body is asked for uncompressed so it can be restored.
+// Headers across the egress gateway. Outbound: only an allow-list of the application's headers
+// passes (what provider APIs need), each value masked: a header such as X-User-Email is a
+// channel the body masking never sees. Whatever credential the application sent is dropped
+// (the gateway holds the real one), and the body is asked for uncompressed so it can be restored.
 // Inbound: hop-by-hop headers and hints that would send the application around the gateway
 // (Alt-Svc) are dropped.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { forwardableHeaders } from '../http/headers.ts';
-
-/** Headers that carry credentials in the APIs the gateway fronts (and in general). */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'ocp-apim-subscription-key', 'cookie'];
-
-const NOT_FORWARDED = [
-  'host',
-  'content-length',
-  'content-encoding',
-  'expect',
-  'accept-encoding',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-real-ip',
-  'via',
-];
 
 export interface Credential {
   readonly header: string;
@@ -31,10 +15,21 @@ export interface Credential {
   readonly secret: string;
 }
 
-export function outboundHeaders(incoming: IncomingHttpHeaders, host: string, credential: Credential | undefined, bodyLength: number | undefined): OutgoingHttpHeaders {
-  const drop = [...CREDENTIAL_HEADERS, ...NOT_FORWARDED];
-  if (credential !== undefined) drop.push(credential.header.toLowerCase());
-  const out = forwardableHeaders(incoming, drop);
+/** The application's request headers that reach a provider; the rest are dropped. */
+const APP_HEADERS = ['content-type', 'accept', 'user-agent', 'anthropic-version', 'anthropic-beta', 'openai-beta', 'openai-organization', 'openai-project', 'idempotency-key'];
+
+export function outboundHeaders(
+  incoming: IncomingHttpHeaders,
+  host: string,
+  credential: Credential | undefined,
+  bodyLength: number | undefined,
+  mask: (value: string) => string,
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name of APP_HEADERS) {
+    const v = incoming[name];
+    if (typeof v === 'string') out[name] = mask(v);
+  }
   out.host = host;
   // The body is restored (and scrubbed of the credential) as it streams back: it must be readable.
   out['accept-encoding'] = 'identity';

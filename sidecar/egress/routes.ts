@@ -23,6 +23,10 @@ export function parseTarget(raw: string): Target {
     return { kind: 'named', name, path };
   }
   if (/^https?:\/\//iu.test(raw)) {
+    // The URL parser resolves dot segments before anyone sees them: check the raw path first.
+    const pathStart = raw.indexOf('/', raw.indexOf('//') + 2);
+    const problem = pathStart < 0 ? undefined : unsafePath(raw.slice(pathStart));
+    if (problem !== undefined) return { kind: 'invalid', reason: problem };
     let url: URL;
     try {
       url = new URL(raw);
@@ -36,16 +40,19 @@ export function parseTarget(raw: string): Target {
 }
 
 /**
- * `..` and `.` segments (also percent-encoded) would let a named route climb out of the
- * upstream's base path once some server normalizes them; backslashes are read as slashes by some.
+ * `..` and `.` segments (also percent-encoded, or followed by `;params` that servers such as
+ * Tomcat strip) would let a route climb out of the upstream's base path once some server
+ * normalizes them; backslashes are read as slashes by some; a fragment is never part of a
+ * request, and a server that cuts it off may find a dot segment before it.
  */
 function unsafePath(path: string): string | undefined {
+  if (path.includes('#')) return 'a fragment (#) is not accepted in a request target';
   const q = path.indexOf('?');
   const pathname = q < 0 ? path : path.slice(0, q);
   if (pathname.includes('\\')) return 'backslashes are not accepted in the path';
   for (const segment of pathname.split('/')) {
-    const s = segment.replace(/%2e/giu, '.');
-    if (s === '.' || s === '..') return 'dot segments (. and ..) are not accepted in the path';
+    const s = segment.replace(/%2e/giu, '.').replace(/(?:;|%3b).*$/isu, '');
+    if (s === '.' || s === '..') return 'dot segments (. and .., also with ;parameters) are not accepted in the path';
   }
   if (/%2f|%5c/iu.test(pathname)) return 'encoded slashes are not accepted in the path';
   return undefined;
@@ -95,7 +102,8 @@ export function namedRoutePath(upstream: ResolvedUpstream, path: string): string
 /**
  * The upstream a forward-proxy request for `url` goes to: same host, and either the upstream's
  * port or no port at all (an application speaking http:// to the proxy for an https upstream).
- * Among upstreams on one host, the longest base path that prefixes the request path wins.
+ * Only upstreams whose base path prefixes the request path qualify (as with a named route, which
+ * cannot leave it); among those, the longest base path wins.
  */
 export function upstreamForUrl(upstreams: readonly ResolvedUpstream[], url: URL): ResolvedUpstream | undefined {
   const host = bareHost(url.hostname);
@@ -106,8 +114,9 @@ export function upstreamForUrl(upstreams: readonly ResolvedUpstream[], url: URL)
     if (bareHost(uu.hostname) !== host) continue;
     if (url.port !== '' && Number(url.port) !== effectivePort(uu)) continue;
     const base = uu.pathname.replace(/\/+$/u, '');
-    const matches = base === '' || url.pathname === base || url.pathname.startsWith(`${base}/`);
-    const length = matches ? base.length : -1;
+    // Like the named route: a request outside the upstream's base path reaches no upstream.
+    if (!(base === '' || url.pathname === base || url.pathname.startsWith(`${base}/`))) continue;
+    const length = base.length;
     if (best === undefined || length > bestLength) {
       best = u;
       bestLength = length;

@@ -1,15 +1,17 @@
 // One client call as the gateway sees it, from decision to audit record: the pieces every
 // transport shares. A call's response is released to the client only after its audit record
 // is durable; when the audit log refuses it, the client gets an error instead (fail closed).
+import { createHmac, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import type { HealthState } from '../admin/readiness.ts';
-import { MaskReport } from '../masking/engine.ts';
+import { MaskReport, type Masker } from '../masking/engine.ts';
 import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import type { Withheld } from './replies.ts';
 
 export interface AuditSink {
   append(entry: AuditEntry): Promise<unknown>;
@@ -62,6 +64,7 @@ export function pendingCall(
 
 export class Exchange {
   readonly #deps: ExchangeDeps;
+  readonly #sessionKey = randomBytes(32);
 
   constructor(deps: ExchangeDeps) {
     this.#deps = deps;
@@ -96,7 +99,7 @@ export class Exchange {
         masked: report.countsObject(),
         policy: policyRef(runtime),
         ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: safe } } : {}),
-      });
+      }, runtime.engines.masker);
       return ok ? safe : auditFailure(undefined);
     }
     // The arguments' counts join the record's only: the metrics above count what the client was spared.
@@ -118,7 +121,7 @@ export class Exchange {
       ...(runtime.policy.audit.payloads === 'masked'
         ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
         : {}),
-    });
+    }, runtime.engines.masker);
     this.#observe(call.decision, call.started);
     return ok ? safe : auditFailure(call.request.id);
   }
@@ -146,7 +149,7 @@ export class Exchange {
       durationMs: elapsedMs(started),
       masked: argsReport.countsObject(),
       ...(params !== undefined ? { payload: { params } } : {}),
-    });
+    }, runtime?.engines.masker);
     this.#observe(refusal.decision, started);
     return ok;
   }
@@ -169,9 +172,32 @@ export class Exchange {
         durationMs: elapsedMs(started),
         masked: report.countsObject(),
         ...(payload !== undefined ? { payload: { message: payload } } : {}),
-      });
+      }, runtime.engines.masker);
       this.#observe('allow', started);
     }
+  }
+
+  /**
+   * A server answer (or part of one) the gateway could not read or match to a request, and did
+   * not forward: counted, and recorded, on each call it leaves unanswered or once when none.
+   */
+  async withheld(w: Withheld, method: string, principal: Principal, runtime: PolicyRuntime, session: string | undefined, started: bigint, calls: readonly PendingCall[]): Promise<void> {
+    this.#deps.metrics.withheldReplies.inc({ reason: w.label });
+    const reason = `withheld from the client: ${w.reason}`;
+    for (const c of calls) await this.upstreamFailed(c, reason);
+    if (calls.length > 0) return;
+    await this.#record({
+      kind: 'mcp',
+      principal,
+      decision: 'error',
+      reason,
+      method,
+      policy: policyRef(runtime),
+      session,
+      durationMs: elapsedMs(started),
+      masked: {},
+    }, runtime.engines.masker);
+    this.#observe('error', started);
   }
 
   /** The server could not be reached: the call fails with an error, and that is recorded. */
@@ -189,12 +215,24 @@ export class Exchange {
       callId: call.callId,
       durationMs: elapsedMs(call.started),
       masked: {},
-    });
+    }, call.runtime.engines.masker);
     this.#observe('error', call.started);
   }
 
-  async #record(entry: AuditEntry): Promise<boolean> {
+  /**
+   * Every field that can carry data the client or server chose is masked before it is written
+   * (tool names, methods, reasons quoting them); the session id, which the server chooses and
+   * may build from anything, is replaced by a keyed hash. The key lives only in this process,
+   * as sessions do (the registry is in memory), so records of one session still correlate.
+   */
+  async #record(entry: AuditEntry, masker: Masker | undefined): Promise<boolean> {
     if (entry.session === undefined) delete entry.session;
+    else entry.session = this.sessionDigest(entry.session);
+    if (masker !== undefined) {
+      if (entry.tool !== undefined) entry.tool = masker.maskText(entry.tool);
+      if (entry.method !== undefined) entry.method = masker.maskText(entry.method);
+      if (entry.reason !== undefined) entry.reason = masker.maskText(entry.reason);
+    }
     try {
       await this.#deps.audit.append(entry);
       return true;
@@ -202,6 +240,11 @@ export class Exchange {
       this.#deps.logger.error('audit record could not be written; the answer is withheld', { error: err, method: entry.method, tool: entry.tool });
       return false;
     }
+  }
+
+  /** What the audit log holds for a session id: "hmac:" and 128 bits of HMAC-SHA256 under the process's key. */
+  sessionDigest(session: string): string {
+    return `hmac:${createHmac('sha256', this.#sessionKey).update(session).digest('hex').slice(0, 32)}`;
   }
 
   #observe(decision: AuditDecision, started: bigint): void {

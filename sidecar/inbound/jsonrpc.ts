@@ -90,6 +90,60 @@ export function malformedReason(m: unknown): string | undefined {
   return 'not a request, notification or response';
 }
 
+/** The keys JSON-RPC gives meaning to, and those MCP gives meaning to inside params. */
+const MESSAGE_KEYS = ['jsonrpc', 'id', 'method', 'params', 'result', 'error'];
+const PARAM_KEYS = ['name', 'arguments', 'uri', 'cursor', '_meta', 'task'];
+
+/**
+ * How Go's encoding/json (the official Go SDK's decoder) matches a key to a field: equal under
+ * simple case folding, where the Kelvin sign folds to k and the long s to s.
+ */
+function fold(key: string): string {
+  return key.toLowerCase().replaceAll('\u017f', 's');
+}
+
+const MESSAGE_FOLDED = new Map(MESSAGE_KEYS.map((k) => [fold(k), k]));
+const PARAM_FOLDED = new Map(PARAM_KEYS.map((k) => [fold(k), k]));
+
+function collision(obj: Record<string, unknown>, folded: ReadonlyMap<string, string>, where: string): string | undefined {
+  for (const key of Object.keys(obj)) {
+    const protocolKey = folded.get(fold(key));
+    if (protocolKey !== undefined && protocolKey !== key) {
+      return `${where}key ${JSON.stringify(key)} differs from the protocol key "${protocolKey}" only in case (a case-insensitive decoder would read it as "${protocolKey}")`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a client's message is refused before any decision, or undefined when it is fine: on top
+ * of malformedReason, everything a decoder on the server could read differently from the
+ * sidecar (case-folded protocol keys, a tool name that is not a string) and every way around
+ * the policy (a request method sent as a notification is run by lenient servers, unanswered
+ * and unaudited by the sidecar).
+ */
+export function clientMessageProblem(m: unknown): string | undefined {
+  const malformed = malformedReason(m);
+  if (malformed !== undefined) return malformed;
+  const msg = m as Record<string, unknown>;
+  const top = collision(msg, MESSAGE_FOLDED, '');
+  if (top !== undefined) return top;
+  if (typeof msg.id === 'number' && !Number.isSafeInteger(msg.id)) return 'id must be a string or an integer of at most 15 digits';
+  if (typeof msg.method !== 'string') return undefined;
+  if (isObject(msg.params)) {
+    const inParams = collision(msg.params, PARAM_FOLDED, 'params: ');
+    if (inParams !== undefined) return inParams;
+  }
+  if (!('id' in msg) && !msg.method.startsWith('notifications/')) return `"${msg.method}" is a request and must carry an id; it cannot be sent as a notification`;
+  if (msg.method === 'tools/call') {
+    const params = msg.params as Record<string, unknown> | undefined;
+    if (params === undefined) return 'tools/call needs params';
+    if (typeof params.name !== 'string') return 'params.name of tools/call must be a string';
+    if ('arguments' in params && !isObject(params.arguments)) return 'params.arguments of tools/call must be an object';
+  }
+  return undefined;
+}
+
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): JsonRpcError {
   return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
 }

@@ -4,6 +4,7 @@
 // gateway decides on the POST, remembers which request ids it let through, and correlates
 // the responses on the stream; a refusal is injected into the stream as the error response
 // the client waits for. The message endpoint is bound to the principal that opened the stream.
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../sse/index.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
@@ -11,10 +12,12 @@ import type { Principal } from '../audit/record.ts';
 import { classify, decide, refuseAll } from './decide.ts';
 import { sendRpcError, takeCall, type PendingCall } from './exchange.ts';
 import type { RequestScope } from './scope.ts';
-import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, isErrorResponse, isResult, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.ts';
 import { readMessages, upstreamHeaders, type TransportDeps } from './streamable.ts';
 
 interface LegacyEntry {
+  /** The endpoint (path and query) the server named; the client is given one of the sidecar's own. */
+  readonly upstreamPath: string;
   readonly owner: string;
   readonly principal: Principal;
   readonly runtime: PolicyRuntime;
@@ -31,7 +34,7 @@ export interface LegacyStream {
 
 export class LegacySessions {
   readonly #deps: TransportDeps;
-  /** Keyed by the message endpoint's path and query, e.g. "/messages?sessionId=4f0c...". */
+  /** Keyed by the endpoint the client was given, e.g. "/messages?mcp-residency-session=4f0c...". */
   readonly #entries = new Map<string, LegacyEntry>();
 
   constructor(deps: TransportDeps) {
@@ -45,14 +48,20 @@ export class LegacySessions {
   /** Registers a stream whose first event named its message endpoint. */
   open(endpointData: string, scope: RequestScope, upstreamOrigin: URL): LegacyStream {
     const url = new URL(endpointData.trim(), new URL(scope.req.url ?? '/', upstreamOrigin));
-    const key = `${url.pathname}${url.search}`;
-    const entry: LegacyEntry = { owner: scope.caller.key, principal: scope.caller.principal, runtime: scope.runtime, stream: scope.res, pending: new Map() };
+    // The server's query (its session id, whatever it holds) never reaches the client.
+    const key = `${url.pathname}?mcp-residency-session=${randomUUID()}`;
+    const entry: LegacyEntry = { upstreamPath: `${url.pathname}${url.search}`, owner: scope.caller.key, principal: scope.caller.principal, runtime: scope.runtime, stream: scope.res, pending: new Map() };
     this.#entries.set(key, entry);
     const exchange = this.#deps.exchange;
     return {
       endpoint: key,
-      answer: (m) => {
+      answer: async (m) => {
         const call = takeCall(entry.pending, m);
+        if (call === undefined && (isResult(m) || isErrorResponse(m)) && m.id !== null) {
+          const reason = `a response with id ${JSON.stringify(m.id)} (${typeof m.id}) matches no outstanding request`;
+          await exchange.withheld({ label: 'unmatched-id', reason }, 'GET', entry.principal, entry.runtime, key, scope.started, []);
+          return undefined;
+        }
         return exchange.answer(m, call, call?.runtime ?? entry.runtime, key, entry.principal);
       },
       close: () => {
@@ -75,7 +84,7 @@ export class LegacySessions {
       );
       return sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
     }
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.exchange);
     if (messages === undefined) return;
     // Answers travel on the stream, so the POST is accepted now; the decision (which may wait
     // for an approver) and the forwarding happen after, and refusals go into the stream.
@@ -103,7 +112,7 @@ export class LegacySessions {
     let upstreamRes;
     try {
       // Not tied to the POST's own connection, which is already answered.
-      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: key, headers: upstreamHeaders(scope.req), body: messages.body });
+      upstreamRes = await this.#deps.upstream.request({ method: 'POST', path: entry.upstreamPath, headers: upstreamHeaders(scope.req), body: messages.body });
     } catch (err) {
       return failAll((err as Error).message);
     }

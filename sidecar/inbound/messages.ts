@@ -3,6 +3,8 @@
 // results, structuredContent, resource contents, prompt messages, errors, log and progress
 // notifications, sampling and elicitation requests). Pure: no I/O.
 import { MaskReport, type Masker } from '../masking/engine.ts';
+import { maskBlob } from './blobs.ts';
+import { maskAcrossItems } from './split-text.ts';
 import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { ToolPolicy } from './tool-policy.ts';
 
@@ -22,6 +24,10 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
+    if (Array.isArray(result.content)) {
+      const content = maskAcrossItems(result.content as unknown[], masker, report);
+      if (content !== result.content) result = { ...result, content };
+    }
     if (answers?.method === 'tools/list') result = maskToolList(filterToolList(result, answers.groups, engines.tools), masker, report);
     else if (answers?.method === 'tools/call') result = maskToolResult(result, masker, report);
     else result = maskKeepingBinary(result, masker, report);
@@ -125,25 +131,26 @@ function maskToolResult(result: Record<string, unknown>, masker: Masker, report:
 const BINARY = '\u0000mcp-residency-binary:';
 
 /**
- * Masks every string except base64 payloads (image/audio `data`, resource `blob`): rewriting
- * bytes of an image because they happen to spell a key would corrupt it without protecting
- * anything. Those payloads are swapped for placeholders, the rest masked, then put back.
+ * Masks every string, base64 payloads (image/audio `data`, resource `blob`) by their own rules
+ * (blobs.ts): rewriting bytes of an image because they happen to spell a key would corrupt it
+ * without protecting anything, while the base64 of a text is text. Those payloads are swapped
+ * for placeholders, the rest masked, then the masked payloads put back.
  */
 export function maskKeepingBinary<T>(value: T, masker: Masker, report: MaskReport): T {
   const stash: string[] = [];
-  const stripped = stashBinary(value, stash);
+  const changed = { blob: false };
+  const stripped = stashBinary(value, stash, masker, report, changed);
   const masked = masker.maskJson(stripped, report);
   if (stash.length === 0) return masked as T;
-  const restored = unstash(masked, stash);
-  return (masked === stripped ? value : restored) as T;
+  return (masked === stripped && !changed.blob ? value : unstash(masked, stash)) as T;
 }
 
-function stashBinary(value: unknown, stash: string[]): unknown {
+function stashBinary(value: unknown, stash: string[], masker: Masker, report: MaskReport, changed: { blob: boolean }): unknown {
   if (Array.isArray(value)) {
     const list = value as unknown[];
     let out: unknown[] | undefined;
     list.forEach((v, i) => {
-      const s = stashBinary(v, stash);
+      const s = stashBinary(v, stash, masker, report, changed);
       if (s !== v) (out ??= [...list])[i] = s;
     });
     return out ?? value;
@@ -155,10 +162,12 @@ function stashBinary(value: unknown, stash: string[]): unknown {
   for (const [k, v] of Object.entries(obj)) {
     let s: unknown;
     if (k === binaryKey) {
-      stash.push(v as string);
+      const safe = maskBlob(v as string, obj.mimeType, masker, report);
+      changed.blob ||= safe !== v;
+      stash.push(safe);
       s = `${BINARY}${stash.length - 1}`;
     } else {
-      s = stashBinary(v, stash);
+      s = stashBinary(v, stash, masker, report, changed);
     }
     if (s !== v) (out ??= { ...obj })[k] = s;
   }

@@ -1,18 +1,24 @@
 // Relays an SSE stream from the MCP server to the client event by event: each event's JSON-RPC
-// message is inspected and rewritten as it arrives, never the whole stream buffered. Event ids
-// (resumption), retry hints and comments (keep-alives) pass through unchanged.
+// message is inspected and rewritten as it arrives, never the whole stream buffered. Every field
+// is a channel: data must be strict JSON-RPC (else the event is replaced by an error naming
+// why), comments are dropped, the event type is the sidecar's own ("message"), and an event id
+// that holds personal data is replaced by one of the sidecar's own, mapped back when the
+// client resumes with Last-Event-ID. Retry hints (numbers) pass.
 import type { ServerResponse } from 'node:http';
 import type { UpstreamResponse } from './upstream.ts';
 import { once } from 'node:events';
 import { SseParser, serializeEvent, type SseEvent } from '../sse/index.ts';
-import { forwardableHeaders } from '../http/headers.ts';
-import { malformedReason, type JsonRpcMessage } from './jsonrpc.ts';
+import { randomUUID } from 'node:crypto';
+import type { JsonRpcMessage } from './jsonrpc.ts';
+import { readReplyText, type Withheld } from './replies.ts';
 
 export interface SseRelayHandlers {
   /** The message as the client may see it; undefined drops the event. */
   onMessage(message: JsonRpcMessage): Promise<JsonRpcMessage | undefined>;
-  /** Data that is not a JSON-RPC message (masked as text by the caller). */
-  onText(text: string): string;
+  /** Data that is not strict JSON-RPC: what the client gets instead (undefined drops the event). */
+  onUnreadable(withheld: Withheld): Promise<JsonRpcMessage | undefined>;
+  /** Masks an event id. */
+  maskText(this: void, text: string): string;
   /** The legacy transport's `endpoint` event: returns the URL the client should post to. */
   onEndpoint?(data: string): string;
 }
@@ -23,6 +29,38 @@ export interface SseRelayOptions {
   readonly headers?: Record<string, string>;
   /** The client's stream is already open (a held call kept it alive): write into it. */
   readonly reply?: SseReply;
+  /** Where ids replaced by the sidecar's own are remembered for resumption. */
+  readonly eventIds: EventIds;
+  /** The response headers the server may pass (already allow-listed and masked). */
+  readonly passed?: Record<string, string>;
+}
+
+/**
+ * Event ids the sidecar replaced because they held personal data: its own id -> the server's,
+ * so a client resuming with Last-Event-ID resumes where the server expects. Bounded: the
+ * oldest are forgotten first (a client resuming from one of those starts afresh).
+ */
+export class EventIds {
+  readonly #ids = new Map<string, string>();
+  readonly #max: number;
+
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+
+  /** The id the client gets for the server's `id`. */
+  outgoing(id: string, maskText: (t: string) => string): string {
+    if (id === '' || maskText(id) === id) return id;
+    const own = `mcpr-${randomUUID()}`;
+    if (this.#ids.size >= this.#max) this.#ids.delete(this.#ids.keys().next().value!);
+    this.#ids.set(own, id);
+    return own;
+  }
+
+  /** The server's id for a Last-Event-ID the client sends. */
+  incoming(id: string): string {
+    return this.#ids.get(id) ?? id;
+  }
 }
 
 const SSE_HEADERS = {
@@ -77,13 +115,12 @@ export class SseReply {
 
 export async function relaySse(upstream: UpstreamResponse, res: ServerResponse, handlers: SseRelayHandlers, options: SseRelayOptions): Promise<void> {
   if (options.reply === undefined) {
-    const headers = forwardableHeaders(upstream.headers, ['content-length', 'content-encoding', 'content-type']);
-    res.writeHead(upstream.statusCode ?? 200, { ...headers, ...options.headers, ...SSE_HEADERS });
+    res.writeHead(upstream.statusCode ?? 200, { ...options.passed, ...options.headers, ...SSE_HEADERS });
     res.flushHeaders();
   }
   const parser = new SseParser({ maxEventSize: options.maxEventBytes });
   const write = async (event: SseEvent): Promise<void> => {
-    const out = await transform(event, handlers);
+    const out = await transform(event, handlers, options.eventIds);
     if (out === undefined || res.destroyed) return;
     if (!res.write(serializeEvent(out))) await once(res, 'drain');
   };
@@ -100,26 +137,25 @@ export async function relaySse(upstream: UpstreamResponse, res: ServerResponse, 
   }
 }
 
-async function transform(event: SseEvent, handlers: SseRelayHandlers): Promise<SseEvent | undefined> {
-  if (event.data === undefined || event.data === '') return event; // priming events, comments, retry hints
-  if (event.event === 'endpoint' && handlers.onEndpoint) return { ...event, data: handlers.onEndpoint(event.data) };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(event.data);
-  } catch {
-    return { ...event, data: handlers.onText(event.data) };
+async function transform(raw: SseEvent, handlers: SseRelayHandlers, ids: EventIds): Promise<SseEvent | undefined> {
+  // Comments never reach the client, and the event type is the sidecar's own.
+  const event: { id?: string; retry?: number; comments: string[] } = { comments: [] };
+  if (raw.id !== undefined) event.id = ids.outgoing(raw.id, handlers.maskText);
+  if (raw.retry !== undefined) event.retry = raw.retry;
+  // Priming events (an id and empty data) and retry hints.
+  if (raw.data === undefined || raw.data === '') return event.id === undefined && event.retry === undefined && raw.data === undefined ? undefined : { ...event, ...(raw.data === '' ? { data: '' } : {}) };
+  if (raw.event === 'endpoint' && handlers.onEndpoint) return { ...event, event: 'endpoint', data: handlers.onEndpoint(raw.data) };
+  const read = readReplyText(raw.data);
+  if ('withheld' in read) {
+    const instead = await handlers.onUnreadable(read.withheld);
+    return instead === undefined ? undefined : { ...event, event: 'message', data: JSON.stringify(instead) };
   }
-  if (Array.isArray(parsed)) {
-    // A 2025-03-26 batch: each message on its own.
-    const out: JsonRpcMessage[] = [];
-    for (const m of parsed) {
-      if (malformedReason(m) !== undefined) continue;
-      const safe = await handlers.onMessage(m as JsonRpcMessage);
-      if (safe !== undefined) out.push(safe);
-    }
-    return out.length === 0 ? undefined : { ...event, data: JSON.stringify(out) };
+  const out: JsonRpcMessage[] = [];
+  for (const m of read.messages) {
+    const safe = await handlers.onMessage(m);
+    if (safe !== undefined) out.push(safe);
   }
-  if (malformedReason(parsed) !== undefined) return { ...event, data: handlers.onText(event.data) };
-  const safe = await handlers.onMessage(parsed as JsonRpcMessage);
-  return safe === undefined ? undefined : { ...event, data: JSON.stringify(safe) };
+  if (out.length === 0) return undefined;
+  // A 2025-03-26 batch stays a batch.
+  return { ...event, event: 'message', data: JSON.stringify(read.batch ? out : out[0]) };
 }

@@ -8,14 +8,17 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
+import { parseStrictJson, StrictJsonError } from '../http/strict-json.ts';
 import { classify, decide, refuseAll, type Decisions } from './decide.ts';
 import { headerMismatch } from './era.ts';
-import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
+import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './scope.ts';
-import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { clientMessageProblem, ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
-import { relaySse, SseReply } from './sse-relay.ts';
+import { ParkedCalls, ReplyRelay, type ReplyDeps } from './reply-relay.ts';
+import { isEventStream, passedHeaders, replyHeaderProblem } from './replies.ts';
+import { EventIds, relaySse, SseReply } from './sse-relay.ts';
 import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.ts';
 
 export interface TransportDeps {
@@ -33,28 +36,32 @@ export class StreamableTransport {
   readonly #deps: TransportDeps;
   readonly #sessions: SessionRegistry;
   readonly #legacy: LegacySessions;
+  readonly #replyDeps: ReplyDeps;
 
   constructor(deps: TransportDeps & { sessions: SessionRegistry; legacy: LegacySessions }) {
     this.#deps = deps;
+    this.#replyDeps = { exchange: deps.exchange, limits: deps.limits, eventIds: new EventIds(), parked: new ParkedCalls() };
     this.#sessions = deps.sessions;
     this.#legacy = deps.legacy;
   }
 
   async post(scope: RequestScope): Promise<void> {
     const { req, res, runtime, caller } = scope;
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.exchange);
     if (messages === undefined) return;
     if (messages.length > 1 || messages.batch) {
       const version = req.headers['mcp-protocol-version'];
       if (typeof version === 'string' && version >= BATCHES_REMOVED) {
         return sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: JSON-RPC batches are not part of protocol version ${version}`);
       }
-    } else if ('method' in messages[0]!) {
-      const mismatch = headerMismatch(req.headers, messages[0]);
-      if (mismatch !== undefined) {
-        const id = 'id' in messages[0] ? (messages[0] as { id: JsonRpcId }).id : null;
-        return sendRpcError(res, 400, id, ErrorCode.HeaderMismatch, `mcp-residency: ${mismatch}`);
-      }
+    }
+    // Mcp-* headers must agree with every message that carries a method, in a batch too: a
+    // router reading the headers and the gateway reading the body must see the same calls.
+    const headed = messages.length === 1 || req.headers['mcp-method'] !== undefined || req.headers['mcp-name'] !== undefined;
+    for (const m of headed ? messages : []) {
+      if (!('method' in m)) continue;
+      const mismatch = headerMismatch(req.headers, m);
+      if (mismatch !== undefined) return sendRpcError(res, 400, 'id' in m ? m.id : null, ErrorCode.HeaderMismatch, `mcp-residency: ${mismatch}`);
     }
     const session = this.#checkSession(scope);
     if (session === false) return;
@@ -80,22 +87,25 @@ export class StreamableTransport {
       return this.#upstreamFailed(scope, err, allowed, early);
     }
 
-    const newSession = upstreamRes.headers['mcp-session-id'];
+    // A session id the relay will refuse (repeated, not ASCII, personal data) is never bound.
+    const newSession = replyHeaderProblem(upstreamRes.headers, runtime.engines.masker) === undefined ? upstreamRes.headers['mcp-session-id'] : undefined;
     if (typeof newSession === 'string' && messages.some((m) => 'method' in m && m.method === 'initialize')) this.#sessions.bind(newSession, caller.key);
     if (upstreamRes.statusCode === 404 && session !== undefined) this.#sessions.forget(session);
     const currentSession = typeof newSession === 'string' ? newSession : session;
 
     const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
     if ((upstreamRes.statusCode ?? 500) < 300) await this.#deps.exchange.forwarded(messages, caller.principal, runtime, currentSession, scope.started);
-    await this.#relayResponse(scope, upstreamRes, calls, currentSession, early);
+    const extra: Record<string, string> = currentSession !== undefined ? { 'mcp-session-id': currentSession } : {};
+    await new ReplyRelay(this.#replyDeps, scope, currentSession, calls, early).relay(upstreamRes, extra);
   }
 
   async get(scope: RequestScope): Promise<void> {
-    const { res, runtime, caller } = scope;
+    const { res, runtime } = scope;
     const forwarded = await this.#forward(scope, 'GET');
     if (forwarded === undefined) return;
     const { session, upstreamRes } = forwarded;
-    if (!isEventStream(upstreamRes)) return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+    const relay = new ReplyRelay(this.#replyDeps, scope, session, new Map());
+    if (!isEventStream(upstreamRes.headers) || replyHeaderProblem(upstreamRes.headers, runtime.engines.masker) !== undefined) return relay.relay(upstreamRes, {});
     // A stream without a session may be the legacy transport: its first event says so.
     let legacy: ReturnType<LegacySessions['open']> | undefined;
     await relaySse(
@@ -106,10 +116,11 @@ export class StreamableTransport {
           legacy = this.#legacy.open(data, scope, this.#deps.upstream.origin);
           return legacy.endpoint;
         },
-        onMessage: (m) => (legacy ? legacy.answer(m) : this.#deps.exchange.answer(m, undefined, runtime, session, caller.principal)),
-        onText: (t) => runtime.engines.masker.maskText(t),
+        onMessage: (m) => (legacy ? legacy.answer(m) : relay.answer(m)),
+        onUnreadable: relay.unreadable,
+        maskText: (t) => runtime.engines.masker.maskText(t),
       },
-      { maxEventBytes: this.#deps.limits.maxEventBytes },
+      { maxEventBytes: this.#deps.limits.maxEventBytes, eventIds: this.#replyDeps.eventIds, passed: passedHeaders(upstreamRes.headers, runtime.engines.masker) },
     );
     legacy?.close();
   }
@@ -118,8 +129,11 @@ export class StreamableTransport {
     const forwarded = await this.#forward(scope, 'DELETE');
     if (forwarded === undefined) return;
     const { session, upstreamRes } = forwarded;
-    if (session !== undefined && (upstreamRes.statusCode ?? 500) < 300) this.#sessions.forget(session);
-    return relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes);
+    if (session !== undefined && (upstreamRes.statusCode ?? 500) < 300) {
+      this.#sessions.forget(session);
+      this.#replyDeps.parked.forget(session);
+    }
+    return new ReplyRelay(this.#replyDeps, scope, session, new Map()).relay(upstreamRes, {});
   }
 
   /** A body-less request (GET, DELETE) passed on in the caller's session; undefined when the client was already answered. */
@@ -127,7 +141,10 @@ export class StreamableTransport {
     const session = this.#checkSession(scope);
     if (session === false) return undefined;
     try {
-      const upstreamRes = await this.#deps.upstream.request({ method, path: scope.req.url ?? '/', headers: upstreamHeaders(scope.req), signal: scope.signal });
+      const headers = upstreamHeaders(scope.req);
+      const last = scope.req.headers['last-event-id'];
+      if (typeof last === 'string') headers['last-event-id'] = this.#replyDeps.eventIds.incoming(last);
+      const upstreamRes = await this.#deps.upstream.request({ method, path: scope.req.url ?? '/', headers, signal: scope.signal });
       return { session, upstreamRes };
     } catch (err) {
       sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${(err as Error).message}`);
@@ -177,73 +194,6 @@ export class StreamableTransport {
     }
     sendJson(scope.res, 502, ids.length > 1 ? ids.map(reply) : reply(ids[0] ?? null));
   }
-
-  async #relayResponse(scope: RequestScope, upstreamRes: UpstreamResponse, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
-    const { res, runtime, caller } = scope;
-    const exchange = this.#deps.exchange;
-    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => exchange.answer(m, takeCall(calls, m), runtime, session, caller.principal);
-    const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
-    if (early && !isEventStream(upstreamRes)) {
-      await this.#relayIntoStream(scope, upstreamRes, answer, early);
-    } else if (isEventStream(upstreamRes)) {
-      await relaySse(upstreamRes, res, { onMessage: answer, onText: (t) => runtime.engines.masker.maskText(t) }, { maxEventBytes: this.#deps.limits.maxEventBytes, headers: extra, ...(early ? { reply: early } : {}) });
-    } else if (isJson(upstreamRes)) {
-      let body: Buffer;
-      try {
-        body = await readBody(upstreamRes, this.#deps.limits.maxResponseBytes);
-      } catch (err) {
-        const why = err instanceof BodyTooLargeError ? `the server's answer is larger than ${err.limit} bytes and cannot be inspected, so it is withheld` : 'the server dropped the connection';
-        for (const c of calls.values()) await exchange.upstreamFailed(c, why);
-        return sendRpcError(res, 502, null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${why}`);
-      }
-      const text = body.toString('utf8');
-      let parsed: unknown;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      const headers = { ...stringHeaders(forwardableHeaders(upstreamRes.headers, ['content-length', 'content-encoding'])), ...extra };
-      if (parsed === undefined) {
-        res.writeHead(upstreamRes.statusCode ?? 502, headers).end(runtime.engines.masker.maskText(text));
-      } else if (Array.isArray(parsed)) {
-        const out: JsonRpcMessage[] = [];
-        for (const m of parsed) if (malformedReason(m) === undefined) out.push(await answer(m as JsonRpcMessage));
-        sendJson(res, upstreamRes.statusCode ?? 200, out, headers);
-      } else if (malformedReason(parsed) === undefined) {
-        sendJson(res, upstreamRes.statusCode ?? 200, await answer(parsed as JsonRpcMessage), headers);
-      } else {
-        sendJson(res, upstreamRes.statusCode ?? 200, runtime.engines.masker.maskJson(parsed), headers);
-      }
-    } else {
-      await relayPlain(scope, upstreamRes, this.#deps.limits.maxResponseBytes, extra);
-    }
-    // A call the server never answered (the stream ended first) is still on record.
-    for (const c of calls.values()) await exchange.upstreamFailed(c, 'the server ended the response without answering this request');
-  }
-
-  /** A JSON (or other) answer to a call whose client already gets a stream: each message as an event. */
-  async #relayIntoStream(scope: RequestScope, upstreamRes: UpstreamResponse, answer: (m: JsonRpcMessage) => Promise<JsonRpcMessage>, early: SseReply): Promise<void> {
-    try {
-      const text = (await readBody(upstreamRes, this.#deps.limits.maxResponseBytes)).toString('utf8');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((m) => malformedReason(m) === undefined) as JsonRpcMessage[];
-      if (list.length === 0) {
-        const why = `the server answered HTTP ${upstreamRes.statusCode ?? 0} without a JSON-RPC message`;
-        await early.send(errorResponse(null, ErrorCode.UpstreamUnavailable, `mcp-residency: ${why}`));
-      }
-      for (const m of list) await early.send(await answer(m));
-    } catch {
-      await early.send(errorResponse(null, ErrorCode.UpstreamUnavailable, 'mcp-residency: the server sent an answer that cannot be inspected'));
-    } finally {
-      early.end();
-    }
-  }
 }
 
 function progressToken(m: JsonRpcRequest): (string | number)[] {
@@ -255,23 +205,15 @@ function acceptsEventStream(req: IncomingMessage): boolean {
   return (req.headers.accept ?? '').toLowerCase().includes('text/event-stream');
 }
 
-/** Anything that is not JSON-RPC (errors in text, 202s, 405s): masked as text, bounded. */
-export async function relayPlain(scope: RequestScope, upstreamRes: UpstreamResponse, limit: number, extra: Record<string, string> = {}): Promise<void> {
-  let body: Buffer;
-  try {
-    body = await readBody(upstreamRes, limit);
-  } catch {
-    return sendRpcError(scope.res, 502, null, ErrorCode.UpstreamUnavailable, 'mcp-residency: the server sent an answer that cannot be inspected');
-  }
-  const headers = { ...stringHeaders(forwardableHeaders(upstreamRes.headers, ['content-length', 'content-encoding'])), ...extra };
-  const masked = body.length === 0 ? body : Buffer.from(scope.runtime.engines.masker.maskText(body.toString('utf8')));
-  scope.res.writeHead(upstreamRes.statusCode ?? 502, { ...headers, 'content-length': String(masked.length) }).end(masked);
-}
-
 export type ParsedMessages = JsonRpcMessage[] & { batch?: boolean; body?: Buffer };
 
-/** Reads and checks a POST body; answers the client itself and returns undefined when it is unusable. */
-export async function readMessages(scope: RequestScope, limit: number): Promise<ParsedMessages | undefined> {
+/**
+ * Reads and checks a POST body strictly; answers the client itself (and records the refusal)
+ * and returns undefined when it is unusable. The body the server gets is the sidecar's own
+ * serialization of what it decided on, never the client's bytes: no decoder on the server side
+ * can read anything the sidecar did not.
+ */
+export async function readMessages(scope: RequestScope, limit: number, exchange: Exchange): Promise<ParsedMessages | undefined> {
   const { req, res } = scope;
   let body: Buffer;
   try {
@@ -280,52 +222,41 @@ export async function readMessages(scope: RequestScope, limit: number): Promise<
     if (err instanceof BodyTooLargeError) sendRpcError(res, 413, null, ErrorCode.InvalidRequest, `mcp-residency: request body larger than ${limit} bytes`);
     return undefined;
   }
+  const refuse = async (status: number, code: number, reason: string): Promise<undefined> => {
+    const recorded = await exchange.refuse({ decision: 'deny', method: 'POST', reason: `unreadable request: ${reason}` }, scope.caller.principal, scope.runtime, scope.started);
+    if (!recorded) sendRpcError(res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
+    else sendRpcError(res, status, null, code, `mcp-residency: ${reason}`);
+    return undefined;
+  };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    sendRpcError(res, 400, null, ErrorCode.ParseError, 'mcp-residency: the request body is not valid JSON');
-    return undefined;
+    parsed = parseStrictJson(body);
+  } catch (err) {
+    if (!(err instanceof StrictJsonError)) throw err;
+    return refuse(400, ErrorCode.ParseError, `the request body is not strict JSON (RFC 8259, UTF-8): ${err.message}`);
   }
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
-  if (list.length === 0) {
-    sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'mcp-residency: empty batch');
-    return undefined;
-  }
+  if (list.length === 0) return refuse(400, ErrorCode.InvalidRequest, 'empty batch');
   for (const [i, m] of list.entries()) {
-    const reason = malformedReason(m);
-    if (reason !== undefined) {
-      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: ${batch ? `message ${i}: ` : ''}${reason}`);
-      return undefined;
-    }
+    const reason = clientMessageProblem(m);
+    if (reason !== undefined) return refuse(400, ErrorCode.InvalidRequest, `${batch ? `message ${i}: ` : ''}${reason}`);
   }
   const messages = list as ParsedMessages;
   messages.batch = batch;
-  messages.body = body;
+  messages.body = Buffer.from(JSON.stringify(parsed));
   return messages;
 }
 
 /**
  * What the server gets: the client's headers minus its token ("MUST NOT pass through the token
  * it received"), hop-by-hop headers and compression (the gateway must read what comes back).
+ * A POST body is the sidecar's own UTF-8 JSON, so its type is the sidecar's to say too: a
+ * client's charset or content-encoding would make the server read the bytes differently.
  */
 export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
   // `expect` too: a 100-continue handshake is between the client and us, not the server.
-  const headers = forwardableHeaders(req.headers, ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect']);
-  return { ...(headers as Record<string, string | string[]>), 'accept-encoding': 'identity' };
-}
-
-function isEventStream(res: UpstreamResponse): boolean {
-  return (res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
-}
-
-function isJson(res: UpstreamResponse): boolean {
-  return /^application\/(?:[\w.+-]*\+)?json/iu.test(res.headers['content-type'] ?? '');
-}
-
-function stringHeaders(headers: Record<string, string | string[] | number | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
-  return out;
+  const drop = ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding'];
+  const headers = forwardableHeaders(req.headers, drop) as Record<string, string | string[]>;
+  return { ...headers, 'accept-encoding': 'identity', ...(req.method === 'POST' ? { 'content-type': 'application/json' } : {}) };
 }

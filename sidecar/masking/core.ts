@@ -4,6 +4,7 @@ import type { BuiltinDetector } from '../../policy/builtin-detectors.ts';
 import type { CustomDetector } from '../../policy/types.ts';
 import { compileSafeRegex } from '../../policy/safe-regex.ts';
 import { BUILTIN_KINDS, CUSTOM_BASE, Hits, K_FIELD, type KindInfo } from './hits.ts';
+import { decodeEncoded, mayBeEncoded } from './encoded.ts';
 import { Pseudonymizer } from './pseudonym.ts';
 import type { Finding, MaskReport } from './report.ts';
 import { D_CARD, D_EMAIL, D_IBAN, D_IP, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
@@ -33,6 +34,7 @@ export class MaskCore {
   readonly #custom: readonly CompiledCustom[];
   readonly #redactTokens: readonly string[];
   readonly #hits = new Hits();
+  readonly #decodedHits = new Hits();
 
   constructor(detectors: readonly BuiltinDetector[], custom: readonly CustomDetector[], key: Uint8Array | undefined) {
     let enabled = 0;
@@ -49,10 +51,27 @@ export class MaskCore {
     this.pseudonymizer = key === undefined ? undefined : new Pseudonymizer(key);
   }
 
-  /** Finds everything in `s` into the shared hit buffer; returns how many spans there are. */
+  /**
+   * Finds everything in `s` into the shared hit buffer; returns how many spans there are. Text
+   * with percent-encoding or HTML references is scanned decoded too (encoded.ts), and what is
+   * found there masks the span that encodes it.
+   */
   scan(s: string, ctx: number): number {
     const hits = this.#hits;
     hits.reset();
+    this.#scanInto(s, ctx, hits);
+    const decoded = mayBeEncoded(s) ? decodeEncoded(s) : undefined;
+    if (decoded !== undefined) {
+      const inner = this.#decodedHits;
+      inner.reset();
+      this.#scanInto(decoded.text, ctx, inner);
+      for (let k = 0; k < inner.count; k++) hits.add(inner.kinds[k]!, decoded.starts[inner.starts[k]!]!, decoded.ends[inner.ends[k]! - 1]!);
+    }
+    hits.resolve(this.kinds);
+    return hits.count;
+  }
+
+  #scanInto(s: string, ctx: number, hits: Hits): void {
     if (this.enabled !== 0) scanBuiltins(s, this.enabled, ctx, hits);
     for (const { kind, re } of this.#custom) {
       re.lastIndex = 0;
@@ -66,8 +85,6 @@ export class MaskCore {
         hits.add(kind, m.index, m.index + len);
       }
     }
-    hits.resolve(this.kinds);
-    return hits.count;
   }
 
   /** The token for one value of `kind`. */

@@ -21,6 +21,8 @@ import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
 
+const ALL_DIGITS = /^[0-9]+$/u;
+
 // What each container open around the current value is (the `kinds` stack of #document).
 const OBJECT = 1;
 const ARRAY = 2;
@@ -223,9 +225,10 @@ export class JsonTextMasker {
 
   /** A long integer may be a card or phone number written as a number: the token replaces it, as a string. */
   #number(literal: string, hints: number): string | undefined {
-    const num = Number(literal);
-    if (!(num >= 1e7) || !Number.isSafeInteger(num)) return undefined;
-    const digits = String(num);
+    // The digits as written, without the sign ({"card": -4111111111111111} is still the card)
+    // and never through a double, which loses digits past 2^53 (19-digit cards).
+    const digits = literal.charCodeAt(0) === 45 ? literal.slice(1) : literal;
+    if (digits.length < 8 || digits.charCodeAt(0) === 48 || !ALL_DIGITS.test(digits)) return undefined;
     const masked = this.#core.maskString(digits, hints & (CTX_PHONE | CTX_SSN), this.#report, this.#track ? this.#path : undefined);
     return masked === digits ? undefined : masked;
   }

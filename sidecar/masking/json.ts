@@ -12,7 +12,7 @@
 // - The key a string sits under is a hint: a value under "password", "apiKey", "client_secret"
 //   ... is a SECRET as a whole; under "phone" or "ssn" a bare digit run is read as a phone
 //   number or SSN without needing a keyword in the text.
-// - Integers of 8+ digits are checked too ("card": 4111111111111111, "phone": 14155552671) and
+// - Integers of 8+ digits, of either sign, are checked too ("card": 4111111111111111, "phone": 14155552671) and
 //   replaced by a token when the whole number is a finding.
 import { parseJsonPath, pathMatches, type JsonPath, type PathSegment } from '../../policy/jsonpath.ts';
 import { K_SECRET_KEY } from './hits.ts';
@@ -173,7 +173,7 @@ export class JsonMasker {
       case 'string':
         return this.#string(value, depth, typeof key === 'string' ? keyHints(key) : 0);
       case 'number':
-        return value >= 1e7 ? this.#number(value, typeof key === 'string' ? keyHints(key) : 0) : value;
+        return value >= 1e7 || value <= -1e7 ? this.#number(value, typeof key === 'string' ? keyHints(key) : 0) : value;
       case 'object':
         if (value === null) return value;
         if (depth >= MAX_JSON_DEPTH) throw new MaskingDepthError();
@@ -252,7 +252,8 @@ export class JsonMasker {
 
   #number(n: number, hints: number): unknown {
     if (!Number.isSafeInteger(n)) return n;
-    const text = String(n);
+    // The sign is not part of the value ({"card": -4111111111111111} is still the card).
+    const text = String(Math.abs(n));
     const masked = this.#core.maskString(text, hints & (CTX_PHONE | CTX_SSN), this.#report, this.#tracking() ? this.#path : undefined);
     return masked === text ? n : masked;
   }

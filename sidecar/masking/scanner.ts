@@ -77,6 +77,11 @@ function isSepCode(c: number): boolean {
 function atDigits(s: string, i: number, e: number, we: number, enabled: number, ctx: number, hits: Hits): number {
   const next = codeAt(s, we);
   if (e < we) {
+    // Four digits then '_': a card written with underscores ("4111_1111_1111_1111").
+    if ((enabled & D_CARD) !== 0 && e - i === 4 && s.charCodeAt(e) === 95 && numberStartsToken(s, i, hits.lastEnd, 4)) {
+      const r = detectCard(s, i, hits);
+      if (r >= 0) return r;
+    }
     // Digits then letters ("2a01:db8::1", "5e3", "10px"): only an IPv6 group can start so.
     return (enabled & D_IP) !== 0 && we - i <= 4 && next === 58 ? detectIPv6(s, i, hits) : -1;
   }
@@ -100,7 +105,11 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   // Short runs can only start something longer: another group must follow, and card, SSN and
   // phone numbers all have at least 8 digits.
   if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
-  if (!numberStartsToken(s, i, hits.lastEnd, run)) return -1;
+  if (!numberStartsToken(s, i, hits.lastEnd, run)) {
+    // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
+    // one long number; a card is still a card there (issuer, grouping and Luhn all agree).
+    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits) : -1;
+  }
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
     if (r >= 0) return r;

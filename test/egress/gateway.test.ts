@@ -42,6 +42,9 @@ describe('egress gateway: named routes, masking, restoration', function () {
       cookie: 'session=1',
       'x-forwarded-for': '10.1.2.3',
       'openai-organization': 'org-1',
+      // Issue 19: headers the application adds are a channel too: allow-list, values masked.
+      'x-user-email': 'jane.doe@example.com',
+      'openai-project': 'proj for jane.doe@example.com',
     });
     expect(res.status).to.equal(200);
     expect((res.json().choices as Array<{ message: { content: string } }>)[0]!.message.content).to.equal(`Echo: ${PROMPT}`);
@@ -53,6 +56,8 @@ describe('egress gateway: named routes, masking, restoration', function () {
     expect(got.headers).not.to.have.property('cookie');
     expect(got.headers).not.to.have.property('x-forwarded-for');
     expect(got.headers['openai-organization']).to.equal('org-1');
+    expect(got.headers).not.to.have.property('x-user-email');
+    expect(got.headers['openai-project']).to.match(/^proj for \[EMAIL_[0-9a-f]{8}\]$/u);
     expect(got.headers.host).to.equal(`api.openai.example:${h.openai.port}`);
     expectNoRawValues(got.body);
     const sent = JSON.parse(got.body) as { model: string; messages: Array<{ content: string }> };

@@ -41,6 +41,20 @@ describe('egress: routes and decisions', () => {
     expect(parseTarget('http://api.openai.com/v1/models').kind).to.equal('absolute');
   });
 
+  it('refuses ..;/ and ..# in both forms, and keeps a proxy request inside the upstream base path (issue 19)', () => {
+    for (const target of ['/aoai/..;/admin', '/aoai/..;x=1/admin', '/aoai/%2e%2e%3b/admin', '/aoai/..#/admin', '/aoai/x#frag']) {
+      expect(parseTarget(target).kind, target).to.equal('invalid');
+    }
+    for (const target of ['http://contoso-weu.openai.azure.com/openai/../admin', 'http://contoso-weu.openai.azure.com/openai/..;/admin', 'http://contoso-weu.openai.azure.com/openai/..#/x']) {
+      expect(parseTarget(target).kind, target).to.equal('invalid');
+    }
+    // The URL parser would have resolved /openai/../admin to /admin: outside the base path, no upstream.
+    const outside = decideRequest(policy(), parseTarget('http://contoso-weu.openai.azure.com/admin'));
+    expect(outside.ok).to.equal(false);
+    const inside = decideRequest(policy(), parseTarget('http://contoso-weu.openai.azure.com/openai/deployments/x'));
+    expect(inside.ok && inside.route.path).to.equal('/openai/deployments/x');
+  });
+
   it('joins the upstream base path and the route path', () => {
     const p = policy();
     const aoai = p.egress.upstreams[0]!;

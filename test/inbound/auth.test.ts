@@ -184,9 +184,11 @@ describe('inbound gateway: authentication', () => {
       );
       expect(res.status).to.equal(404);
       expect(server.calls.get('get_customer') ?? 0).to.equal(before);
-      const refusal = (await sut.records()).find((r) => r.session === sessionId && r.decision === 'deny');
+      const refusal = (await sut.records()).find((r) => r.reason === 'the session belongs to another principal' && r.decision === 'deny');
       expect(refusal?.principal.sub).to.equal('bob');
-      expect(refusal?.reason).to.equal('the session belongs to another principal');
+      // The audit log holds a keyed hash of the session id, never the id the server chose.
+      expect(refusal?.session).to.match(/^hmac:[0-9a-f]{32}$/u);
+      expect(await sut.auditBytes()).to.not.include(sessionId);
       // Alice's own session still works.
       expect(await alice.listTools()).to.include('get_customer');
     } finally {
