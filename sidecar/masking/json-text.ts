@@ -16,7 +16,7 @@
 // except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
 import { K_SECRET_KEY } from './hits.ts';
-import { fieldMatches, isSecretByKey, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
+import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
@@ -150,7 +150,9 @@ export class JsonTextMasker {
         }
       } else if (c === 45 || isDigitCode(c)) {
         const end = doc.number(i);
-        if (end - i >= 8) {
+        const keyed = (hints & KEY_NUMERIC) !== 0 ? this.#keyedNumber(text.slice(i, end), hints) : undefined;
+        if (keyed !== undefined) out.replace(i, end, doc.encode(keyed));
+        else if (end - i >= 8) {
           const replacement = this.#number(text.slice(i, end), hints);
           if (replacement !== undefined) out.replace(i, end, doc.encode(replacement));
         }
@@ -221,6 +223,13 @@ export class JsonTextMasker {
     return i + 1;
   }
 
+  /** An integer under a personal-data key (a postcode, a birth date): its token, or undefined. */
+  #keyedNumber(literal: string, hints: number): string | undefined {
+    if (!/^\d+$/u.test(literal)) return undefined;
+    const kind = keyedKindOf(this.#core, hints, literal);
+    return kind < 0 ? undefined : this.#core.wholeToken(kind, literal, this.#report, this.#track ? this.#path : undefined);
+  }
+
   /** A long integer may be a card or phone number written as a number: the token replaces it, as a string. */
   #number(literal: string, hints: number): string | undefined {
     const num = Number(literal);
@@ -238,6 +247,11 @@ export class JsonTextMasker {
     const path = this.#track ? this.#path : undefined;
     if (isSecretByKey(core, hints, s)) {
       out.replace(start, end, doc.encode(core.wholeToken(K_SECRET_KEY, s, this.#report, path)));
+      return;
+    }
+    const keyed = keyedKindOf(core, hints, s);
+    if (keyed >= 0) {
+      out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;
     }
     if (embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {

@@ -1,0 +1,80 @@
+// ADDRESS in prose, found at a house number (a run of 1-4 digits, maybe a letter: "5", "221B",
+// "12a"). It is an address when a street stands around it:
+//
+// - before it, a street name: a word ending in a street word ("Hauptstraße 5", "Kerkstraat 12",
+//   "Storgatan 1", "Vesterbrogade 3", "Mannerheimintie 5") or a street word and its name
+//   ("Calle Mayor 10", "Via Roma 1", "ul. Marszałkowska 1", "Rua Augusta 100");
+// - after it, the street: "221B Baker Street", "10 Downing Street", "12 rue de la Paix".
+//
+// The postcode and town that follow in the shape of a European country's postcodes are part of
+// the address ("…, 10115 Berlin", "…, 1017 GC Amsterdam", "…, 00-001 Warszawa", "…, 111 22
+// Stockholm", "…, London NW1 6XE"). A postcode or town on its own is not an address: "10115"
+// is as likely an order number, and a place named as a place is not personal data.
+import { K_ADDRESS_TEXT, type Hits } from '../hits.ts';
+
+const L = "[\\p{L}'’.-]";
+const cap = (words: string): string => words.split(' ').map((w) => `[${w[0]!.toUpperCase()}${w[0]}]${w.slice(1).replace(/\./gu, '\\.')}`).join('|');
+
+const STREET_SUFFIX =
+  'straße|strasse|str\\.|weg|gasse|platz|allee|damm|ufer|steig|chaussee|markt|straat|laan|gracht|plein|kade|singel|dijk|steeg|' +
+  'gatan|vägen|gata|väg|gränd|torg|gade|vej|allé|plads|torv|gate|gaten|veien|vei|plassen|katu|tie|kuja|polku|väylä|utca';
+const PREFIX_WORDS = cap('calle c/ avenida avda. av. paseo plaza camino carrer rua travessa via viale piazza piazzale corso largo vicolo ul. ulica al. aleja plac os. rue avenue boulevard bd chemin place quai impasse allée route');
+const LINKS = "de|del|de la|di|della|delle|dei|des|du|la|le|les|do|da|dos|das|d'|l'";
+
+// The street name ending right before the house number's space (the regex runs on a window).
+const STREET_BEFORE = new RegExp(
+  `(?:(?<!\\p{L})\\p{Lu}\\p{L}{2,}(?:${STREET_SUFFIX})|(?<![\\p{L}.])(?:${PREFIX_WORDS})(?:\\s+(?:${LINKS}))*(?:\\s+\\p{Lu}${L}*){1,3})\\s$`,
+  'u',
+);
+
+const HOUSE_NUMBER = /\d{1,4}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?(?![\p{L}\p{N}])/uy;
+
+// The street after the house number.
+const STREET_AFTER = new RegExp(
+  `,?\\s+(?:(?:${cap('rue avenue av. boulevard bd place allée chemin impasse quai cours route')})(?:\\s+(?:${LINKS}))*\\s+(?:d'|l'|d’|l’)?\\p{Lu}${L}+(?:\\s+\\p{Lu}${L}+){0,2}` +
+    `|(?:\\p{Lu}${L}+\\s+){1,3}(?:Street|St\\.?|Road|Rd\\.?|Avenue|Ave\\.?|Lane|Ln\\.?|Drive|Close|Way|Place|Square|Crescent|Terrace|Court|Gardens|Row|Grove|Mews|Walk|Parade|Boulevard|Blvd\\.?|Highway|Hwy))(?![\\p{L}])`,
+  'uy',
+);
+
+// Postcode and town after the street: DE/FR/IT/ES/FI 5 digits (with an old "D-" country
+// prefix), AT/CH/BE/DK/NO/LU/HU 4, NL 4+2 letters, PL 00-000, PT 0000-000, SE/CZ/SK/GR 000 00,
+// UK/IE outward+inward codes; then the town, or (UK) the town first and the postcode after.
+const UK = '[A-Z]{1,2}\\d[A-Z\\d]?\\s?\\d[A-Z]{2}';
+const TOWN = `\\p{Lu}${L}+(?:[\\s-]\\p{Lu}${L}+){0,2}`;
+const POSTCODE_TOWN = new RegExp(
+  `(?:,\\s*|\\s+)(?:(?:(?:[A-Z]{1,3}-)?\\d{5}|\\d{4}(?:\\s?[A-Z]{2}(?![\\p{L}]))?|\\d{2}-\\d{3}|\\d{3}\\s\\d{2}|\\d{4}-\\d{3}|${UK})\\s+${TOWN}(?:\\s+[A-Z](?![\\p{L}]))?|${TOWN},?\\s+${UK})(?![\\p{L}\\p{N}])`,
+  'uy',
+);
+
+function extend(s: string, end: number): number {
+  POSTCODE_TOWN.lastIndex = end;
+  return POSTCODE_TOWN.test(s) ? POSTCODE_TOWN.lastIndex : end;
+}
+
+/**
+ * `i` starts a run of digits that starts a token. Adds the address it is the house number of
+ * and returns its end, or -1.
+ */
+export function detectAddress(s: string, i: number, hits: Hits): number {
+  HOUSE_NUMBER.lastIndex = i;
+  if (!HOUSE_NUMBER.test(s)) return -1;
+  const numEnd = HOUSE_NUMBER.lastIndex;
+  // Street first: a letter and a space before the number.
+  const p = s.charCodeAt(i - 1);
+  if (i >= 4 && (p === 32 || p === 0xa0)) {
+    const from = Math.max(0, i - 48);
+    const m = STREET_BEFORE.exec(s.slice(from, i));
+    if (m !== null) {
+      const end = extend(s, numEnd);
+      hits.add(K_ADDRESS_TEXT, from + m.index, end);
+      return end;
+    }
+  }
+  STREET_AFTER.lastIndex = numEnd;
+  if (STREET_AFTER.test(s)) {
+    const end = extend(s, STREET_AFTER.lastIndex);
+    hits.add(K_ADDRESS_TEXT, i, end);
+    return end;
+  }
+  return -1;
+}

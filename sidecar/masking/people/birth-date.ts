@@ -1,0 +1,44 @@
+// DATE_OF_BIRTH: a date with a birth word shortly before it ("born on 12 March 1985",
+// "geboren am 03.04.1979", "née le 5 mai 1990", "DOB: 1985-03-12", "urodzony 12.05.1980",
+// "født 1. maj 1975"). A date without one is just a date and stays as it is.
+import { K_DOB_TEXT, type Hits } from '../hits.ts';
+
+const BIRTH_WORDS =
+  'born|birth|birthday|birthdate|date of birth|dob|d\\.o\\.b|geboren|geb|geburtsdatum|geburtstag|né|née|naissance|' +
+  'nacid[oa]|nacimiento|nat[oa]|nascita|geboortedatum|urodzon[ya]|urodzenia|data urodzenia|født|fødd|fødselsdato|' +
+  'född|födelsedatum|syntynyt|syntymäaika|syntymäpäivä';
+// Up to three small words between the birth word and the date ("born on the", "geboren am").
+const LINKS = 'on|am|le|la|el|il|den|dnia|op|the|de|in|a|:';
+const BIRTH_BEFORE = new RegExp(`(?:^|[^\\p{L}])(?:${BIRTH_WORDS})[^\\p{L}\\p{N}]*(?:(?:${LINKS})[^\\p{L}\\p{N}]+){0,3}$`, 'u');
+
+export function birthContextBefore(s: string, i: number): boolean {
+  return BIRTH_BEFORE.test(s.slice(Math.max(0, i - 40), i).toLowerCase());
+}
+
+const MONTHS =
+  'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|' +
+  'januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|' +
+  'enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|' +
+  'januari|februari|maart|mei|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|wrzesnia|października|pazdziernika|listopada|grudnia|' +
+  'marts|maj|augusti|tammikuuta|helmikuuta|maaliskuuta|huhtikuuta|toukokuuta|kesäkuuta|heinäkuuta|elokuuta|syyskuuta|lokakuuta|marraskuuta|joulukuuta';
+
+// "12 March 1985", "12. März 1985", "5 de mayo de 1990", "1er mai 1990"
+const DAY_FIRST = new RegExp(`\\d{1,2}(?:er|st|nd|rd|th)?\\.?\\s+(?:de\\s+)?(?:${MONTHS})\\.?,?\\s+(?:de\\s+)?\\d{4}(?!\\p{N})`, 'iuy');
+// "March 12, 1985"
+const MONTH_FIRST = new RegExp(`(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\p{N})`, 'iuy');
+
+/** At the start of a date written with a month name; adds it when a birth word precedes. */
+export function detectBirthDateWords(s: string, i: number, hits: Hits, monthFirst: boolean): number {
+  const re = monthFirst ? MONTH_FIRST : DAY_FIRST;
+  re.lastIndex = i;
+  if (!re.test(s) || !birthContextBefore(s, i)) return -1;
+  hits.add(K_DOB_TEXT, i, re.lastIndex);
+  return re.lastIndex;
+}
+
+/** A numeric date at [i, end) (the scanner found its shape): a birth date when a birth word precedes. */
+export function detectBirthDateNumeric(s: string, i: number, end: number, hits: Hits): boolean {
+  if (!birthContextBefore(s, i)) return false;
+  hits.add(K_DOB_TEXT, i, end);
+  return true;
+}

@@ -1,0 +1,44 @@
+// Where the scanner hands over to the people detectors: a capitalised word (PERSON, and a
+// birth date written month first) and a short number (a house number, a birth date written
+// day first). Both gates are cheap: a lexicon bit-set probe on the word's char codes, and a
+// sticky regular expression that fails on the first character that does not fit.
+import type { Hits } from '../hits.ts';
+import { detectAddress } from './address.ts';
+import { detectBirthDateWords } from './birth-date.ts';
+import { R_MONTH, rolesOf } from './lexicon.ts';
+import { detectPerson } from './person.ts';
+import { letterWordEnd, startsFree } from './words.ts';
+
+/** Enabled-bit masks the scanner passes on (the scanner owns the bit values). */
+export interface PeopleBits {
+  readonly person: number;
+  readonly address: number;
+  readonly dob: number;
+}
+
+/** `i` starts a word with a capital letter. Returns the end of a finding, or -1. */
+export function atCapital(s: string, i: number, enabled: number, bits: PeopleBits, hits: Hits): number {
+  if (!startsFree(s, i)) return -1;
+  const e = letterWordEnd(s, i);
+  if (e - i > 24) return -1;
+  const roles = rolesOf(s, i, e);
+  if (roles === 0) return -1;
+  if ((roles & R_MONTH) !== 0 && (enabled & bits.dob) !== 0) {
+    const r = detectBirthDateWords(s, i, hits, true);
+    if (r >= 0) return r;
+  }
+  return (enabled & bits.person) !== 0 ? detectPerson(s, i, e, roles, hits) : -1;
+}
+
+/**
+ * `i` starts a run of `run` digits that `next` follows (a letter after them for "221B").
+ * Returns the end of an address or birth date found there, or -1.
+ */
+export function atShortNumber(s: string, i: number, run: number, next: number, enabled: number, bits: PeopleBits, hits: Hits): number {
+  if ((enabled & bits.dob) !== 0 && run <= 2 && (next === 32 || next === 46)) {
+    const r = detectBirthDateWords(s, i, hits, false);
+    if (r >= 0) return r;
+  }
+  if ((enabled & bits.address) !== 0 && run <= 4) return detectAddress(s, i, hits);
+  return -1;
+}
