@@ -18,6 +18,7 @@ import type { MaskCore } from './core.ts';
 import { K_SECRET_KEY } from './hits.ts';
 import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
+import { KEY_NAME, KEY_NAME_IN_PERSON_RECORD, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
 
@@ -50,7 +51,7 @@ class Splicer {
 // for a key seen before, and keys repeat in every record of a list.
 const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
-const spanHints = new Uint8Array(SPAN_SLOTS);
+const spanHints = new Uint16Array(SPAN_SLOTS);
 
 function keyHintsAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
@@ -249,7 +250,9 @@ export class JsonTextMasker {
       out.replace(start, end, doc.encode(core.wholeToken(K_SECRET_KEY, s, this.#report, path)));
       return;
     }
-    const keyed = keyedKindOf(core, hints, s);
+    let keyed = keyedKindOf(core, hints, s);
+    // A generic "name" in a record that also has a lastName, cognome, ...: that person's name.
+    if (keyed < 0 && (hints & KEY_NAME) !== 0 && personKeyNear(doc.text, start, 400)) keyed = keyedKindOf(core, KEY_NAME_IN_PERSON_RECORD, s);
     if (keyed >= 0) {
       out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;

@@ -19,7 +19,7 @@ import { K_SECRET_KEY } from './hits.ts';
 import type { MaskCore } from './core.ts';
 import { isPlaceholderValue, isSecretName } from './detectors/secret-assignment.ts';
 import type { MaskReport } from './report.ts';
-import { KEY_ADDRESS, KEY_DOB, KEY_NATIONAL_ID, peopleKeyBits } from './people/keys.ts';
+import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, peopleKeyBits } from './people/keys.ts';
 import { keyedKind, type KeyedBits } from './people/values.ts';
 import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './scanner.ts';
 
@@ -72,7 +72,7 @@ export function keyedKindOf(core: MaskCore, hints: number, s: string): number {
 }
 
 /** Keys whose numbers are personal data however short (a postcode, 19850312, a tax number). */
-export const KEY_NUMERIC = KEY_ADDRESS | KEY_DOB | KEY_NATIONAL_ID;
+export const KEY_NUMERIC = KEY_ADDRESS | KEY_CAP | KEY_DOB | KEY_NATIONAL_ID;
 
 export interface FieldPath {
   readonly source: string;
@@ -154,6 +154,8 @@ export class JsonMasker {
   #docStart = 0;
   // How many strings deep the current document is.
   #embedding = 0;
+  // The keys of the object whose value is being walked (undefined in arrays): record context.
+  #siblings: readonly string[] | undefined;
 
   constructor(core: MaskCore, fields: readonly FieldPath[]) {
     this.#core = core;
@@ -208,6 +210,7 @@ export class JsonMasker {
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
       if (track) this.#path.push(i);
+      this.#siblings = undefined;
       const m = this.#walk(v, depth + 1, track ? i : undefined);
       if (track) this.#path.pop();
       if (m !== v && copy === undefined) copy = arr.slice(0, i);
@@ -226,6 +229,7 @@ export class JsonMasker {
       const v = rec[k];
       if (track) this.#path.push(k);
       // The key goes down even when the path is not tracked: it is a hint for the value.
+      this.#siblings = keys;
       const m = this.#walk(v, depth + 1, k);
       if (track) this.#path.pop();
       if (m !== v && copy === undefined) {
@@ -240,7 +244,8 @@ export class JsonMasker {
   #string(s: string, depth: number, hints: number): string {
     if (s.length === 0) return s;
     if (isSecretByKey(this.#core, hints, s)) return this.#core.wholeToken(K_SECRET_KEY, s, this.#report, this.#tracking() ? this.#path : undefined);
-    const keyed = keyedKindOf(this.#core, hints, s);
+    let keyed = keyedKindOf(this.#core, hints, s);
+    if (keyed < 0 && (hints & KEY_NAME) !== 0 && this.#siblings !== undefined && hasPersonKey(this.#siblings)) keyed = keyedKindOf(this.#core, KEY_NAME_IN_PERSON_RECORD, s);
     if (keyed >= 0) return this.#core.wholeToken(keyed, s, this.#report, this.#tracking() ? this.#path : undefined);
     if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);

@@ -21,9 +21,14 @@ const STREET_SUFFIX =
 const PREFIX_WORDS = cap('calle c/ avenida avda. av. paseo plaza camino carrer rua travessa via viale piazza piazzale corso largo vicolo ul. ulica al. aleja plac os. rue avenue boulevard bd chemin place quai impasse allée route');
 const LINKS = "de|del|de la|di|della|delle|dei|des|du|la|le|les|do|da|dos|das|d'|l'";
 
+// A street word standing after the name ("Mariahilfer Straße", "Karl Johans gate"); the
+// Nordic ones only in lower case, as they are written ("Departure Gate 5" is no street).
+const STREET_WORDS = `${cap('straße strasse str. weg gasse platz allee')}|gate|gata|gatan|vei|veien|vej|gade|allé|laan`;
+
 // The street name ending right before the house number's space (the regex runs on a window).
 const STREET_BEFORE = new RegExp(
-  `(?:(?<!\\p{L})\\p{Lu}\\p{L}{2,}(?:${STREET_SUFFIX})|(?<![\\p{L}.])(?:${PREFIX_WORDS})(?:\\s+(?:${LINKS}))*(?:\\s+\\p{Lu}${L}*){1,3})\\s$`,
+  `(?:(?<!\\p{L})\\p{Lu}\\p{L}{2,}(?:${STREET_SUFFIX})|(?<![\\p{L}.])(?:${PREFIX_WORDS})(?:\\s+(?:${LINKS}))*(?:\\s+\\p{Lu}${L}*){1,3}` +
+    `|(?<!\\p{L})\\p{Lu}${L}+(?:\\s+\\p{Lu}${L}+){0,2}\\s+(?:${STREET_WORDS}))\\s$`,
   'u',
 );
 
@@ -40,7 +45,7 @@ const STREET_AFTER = new RegExp(
 // prefix), AT/CH/BE/DK/NO/LU/HU 4, NL 4+2 letters, PL 00-000, PT 0000-000, SE/CZ/SK/GR 000 00,
 // UK/IE outward+inward codes; then the town, or (UK) the town first and the postcode after.
 const UK = '[A-Z]{1,2}\\d[A-Z\\d]?\\s?\\d[A-Z]{2}';
-const TOWN = `\\p{Lu}${L}+(?:[\\s-]\\p{Lu}${L}+){0,2}`;
+const TOWN = "\\p{Lu}[\\p{L}'’]+(?:[\\s-]\\p{Lu}[\\p{L}'’]+){0,2}";
 const POSTCODE_TOWN = new RegExp(
   `(?:,\\s*|\\s+)(?:(?:(?:[A-Z]{1,3}-)?\\d{5}|\\d{4}(?:\\s?[A-Z]{2}(?![\\p{L}]))?|\\d{2}-\\d{3}|\\d{3}\\s\\d{2}|\\d{4}-\\d{3}|${UK})\\s+${TOWN}(?:\\s+[A-Z](?![\\p{L}]))?|${TOWN},?\\s+${UK})(?![\\p{L}\\p{N}])`,
   'uy',

@@ -4,7 +4,7 @@
 import { K_DOB_TEXT, type Hits } from '../hits.ts';
 
 const BIRTH_WORDS =
-  'born|birth|birthday|birthdate|date of birth|dob|d\\.o\\.b|geboren|geb|geburtsdatum|geburtstag|né|née|naissance|' +
+  'born|birth|birth date|birthday|birthdate|date of birth|dob|d\\.o\\.b|geboren|geb|geburtsdatum|geburtstag|né|née|naissance|' +
   'nacid[oa]|nacimiento|nat[oa]|nascita|geboortedatum|urodzon[ya]|urodzenia|data urodzenia|født|fødd|fødselsdato|' +
   'född|födelsedatum|syntynyt|syntymäaika|syntymäpäivä';
 // Up to three small words between the birth word and the date ("born on the", "geboren am").
@@ -27,13 +27,22 @@ const DAY_FIRST = new RegExp(`\\d{1,2}(?:er|st|nd|rd|th)?\\.?\\s+(?:de\\s+)?(?:$
 // "March 12, 1985"
 const MONTH_FIRST = new RegExp(`(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\p{N})`, 'iuy');
 
-/** At the start of a date written with a month name; adds it when a birth word precedes. */
+// "6.12.1985", "3/4/79": one-digit parts, which the scanner's date shapes leave out.
+const SHORT_NUMERIC = /\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})(?![\p{N}.\/-])/uy;
+
+/** At the start of a date written with a month name (or short numeric); adds it when a birth word precedes. */
 export function detectBirthDateWords(s: string, i: number, hits: Hits, monthFirst: boolean): number {
-  const re = monthFirst ? MONTH_FIRST : DAY_FIRST;
-  re.lastIndex = i;
-  if (!re.test(s) || !birthContextBefore(s, i)) return -1;
-  hits.add(K_DOB_TEXT, i, re.lastIndex);
-  return re.lastIndex;
+  let end = -1;
+  for (const re of monthFirst ? [MONTH_FIRST] : [DAY_FIRST, SHORT_NUMERIC]) {
+    re.lastIndex = i;
+    if (re.test(s)) {
+      end = re.lastIndex;
+      break;
+    }
+  }
+  if (end < 0 || !birthContextBefore(s, i)) return -1;
+  hits.add(K_DOB_TEXT, i, end);
+  return end;
 }
 
 /** A numeric date at [i, end) (the scanner found its shape): a birth date when a birth word precedes. */

@@ -14,7 +14,10 @@ export const KEY_NAME = 128;
 export const KEY_ADDRESS = 16;
 export const KEY_DOB = 32;
 export const KEY_NATIONAL_ID = 64;
-export const KEY_PEOPLE = KEY_PERSON | KEY_NAME | KEY_ADDRESS | KEY_DOB | KEY_NATIONAL_ID;
+/** Italy's "CAP" is its postcode, and in English a limit: only a five-digit value is an address. */
+export const KEY_CAP = 256;
+/** A generic name key in a record that has a definite one (set by the walkers, never by a key alone). */
+export const KEY_NAME_IN_PERSON_RECORD = 512;
 
 const set = (words: string): ReadonlySet<string> => new Set(words.split(/\s+/u).filter((w) => w !== ''));
 
@@ -104,6 +107,7 @@ export function peopleKeyBits(key: string): number {
   if (ADDRESS_KEYS.has(k)) return KEY_ADDRESS;
   if (DOB_KEYS.has(k)) return KEY_DOB;
   if (NATIONAL_ID_KEYS.has(k)) return KEY_NATIONAL_ID;
+  if (k === 'cap') return KEY_CAP;
   for (const end of ['firstname', 'lastname', 'fullname', 'surname', 'givenname', 'familyname', 'middlename']) if (k.endsWith(end)) return KEY_PERSON;
   if (k.endsWith('name') && PERSON_PREFIXES.has(k.slice(0, -4))) return KEY_PERSON;
   if (k.endsWith('address') && ADDRESS_PREFIXES.has(k.slice(0, -7))) return KEY_ADDRESS;
@@ -111,4 +115,28 @@ export function peopleKeyBits(key: string): number {
   for (const end of ['dateofbirth', 'birthdate', 'geburtsdatum']) if (k.endsWith(end)) return KEY_DOB;
   for (const end of ['taxid', 'nationalid', 'taxnumber']) if (k.endsWith(end)) return KEY_NATIONAL_ID;
   return 0;
+}
+
+// A definite person key as it stands in JSON text: "lastName":, "cognome" :, ...
+const QUOTED_KEY = /"([^"\\]{2,48})"\s*:/gu;
+
+/**
+ * Whether a record holds a key that can only name a person: then its generic "name" ("nome"
+ * next to "cognome", "name" next to "lastName") is that person's name too.
+ */
+export function hasPersonKey(keys: Iterable<string>): boolean {
+  for (const k of keys) if (peopleKeyBits(k) === KEY_PERSON) return true;
+  return false;
+}
+
+/**
+ * hasPersonKey for JSON text: the keys between the '{' before `at` and the '}' after it (at
+ * most `radius` characters away), the flat part of the record the value is in.
+ */
+export function personKeyNear(text: string, at: number, radius: number): boolean {
+  const open = text.lastIndexOf('{', at);
+  if (open < 0 || at - open > radius) return false;
+  let close = text.indexOf('}', at);
+  if (close < 0 || close - at > radius) close = Math.min(text.length, at + radius);
+  return hasPersonKey(Array.from(text.slice(open, close).matchAll(QUOTED_KEY), (m) => m[1]!));
 }

@@ -21,6 +21,7 @@ const ROLE_LETTERS: Readonly<Record<string, number>> = {
   G: R_GIVEN,
   S: R_SURNAME,
   A: R_GIVEN | R_AMBIGUOUS,
+  B: R_SURNAME | R_AMBIGUOUS,
   T: R_TITLE,
   H: R_SALUTATION,
   P: R_PARTICLE,

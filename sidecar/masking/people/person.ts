@@ -14,7 +14,7 @@
 // "Anna Schmidt Stiftung"). Words glued to code (obj.Name, Name(), Name_x, @Name) never are.
 import { K_PERSON_CUE, K_PERSON_LEXICON, type Hits } from '../hits.ts';
 import { R_AMBIGUOUS, R_GIVEN, R_MONTH, R_ORG, R_PARTICLE, R_SALUTATION, R_STOP, R_SURNAME, R_TITLE, rolesOf } from './lexicon.ts';
-import { endsFree, isLowerLetter, isUpperLetter, letterWordEnd, nameCased, nextWordStart } from './words.ts';
+import { endsFree, isLetterCode, isLowerLetter, isUpperLetter, letterWordEnd, nameCased, nextWordStart, startsFree } from './words.ts';
 
 const CUE_BEFORE = new RegExp(
   '(?:^|[^\\p{L}])(?:signed|signed by|signed off by|assigned to|assignee|attn|c/o|contact|contact person|owner|' +
@@ -80,6 +80,15 @@ function readSurnames(s: string, j: number, max: number): number {
   return stoppedAtOrg || end < 0 || !endsFree(s, end) ? -1 : end;
 }
 
+/** The start of a capitalised word that is not in the lexicon, one space before i; or -1. */
+function givenBefore(s: string, i: number): number {
+  if (i < 3 || s.charCodeAt(i - 1) !== 32) return -1;
+  let b = i - 1;
+  while (b > 0 && isLetterCode(s.charCodeAt(b - 1))) b--;
+  if (b === i - 1 || !startsFree(s, b) || !nameCased(s, b, i - 1)) return -1;
+  return rolesOf(s, b, i - 1) === 0 ? b : -1;
+}
+
 /** After a title at [i, e): optional '.', more titles, then the name. */
 function afterTitle(s: string, e: number, hits: Hits): number {
   let j = e;
@@ -134,6 +143,12 @@ export function detectPerson(s: string, i: number, e: number, roles: number, hit
     return e;
   }
   if ((roles & R_SURNAME) !== 0 && (roles & R_STOP) === 0) {
+    // "Rupert Doe": an unknown capitalised word right before a known surname is a given name.
+    const b = (roles & R_AMBIGUOUS) === 0 && endsFree(s, e) ? givenBefore(s, i) : -1;
+    if (b >= 0) {
+      hits.add(K_PERSON_LEXICON, b, e);
+      return e;
+    }
     // "Jensen, Lars"
     const j = nextWordStart(s, e, true);
     if (j > 0) {

@@ -35,7 +35,7 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
  * Returns the end of an address or birth date found there, or -1.
  */
 export function atShortNumber(s: string, i: number, run: number, next: number, enabled: number, bits: PeopleBits, hits: Hits): number {
-  if ((enabled & bits.dob) !== 0 && run <= 2 && (next === 32 || next === 46)) {
+  if ((enabled & bits.dob) !== 0 && run <= 2 && (next === 32 || next === 46 || next === 47 || next === 45)) {
     const r = detectBirthDateWords(s, i, hits, false);
     if (r >= 0) return r;
   }
