@@ -252,7 +252,10 @@ export class JsonTextMasker {
     }
     let keyed = keyedKindOf(core, hints, s);
     // A generic "name" in a record that also has a lastName, cognome, ...: that person's name.
-    if (keyed < 0 && (hints & KEY_NAME) !== 0 && personKeyNear(doc.text, start, 400)) keyed = keyedKindOf(core, KEY_NAME_IN_PERSON_RECORD, s);
+    if (keyed < 0 && (hints & KEY_NAME) !== 0) {
+      const inRecord = keyedKindOf(core, KEY_NAME_IN_PERSON_RECORD, s);
+      if (inRecord >= 0 && personKeyNear(doc.text, start, 400)) keyed = inRecord;
+    }
     if (keyed >= 0) {
       out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;

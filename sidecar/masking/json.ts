@@ -245,7 +245,10 @@ export class JsonMasker {
     if (s.length === 0) return s;
     if (isSecretByKey(this.#core, hints, s)) return this.#core.wholeToken(K_SECRET_KEY, s, this.#report, this.#tracking() ? this.#path : undefined);
     let keyed = keyedKindOf(this.#core, hints, s);
-    if (keyed < 0 && (hints & KEY_NAME) !== 0 && this.#siblings !== undefined && hasPersonKey(this.#siblings)) keyed = keyedKindOf(this.#core, KEY_NAME_IN_PERSON_RECORD, s);
+    if (keyed < 0 && (hints & KEY_NAME) !== 0 && this.#siblings !== undefined) {
+      const inRecord = keyedKindOf(this.#core, KEY_NAME_IN_PERSON_RECORD, s);
+      if (inRecord >= 0 && hasPersonKey(this.#siblings)) keyed = inRecord;
+    }
     if (keyed >= 0) return this.#core.wholeToken(keyed, s, this.#report, this.#tracking() ? this.#path : undefined);
     if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);

@@ -35,6 +35,8 @@ export const D_DOB = 1 << 14;
 /** NATIONAL_ID by its JSON key only (taxId, steuerId, ...); the scanner never looks for it. */
 export const D_NATIONAL_ID_KEY = 1 << 15;
 const D_PEOPLE = D_PERSON | D_ADDRESS | D_DOB;
+// What a capitalised word can start: a name, or a birth date written month first.
+const D_CAPITAL = D_PERSON | D_DOB;
 const PEOPLE_BITS: PeopleBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB };
 
 /** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
@@ -246,7 +248,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
     const c = s.charCodeAt(i);
     if (c >= 128) {
       // "Łukasz", "Øystein", "Élodie": a capital outside ASCII may start a name.
-      if (clean && (enabled & D_PEOPLE) !== 0 && lowerCode(c) !== c) {
+      if (clean && (enabled & D_CAPITAL) !== 0 && lowerCode(c) !== c) {
         const end = atCapital(s, i, enabled, PEOPLE_BITS, hits);
         if (end > i) {
           i = end;
@@ -296,7 +298,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
           end = atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
         }
         // A capitalised word ("Lars", "Herr", "Mme", "M."): the lexicon's bit set is the gate.
-        if (end < 0 && t === T_UPPER && (enabled & D_PEOPLE) !== 0) {
+        if (end < 0 && t === T_UPPER && (enabled & D_CAPITAL) !== 0) {
           const c1 = i > start + 1 ? s.charCodeAt(start + 1) : next;
           if (isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
         }

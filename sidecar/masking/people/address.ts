@@ -11,6 +11,7 @@
 // Stockholm", "…, London NW1 6XE"). A postcode or town on its own is not an address: "10115"
 // is as likely an order number, and a place named as a place is not personal data.
 import { K_ADDRESS_TEXT, type Hits } from '../hits.ts';
+import { isLetterCode } from './words.ts';
 
 const L = "[\\p{L}'’.-]";
 const cap = (words: string): string => words.split(' ').map((w) => `[${w[0]!.toUpperCase()}${w[0]}]${w.slice(1).replace(/\./gu, '\\.')}`).join('|');
@@ -31,6 +32,34 @@ const STREET_BEFORE = new RegExp(
     `|(?<!\\p{L})\\p{Lu}${L}+(?:\\s+\\p{Lu}${L}+){0,2}\\s+(?:${STREET_WORDS}))\\s$`,
   'u',
 );
+
+// The word right before the house number, when it can end a street name: capitalised, or a
+// lower-case street word ("Karl Johans gate 22", "ul. Długa 5" has "Długa").
+const LOWER_STREET_END = new RegExp(`(?:${STREET_SUFFIX}|gate|gata|gatan|vei|veien|vej|gade|allé|laan)$`, 'u');
+
+const PREFIX_SET = new Set(
+  'calle c/ avenida avda. av. paseo plaza camino carrer rua travessa via viale piazza piazzale corso largo vicolo ul. ulica al. aleja plac os. rue avenue boulevard bd chemin place quai impasse allée route'.split(' '),
+);
+
+/**
+ * Whether a street name can end right before the house number at i: the word before it ends
+ * in a street word, or one of the three words before it is a street word that leads ("Calle
+ * Mayor 10"). A cheap test on a few words, so the exact regular expression runs rarely.
+ */
+function streetWordBefore(s: string, i: number): boolean {
+  let j = i - 1;
+  const stop = Math.max(0, i - 48);
+  for (let words = 0; words < 4 && j > stop; words++) {
+    let b = j;
+    while (b > stop && (isLetterCode(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 46 || s.charCodeAt(b - 1) === 47)) b--;
+    if (b === j) return false;
+    const w = s.slice(b, j).toLowerCase();
+    if ((words === 0 && LOWER_STREET_END.test(w)) || (words > 0 && PREFIX_SET.has(w))) return true;
+    if (s.charCodeAt(b - 1) !== 32) return false;
+    j = b - 1;
+  }
+  return false;
+}
 
 const HOUSE_NUMBER = /\d{1,4}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?(?![\p{L}\p{N}])/uy;
 
@@ -66,7 +95,7 @@ export function detectAddress(s: string, i: number, hits: Hits): number {
   const numEnd = HOUSE_NUMBER.lastIndex;
   // Street first: a letter and a space before the number.
   const p = s.charCodeAt(i - 1);
-  if (i >= 4 && (p === 32 || p === 0xa0)) {
+  if (i >= 4 && (p === 32 || p === 0xa0) && streetWordBefore(s, i)) {
     const from = Math.max(0, i - 48);
     const m = STREET_BEFORE.exec(s.slice(from, i));
     if (m !== null) {

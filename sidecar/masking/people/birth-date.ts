@@ -1,18 +1,47 @@
 // DATE_OF_BIRTH: a date with a birth word shortly before it ("born on 12 March 1985",
 // "geboren am 03.04.1979", "née le 5 mai 1990", "DOB: 1985-03-12", "urodzony 12.05.1980",
 // "født 1. maj 1975"). A date without one is just a date and stays as it is.
+import { isDigit } from '../chars.ts';
 import { K_DOB_TEXT, type Hits } from '../hits.ts';
+import { isLetterCode } from './words.ts';
 
-const BIRTH_WORDS =
-  'born|birth|birth date|birthday|birthdate|date of birth|dob|d\\.o\\.b|geboren|geb|geburtsdatum|geburtstag|né|née|naissance|' +
-  'nacid[oa]|nacimiento|nat[oa]|nascita|geboortedatum|urodzon[ya]|urodzenia|data urodzenia|født|fødd|fødselsdato|' +
-  'född|födelsedatum|syntynyt|syntymäaika|syntymäpäivä';
-// Up to three small words between the birth word and the date ("born on the", "geboren am").
-const LINKS = 'on|am|le|la|el|il|den|dnia|op|the|de|in|a|:';
-const BIRTH_BEFORE = new RegExp(`(?:^|[^\\p{L}])(?:${BIRTH_WORDS})[^\\p{L}\\p{N}]*(?:(?:${LINKS})[^\\p{L}\\p{N}]+){0,3}$`, 'u');
+// The birth word itself (the last word of "date of birth", "data urodzenia"), lower-case.
+const BIRTH_WORDS = new Set(
+  (
+    'born birth birthday birthdate dob d.o.b geboren geb geburtsdatum geburtstag né née nee naissance nacido nacida ' +
+    'nacimiento nato nata nascita geboortedatum urodzony urodzona urodzenia født fødd fødselsdato född födelsedatum ' +
+    'syntynyt syntymäaika syntymäpäivä'
+  ).split(' '),
+);
+// Small words that may stand between the birth word and the date ("born on the", "geboren am",
+// "birth date", "nato il").
+const LINK_WORDS = new Set('on am le la el il den dnia op the de in a date datum'.split(' '));
 
+function isWordChar(c: number): boolean {
+  return isLetterCode(c) || c === 46;
+}
+
+/** Whether a birth word ends shortly before i, with at most three small words between. */
 export function birthContextBefore(s: string, i: number): boolean {
-  return BIRTH_BEFORE.test(s.slice(Math.max(0, i - 40), i).toLowerCase());
+  let j = i;
+  const stop = Math.max(0, i - 40);
+  for (let words = 0; words < 4; words++) {
+    // Separators: spaces, ':', ',', '(', '-', at most four.
+    let seps = 0;
+    while (j > stop && !isWordChar(s.charCodeAt(j - 1)) && !isDigit(s.charCodeAt(j - 1)) && seps < 4) {
+      j--;
+      seps++;
+    }
+    let b = j;
+    while (b > stop && isWordChar(s.charCodeAt(b - 1))) b--;
+    if (b === j || (b > 0 && isDigit(s.charCodeAt(b - 1)))) return false;
+    let word = s.slice(b, j).toLowerCase();
+    while (word.endsWith('.') && word !== 'd.o.b.') word = word.slice(0, -1);
+    if (BIRTH_WORDS.has(word === 'd.o.b.' ? 'd.o.b' : word)) return true;
+    if (!LINK_WORDS.has(word)) return false;
+    j = b;
+  }
+  return false;
 }
 
 const MONTHS =

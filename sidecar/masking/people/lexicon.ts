@@ -1,7 +1,7 @@
 // The names lexicon (names.txt beside this file): words with role bits, read once, on first
-// use, into one Map. A bit set indexed by a hash of the lower-cased word sits in front of it,
-// so the scanner can reject a capitalised word ("The", "Release", "Berlin") from its char
-// codes alone, without making a string: that is the common case and it must stay cheap.
+// use, into a hash table looked up by the word's char codes where it stands in the text, so
+// the scanner rejects a capitalised word ("The", "Release", "Berlin") without making a
+// string: that is the common case and it must stay cheap. About 3,000 words, 16K slots.
 import { readFileSync } from 'node:fs';
 
 export const R_GIVEN = 1;
@@ -30,14 +30,11 @@ const ROLE_LETTERS: Readonly<Record<string, number>> = {
   C: R_STOP | R_ORG,
 };
 
-const GATE_BITS = 18;
-const GATE_SHIFT = 32 - GATE_BITS;
-
 // Lower-case of each UTF-16 code unit, cached per unit (0 = not computed yet).
 const lowerCache = new Uint16Array(65536);
 
 export function lowerCode(c: number): number {
-  if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+  if (c < 128) return c >= 65 && c <= 90 ? c | 32 : c;
   let v = lowerCache[c]!;
   if (v === 0) {
     const l = String.fromCharCode(c).toLowerCase();
@@ -54,17 +51,23 @@ export function wordHash(s: string, a: number, b: number): number {
   return h >>> 0;
 }
 
+// Open addressing on the word's hash: slots hold the lower-cased word and its roles, so a
+// lookup compares char codes where the word stands and makes no string.
+const TABLE_BITS = 14;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+
 interface Lexicon {
-  readonly roles: Map<string, number>;
-  readonly gate: Uint32Array;
+  readonly words: (string | undefined)[];
+  readonly roles: Uint16Array;
+  /** Word count, for tests. */
+  readonly size: number;
 }
 
 let lexicon: Lexicon | undefined;
 
 /** Parses the lexicon text (exported for tests of the format). */
 export function parseLexicon(text: string): Lexicon {
-  const roles = new Map<string, number>();
-  const gate = new Uint32Array(1 << (GATE_BITS - 5));
+  const byWord = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const tab = line.indexOf('\t');
@@ -78,13 +81,20 @@ export function parseLexicon(text: string): Lexicon {
       for (let p = 0; p < parts.length; p++) {
         const w = parts[p]!;
         const r = role === R_SURNAME && p < parts.length - 1 ? R_PARTICLE : role;
-        roles.set(w, (roles.get(w) ?? 0) | r);
-        const h = wordHash(w, 0, w.length) >>> GATE_SHIFT;
-        gate[h >>> 5]! |= 1 << (h & 31);
+        byWord.set(w, (byWord.get(w) ?? 0) | r);
       }
     }
   }
-  return { roles, gate };
+  if (byWord.size > TABLE_MASK / 2) throw new Error(`names lexicon: ${byWord.size} words do not fit the table`);
+  const words: (string | undefined)[] = new Array<string | undefined>(TABLE_MASK + 1).fill(undefined);
+  const roles = new Uint16Array(TABLE_MASK + 1);
+  for (const [w, r] of byWord) {
+    let slot = wordHash(w, 0, w.length) & TABLE_MASK;
+    while (words[slot] !== undefined) slot = (slot + 1) & TABLE_MASK;
+    words[slot] = w;
+    roles[slot] = r;
+  }
+  return { words, roles, size: byWord.size };
 }
 
 function load(): Lexicon {
@@ -94,10 +104,16 @@ function load(): Lexicon {
 
 /** Role bits of the word s[a, b) (any case), or 0. */
 export function rolesOf(s: string, a: number, b: number): number {
-  const lex = load();
-  const h = wordHash(s, a, b) >>> GATE_SHIFT;
-  if ((lex.gate[h >>> 5]! & (1 << (h & 31))) === 0) return 0;
-  return lex.roles.get(s.slice(a, b).toLowerCase()) ?? 0;
+  const { words, roles } = load();
+  const len = b - a;
+  for (let slot = wordHash(s, a, b) & TABLE_MASK; ; slot = (slot + 1) & TABLE_MASK) {
+    const w = words[slot];
+    if (w === undefined) return 0;
+    if (w.length !== len) continue;
+    let k = 0;
+    while (k < len && lowerCode(s.charCodeAt(a + k)) === w.charCodeAt(k)) k++;
+    if (k === len) return roles[slot]!;
+  }
 }
 
 /** Role bits of a whole word. */

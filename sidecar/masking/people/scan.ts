@@ -2,12 +2,13 @@
 // birth date written month first) and a short number (a house number, a birth date written
 // day first). Both gates are cheap: a lexicon bit-set probe on the word's char codes, and a
 // sticky regular expression that fails on the first character that does not fit.
+import { isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
 import { detectBirthDateWords } from './birth-date.ts';
 import { R_MONTH, rolesOf } from './lexicon.ts';
 import { detectPerson } from './person.ts';
-import { letterWordEnd, startsFree } from './words.ts';
+import { isLetterCode, letterWordEnd, startsFree } from './words.ts';
 
 /** Enabled-bit masks the scanner passes on (the scanner owns the bit values). */
 export interface PeopleBits {
@@ -35,10 +36,21 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
  * Returns the end of an address or birth date found there, or -1.
  */
 export function atShortNumber(s: string, i: number, run: number, next: number, enabled: number, bits: PeopleBits, hits: Hits): number {
-  if ((enabled & bits.dob) !== 0 && run <= 2 && (next === 32 || next === 46 || next === 47 || next === 45)) {
+  const e = i + run;
+  const after = s.charCodeAt(e + 1);
+  // A day: "12 March", "12. März", "6.12.1985", "3/4/79".
+  if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after)) || ((next === 46 || next === 47 || next === 45) && isDigit(after)) || (next === 46 && after === 32))) {
     const r = detectBirthDateWords(s, i, hits, false);
     if (r >= 0) return r;
   }
-  if ((enabled & bits.address) !== 0 && run <= 4) return detectAddress(s, i, hits);
-  return -1;
+  if ((enabled & bits.address) === 0) return -1;
+  // A house number: a word and a space before it ("Hauptstraße 5"), or a space (", ") and a
+  // word after it ("221B Baker Street", "12 rue de la Paix").
+  // Not a version, a decimal or a time: "3.2.1", "2,5", "10:30".
+  if ((next === 46 || next === 44 || next === 58) && isDigit(after)) return -1;
+  const p = s.charCodeAt(i - 1);
+  const before = (p === 32 || p === 0xa0) && isLetterCode(s.charCodeAt(i - 2));
+  const n = isLetterCode(next) && !isLetterCode(after) ? after : next;
+  const streetAfter = (n === 32 || n === 44) && isLetterCode(s.charCodeAt(s.charCodeAt(e + (n === next ? 1 : 2)) === 32 ? e + (n === next ? 2 : 3) : e + (n === next ? 1 : 2)));
+  return before || streetAfter ? detectAddress(s, i, hits) : -1;
 }
