@@ -11,7 +11,8 @@
 // Stockholm", "…, London NW1 6XE"). A postcode or town on its own is not an address: "10115"
 // is as likely an order number, and a place named as a place is not personal data.
 import { K_ADDRESS_TEXT, type Hits } from '../hits.ts';
-import { isLetterCode } from './words.ts';
+import { lowerCode, R_PARTICLE, R_STREET_PREFIX, rolesOf } from './lexicon.ts';
+import { isLetterCode, isUpperLetter } from './words.ts';
 
 const L = "[\\p{L}'’.-]";
 const cap = (words: string): string => words.split(' ').map((w) => `[${w[0]!.toUpperCase()}${w[0]}]${w.slice(1).replace(/\./gu, '\\.')}`).join('|');
@@ -33,13 +34,26 @@ const STREET_BEFORE = new RegExp(
   'u',
 );
 
-// The word right before the house number, when it can end a street name: capitalised, or a
-// lower-case street word ("Karl Johans gate 22", "ul. Długa 5" has "Długa").
-const LOWER_STREET_END = new RegExp(`(?:${STREET_SUFFIX}|gate|gata|gatan|vei|veien|vej|gade|allé|laan)$`, 'u');
+// Street words a street name ends with ("Hauptstraße", "Karl Johans gate"), compared from the
+// end of the word before the house number, in lower case.
+const STREET_ENDS = (STREET_SUFFIX.replace(/\\/gu, '') + '|gate|gata|gatan|vei|veien|vej|gade|allé|laan').split('|');
 
-const PREFIX_SET = new Set(
-  'calle c/ avenida avda. av. paseo plaza camino carrer rua travessa via viale piazza piazzale corso largo vicolo ul. ulica al. aleja plac os. rue avenue boulevard bd chemin place quai impasse allée route'.split(' '),
-);
+// Street words by their last letter: a word is compared only with those that end like it.
+const BY_LAST: (string[] | undefined)[] = [];
+for (const end of STREET_ENDS) (BY_LAST[end.charCodeAt(end.length - 1) & 0xff] ??= []).push(end);
+
+function endsWithStreetWord(s: string, b: number, e: number): boolean {
+  const ends = BY_LAST[lowerCode(s.charCodeAt(e - 1)) & 0xff];
+  if (ends === undefined) return false;
+  for (const end of ends) {
+    const len = end.length;
+    if (e - b < len) continue;
+    let k = 0;
+    while (k < len && lowerCode(s.charCodeAt(e - len + k)) === end.charCodeAt(k)) k++;
+    if (k === len) return true;
+  }
+  return false;
+}
 
 /**
  * Whether a street name can end right before the house number at i: the word before it ends
@@ -53,8 +67,14 @@ function streetWordBefore(s: string, i: number): boolean {
     let b = j;
     while (b > stop && (isLetterCode(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 46 || s.charCodeAt(b - 1) === 47)) b--;
     if (b === j) return false;
-    const w = s.slice(b, j).toLowerCase();
-    if ((words === 0 && LOWER_STREET_END.test(w)) || (words > 0 && PREFIX_SET.has(w))) return true;
+    if (words === 0) {
+      if (endsWithStreetWord(s, b, j)) return true;
+      // A street's name ends with a capital word ("Calle Mayor", "Via Roma"); "items 1" does not.
+      if (!isUpperLetter(s.charCodeAt(b))) return false;
+    } else {
+      if (j - b <= 9 && (rolesOf(s, b, j) & R_STREET_PREFIX) !== 0) return true;
+      if (!isUpperLetter(s.charCodeAt(b)) && (rolesOf(s, b, j) & R_PARTICLE) === 0) return false;
+    }
     if (s.charCodeAt(b - 1) !== 32) return false;
     j = b - 1;
   }

@@ -3,42 +3,36 @@
 // "født 1. maj 1975"). A date without one is just a date and stays as it is.
 import { isDigit } from '../chars.ts';
 import { K_DOB_TEXT, type Hits } from '../hits.ts';
+import { mayBeBirthWord, R_BIRTH, R_BIRTH_LINK, rolesOf } from './lexicon.ts';
 import { isLetterCode } from './words.ts';
-
-// The birth word itself (the last word of "date of birth", "data urodzenia"), lower-case.
-const BIRTH_WORDS = new Set(
-  (
-    'born birth birthday birthdate dob d.o.b geboren geb geburtsdatum geburtstag né née nee naissance nacido nacida ' +
-    'nacimiento nato nata nascita geboortedatum urodzony urodzona urodzenia født fødd fødselsdato född födelsedatum ' +
-    'syntynyt syntymäaika syntymäpäivä'
-  ).split(' '),
-);
-// Small words that may stand between the birth word and the date ("born on the", "geboren am",
-// "birth date", "nato il").
-const LINK_WORDS = new Set('on am le la el il den dnia op the de in a date datum'.split(' '));
 
 function isWordChar(c: number): boolean {
   return isLetterCode(c) || c === 46;
 }
 
-/** Whether a birth word ends shortly before i, with at most three small words between. */
+/**
+ * Whether a birth word (the lexicon's R_BIRTH: "born", "geboren", "née", "d.o.b") ends shortly
+ * before i, with at most three small words between ("born on the", "geboren am", "birth date").
+ */
 export function birthContextBefore(s: string, i: number): boolean {
   let j = i;
   const stop = Math.max(0, i - 40);
   for (let words = 0; words < 4; words++) {
     // Separators: spaces, ':', ',', '(', '-', at most four.
     let seps = 0;
-    while (j > stop && !isWordChar(s.charCodeAt(j - 1)) && !isDigit(s.charCodeAt(j - 1)) && seps < 4) {
+    while (j > stop && seps < 4 && !isWordChar(s.charCodeAt(j - 1)) && !isDigit(s.charCodeAt(j - 1))) {
       j--;
       seps++;
     }
     let b = j;
     while (b > stop && isWordChar(s.charCodeAt(b - 1))) b--;
     if (b === j || (b > 0 && isDigit(s.charCodeAt(b - 1)))) return false;
-    let word = s.slice(b, j).toLowerCase();
-    while (word.endsWith('.') && word !== 'd.o.b.') word = word.slice(0, -1);
-    if (BIRTH_WORDS.has(word === 'd.o.b.' ? 'd.o.b' : word)) return true;
-    if (!LINK_WORDS.has(word)) return false;
+    let e = j;
+    while (e > b && s.charCodeAt(e - 1) === 46) e--;
+    if (!mayBeBirthWord(s, b, e)) return false;
+    const roles = rolesOf(s, b, e);
+    if ((roles & R_BIRTH) !== 0) return true;
+    if ((roles & R_BIRTH_LINK) === 0) return false;
     j = b;
   }
   return false;
@@ -57,10 +51,11 @@ const DAY_FIRST = new RegExp(`\\d{1,2}(?:er|st|nd|rd|th)?\\.?\\s+(?:de\\s+)?(?:$
 const MONTH_FIRST = new RegExp(`(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\p{N})`, 'iuy');
 
 // "6.12.1985", "3/4/79": one-digit parts, which the scanner's date shapes leave out.
-const SHORT_NUMERIC = /\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})(?![\p{N}.\/-])/uy;
+const SHORT_NUMERIC = /\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})(?![\p{N}./-])/uy;
 
 /** At the start of a date written with a month name (or short numeric); adds it when a birth word precedes. */
 export function detectBirthDateWords(s: string, i: number, hits: Hits, monthFirst: boolean): number {
+  if (!birthContextBefore(s, i)) return -1;
   let end = -1;
   for (const re of monthFirst ? [MONTH_FIRST] : [DAY_FIRST, SHORT_NUMERIC]) {
     re.lastIndex = i;
@@ -69,7 +64,7 @@ export function detectBirthDateWords(s: string, i: number, hits: Hits, monthFirs
       break;
     }
   }
-  if (end < 0 || !birthContextBefore(s, i)) return -1;
+  if (end < 0) return -1;
   hits.add(K_DOB_TEXT, i, end);
   return end;
 }

@@ -16,6 +16,13 @@ export const R_STOP = 64;
 export const R_MONTH = 128;
 /** A company or institution word: the name right before it is an organisation's. */
 export const R_ORG = 256;
+/** A birth word ("born", "geboren", "née", "d.o.b") and a small word that may follow it ("on", "am"). */
+export const R_BIRTH = 512;
+export const R_BIRTH_LINK = 1024;
+/** A lower-case word that starts a street after the house number ("rue", "avenue"). */
+export const R_STREET_LEAD = 2048;
+/** A word that starts a street name before the house number ("Calle", "Via", "ul.", "Rue"). */
+export const R_STREET_PREFIX = 4096;
 
 const ROLE_LETTERS: Readonly<Record<string, number>> = {
   G: R_GIVEN,
@@ -28,6 +35,10 @@ const ROLE_LETTERS: Readonly<Record<string, number>> = {
   X: R_STOP,
   M: R_MONTH,
   C: R_STOP | R_ORG,
+  Y: R_BIRTH,
+  L: R_BIRTH_LINK,
+  R: R_STREET_LEAD,
+  W: R_STREET_PREFIX,
 };
 
 // Lower-case of each UTF-16 code unit, cached per unit (0 = not computed yet).
@@ -44,10 +55,13 @@ export function lowerCode(c: number): number {
   return v;
 }
 
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 16777619;
+
 /** FNV-1a over the lower-cased code units of s[a, b). */
 export function wordHash(s: string, a: number, b: number): number {
-  let h = 0x811c9dc5;
-  for (let k = a; k < b; k++) h = Math.imul(h ^ lowerCode(s.charCodeAt(k)), 16777619);
+  let h = FNV_OFFSET;
+  for (let k = a; k < b; k++) h = Math.imul(h ^ lowerCode(s.charCodeAt(k)), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -59,6 +73,8 @@ const TABLE_MASK = (1 << TABLE_BITS) - 1;
 interface Lexicon {
   readonly words: (string | undefined)[];
   readonly roles: Uint16Array;
+  /** Per (last letter, length): 1 when some birth word or birth link has them (a cheap first test). */
+  readonly birthShapes: Uint8Array;
   /** Word count, for tests. */
   readonly size: number;
 }
@@ -94,7 +110,9 @@ export function parseLexicon(text: string): Lexicon {
     words[slot] = w;
     roles[slot] = r;
   }
-  return { words, roles, size: byWord.size };
+  const birthShapes = new Uint8Array(256 * 16);
+  for (const [w, r] of byWord) if ((r & (R_BIRTH | R_BIRTH_LINK)) !== 0) birthShapes[birthShape(w.charCodeAt(w.length - 1), w.length)] = 1;
+  return { words, roles, birthShapes, size: byWord.size };
 }
 
 function load(): Lexicon {
@@ -104,9 +122,14 @@ function load(): Lexicon {
 
 /** Role bits of the word s[a, b) (any case), or 0. */
 export function rolesOf(s: string, a: number, b: number): number {
+  return rolesHashed(s, a, b, wordHash(s, a, b));
+}
+
+/** rolesOf with the word's hash already computed (see wordHash). */
+export function rolesHashed(s: string, a: number, b: number, hash: number): number {
   const { words, roles } = load();
   const len = b - a;
-  for (let slot = wordHash(s, a, b) & TABLE_MASK; ; slot = (slot + 1) & TABLE_MASK) {
+  for (let slot = hash & TABLE_MASK; ; slot = (slot + 1) & TABLE_MASK) {
     const w = words[slot];
     if (w === undefined) return 0;
     if (w.length !== len) continue;
@@ -114,6 +137,15 @@ export function rolesOf(s: string, a: number, b: number): number {
     while (k < len && lowerCode(s.charCodeAt(a + k)) === w.charCodeAt(k)) k++;
     if (k === len) return roles[slot]!;
   }
+}
+
+function birthShape(lastLower: number, len: number): number {
+  return ((lastLower & 0xff) << 4) | (len > 15 ? 15 : len);
+}
+
+/** False when no birth word or birth link ends in the last letter of s[a, b) and has its length. */
+export function mayBeBirthWord(s: string, a: number, b: number): boolean {
+  return load().birthShapes[birthShape(lowerCode(s.charCodeAt(b - 1)), b - a)] === 1;
 }
 
 /** Role bits of a whole word. */

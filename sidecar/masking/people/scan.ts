@@ -6,9 +6,9 @@ import { isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
 import { detectBirthDateWords } from './birth-date.ts';
-import { R_MONTH, rolesOf } from './lexicon.ts';
+import { FNV_OFFSET, FNV_PRIME, lowerCode, R_MONTH, R_STREET_LEAD, rolesHashed, rolesOf } from './lexicon.ts';
 import { detectPerson } from './person.ts';
-import { isLetterCode, letterWordEnd, startsFree } from './words.ts';
+import { isLetterCode, isUpperLetter, startsFree } from './words.ts';
 
 /** Enabled-bit masks the scanner passes on (the scanner owns the bit values). */
 export interface PeopleBits {
@@ -20,9 +20,31 @@ export interface PeopleBits {
 /** `i` starts a word with a capital letter. Returns the end of a finding, or -1. */
 export function atCapital(s: string, i: number, enabled: number, bits: PeopleBits, hits: Hits): number {
   if (!startsFree(s, i)) return -1;
-  const e = letterWordEnd(s, i);
-  if (e - i > 24) return -1;
-  const roles = rolesOf(s, i, e);
+  // The word's end and its hash in one pass: most capitalised words end here.
+  const n = s.length;
+  let h = FNV_OFFSET;
+  let e = i;
+  while (e < n) {
+    let c = s.charCodeAt(e);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c |= 32;
+      else if (c < 97 || c > 122) {
+        if ((c === 39 || c === 45) && e > i && isLetterCode(s.charCodeAt(e + 1))) {
+          h = Math.imul(h ^ c, FNV_PRIME);
+          e++;
+          continue;
+        }
+        break;
+      }
+    } else if (c === 0x2019 && isLetterCode(s.charCodeAt(e + 1))) {
+      // ’ joins like '
+    } else if (isLetterCode(c)) c = lowerCode(c);
+    else break;
+    h = Math.imul(h ^ c, FNV_PRIME);
+    e++;
+  }
+  if (e - i > 24 || e - i === 0) return -1;
+  const roles = rolesHashed(s, i, e, h >>> 0);
   if (roles === 0) return -1;
   if ((roles & R_MONTH) !== 0 && (enabled & bits.dob) !== 0) {
     const r = detectBirthDateWords(s, i, hits, true);
@@ -50,7 +72,19 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   if ((next === 46 || next === 44 || next === 58) && isDigit(after)) return -1;
   const p = s.charCodeAt(i - 1);
   const before = (p === 32 || p === 0xa0) && isLetterCode(s.charCodeAt(i - 2));
-  const n = isLetterCode(next) && !isLetterCode(after) ? after : next;
-  const streetAfter = (n === 32 || n === 44) && isLetterCode(s.charCodeAt(s.charCodeAt(e + (n === next ? 1 : 2)) === 32 ? e + (n === next ? 2 : 3) : e + (n === next ? 1 : 2)));
+  // After the number (and a letter, "221B"), ", " or " ", then a capitalised word or "rue".
+  let w = isLetterCode(next) && !isLetterCode(after) ? e + 1 : e;
+  if (s.charCodeAt(w) === 44) w++;
+  let streetAfter = false;
+  if (s.charCodeAt(w) === 32) {
+    const c = s.charCodeAt(w + 1);
+    if (isUpperLetter(c)) streetAfter = true;
+    // Lower-case leads: rue, avenue, av., boulevard, bd, place, allée, chemin, impasse, quai, cours, route.
+    else if (c === 114 || c === 97 || c === 98 || c === 112 || c === 99 || c === 105 || c === 113) {
+      let we = w + 1;
+      while (we < s.length && isLetterCode(s.charCodeAt(we))) we++;
+      streetAfter = we - w <= 9 && (rolesOf(s, w + 1, we) & R_STREET_LEAD) !== 0;
+    }
+  }
   return before || streetAfter ? detectAddress(s, i, hits) : -1;
 }

@@ -5,7 +5,7 @@
 import { K_ADDRESS_KEY, K_DOB_KEY, K_NATIONAL_ID_KEY, K_PERSON_KEY } from '../hits.ts';
 import { KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, KEY_PERSON } from './keys.ts';
 import { R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesOf } from './lexicon.ts';
-import { isLetterCode, letterWordEnd, nameCased } from './words.ts';
+import { isLetterCode, isUpperLetter, nameCased } from './words.ts';
 
 /** Enabled-bit masks (the scanner owns the values). */
 export interface KeyedBits {
@@ -16,43 +16,64 @@ export interface KeyedBits {
 }
 
 const PLACEHOLDER = /^(?:n\/?a|none|null|nil|unknown|anonymous|redacted|tbd|-+|\?+|x+)$/iu;
-const NAME_SHAPE = /^[\p{L}\p{M}][\p{L}\p{M}'’. ,-]*$/u;
 
-/** Words of a person-name-shaped value, or undefined: letters, spaces, ' - . , only, 1-6 words. */
-function nameWords(s: string): string[] | undefined {
-  const v = s.trim();
-  if (v.length === 0 || v.length > 100 || !NAME_SHAPE.test(v) || PLACEHOLDER.test(v)) return undefined;
-  // "report.pdf", "acme.com": a dot between letters is a file or a host, not an initial.
-  if (/\p{L}\.\p{L}{2,}/u.test(v) && !/^\p{Lu}\.\s?\p{Lu}/u.test(v)) return undefined;
-  const words = v.split(/[\s,]+/u).filter((w) => w !== '');
-  return words.length >= 1 && words.length <= 6 ? words : undefined;
+const DEFINITE = 0;
+const GENERIC = 1;
+const GENERIC_IN_PERSON_RECORD = 2;
+
+function isNameChar(c: number): boolean {
+  return isLetterCode(c) || c === 39 || c === 0x2019 || c === 45 || c === 46 || (c >= 0x300 && c <= 0x36f);
 }
 
 /**
- * A generic "name": a value the lexicon knows for a person's name ("Anna", "Jane Doe"), or two
- * to four capitalised words none of which names a thing ("Ximena Echeverría", not "Customer
- * Records", "Billing Service" or "Acme GmbH").
+ * Whether s is a person's name for a key of this strength, read in place (values under name
+ * keys are in every record: no strings are made). Shape, for every key: letters, spaces, ' ’ -
+ * . and commas, one to six words, no digits, no "report.pdf" or "acme.com". A generic key
+ * ("name", "owner") also needs a value the lexicon knows for a name ("Anna", "Jane Doe"), or
+ * two to four capitalised words none of which names a thing ("Ximena Echeverría", not
+ * "Customer Records", "Billing Service" or "Acme GmbH"), or, in a record that has a lastName,
+ * one capitalised word.
  */
-function personName(words: readonly string[], inPersonRecord: boolean): boolean {
-  if (words.length > 4) return false;
-  let known = false;
+function personValue(s: string, mode: number): boolean {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) === 32) a++;
+  while (b > a && s.charCodeAt(b - 1) === 32) b--;
+  if (b === a || b - a > 100 || !isLetterCode(s.charCodeAt(a))) return false;
+  if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return false;
+  let words = 0;
   let capitalised = 0;
-  for (let k = 0; k < words.length; k++) {
-    const w = words[k]!.replace(/\.$/u, '');
-    if (w.length === 1 && isLetterCode(w.charCodeAt(0))) continue;
-    const roles = rolesOf(w, 0, letterWordEnd(w, 0));
+  let known = false;
+  let lastRoles = 0;
+  let k = a;
+  while (k < b) {
+    while (k < b && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 44)) k++;
+    const ws = k;
+    while (k < b && s.charCodeAt(k) !== 32 && s.charCodeAt(k) !== 44) {
+      if (!isNameChar(s.charCodeAt(k))) return false;
+      k++;
+    }
+    let we = k;
+    while (we > ws && s.charCodeAt(we - 1) === 46) we--;
+    if (we === ws || ++words > 6) return false;
+    // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
+    for (let d = ws + 1; d < we - 2; d++) if (s.charCodeAt(d) === 46 && isLetterCode(s.charCodeAt(d + 1)) && isLetterCode(s.charCodeAt(d + 2))) return false;
+    if (mode === DEFINITE || we - ws === 1) continue;
+    const roles = rolesOf(s, ws, we);
     if ((roles & R_STOP) !== 0) return false;
-    if (k > 0 && (roles & R_PARTICLE) !== 0 && w === w.toLowerCase()) continue;
-    if (!nameCased(w, 0, w.length)) return false;
+    if (words > 1 && (roles & R_PARTICLE) !== 0 && !isUpperLetter(s.charCodeAt(ws))) continue;
+    if (!nameCased(s, ws, we)) return false;
     capitalised++;
     // "Paris", "May", "Victoria" alone are as likely a place or a month: a surname must follow.
-    if (k === 0 && ((roles & R_TITLE) !== 0 || ((roles & R_GIVEN) !== 0 && (roles & R_AMBIGUOUS) === 0))) known = true;
-    if (k === words.length - 1 && k > 0 && (roles & R_SURNAME) !== 0) known = true;
+    if (words === 1 && ((roles & R_TITLE) !== 0 || ((roles & R_GIVEN) !== 0 && (roles & R_AMBIGUOUS) === 0))) known = true;
+    lastRoles = words > 1 ? roles : 0;
   }
-  // In a record that has a lastName, one capitalised word is the first name.
-  return known || capitalised >= 2 || (inPersonRecord && capitalised === 1);
+  if (mode === DEFINITE) return true;
+  if (words > 4) return false;
+  return known || (lastRoles & R_SURNAME) !== 0 || capitalised >= 2 || (mode === GENERIC_IN_PERSON_RECORD && capitalised === 1);
 }
 
+// An e-mail, a URL, an IPv4 or IPv6 address, a hex wallet: other kinds of "address".
 const ADDRESS_NOT = /@|:\/\/|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-f]*:[0-9a-f]*:|^0x[0-9a-f]+$/iu;
 const POSTCODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$/u;
 const HAS_DIGIT = /\d/u;
@@ -62,9 +83,8 @@ const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 ./-]{3,38}[A-Za-z0-9]$/u;
 export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
   if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
     if ((enabled & bits.person) === 0) return -1;
-    const words = nameWords(s);
-    if (words === undefined) return -1;
-    return (hints & KEY_PERSON) !== 0 || personName(words, (hints & KEY_NAME_IN_PERSON_RECORD) !== 0) ? K_PERSON_KEY : -1;
+    const mode = (hints & KEY_PERSON) !== 0 ? DEFINITE : (hints & KEY_NAME_IN_PERSON_RECORD) !== 0 ? GENERIC_IN_PERSON_RECORD : GENERIC;
+    return personValue(s, mode) ? K_PERSON_KEY : -1;
   }
   if ((hints & KEY_ADDRESS) !== 0) {
     if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || ADDRESS_NOT.test(s.trim())) return -1;
