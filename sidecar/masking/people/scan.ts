@@ -83,7 +83,7 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
     else if (c === 114 || c === 97 || c === 98 || c === 112 || c === 99 || c === 105 || c === 113) {
       let we = w + 1;
       while (we < s.length && isLetterCode(s.charCodeAt(we))) we++;
-      streetAfter = we - w <= 9 && (rolesOf(s, w + 1, we) & R_STREET_LEAD) !== 0;
+      streetAfter = we - w - 1 <= 9 && (rolesOf(s, w + 1, we) & R_STREET_LEAD) !== 0;
     }
   }
   return before || streetAfter ? detectAddress(s, i, hits) : -1;
