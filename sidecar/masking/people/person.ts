@@ -28,6 +28,7 @@ const CUE_BEFORE = new RegExp(
 
 /** Whether a cue word stands right before i ("assigned to ", "signed: "). */
 export function cueBefore(s: string, i: number): boolean {
+  if (i < 2) return false;
   return CUE_BEFORE.test(s.slice(Math.max(0, i - 28), i).toLowerCase());
 }
 

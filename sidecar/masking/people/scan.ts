@@ -58,6 +58,9 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
  * Returns the end of an address or birth date found there, or -1.
  */
 export function atShortNumber(s: string, i: number, run: number, next: number, enabled: number, bits: PeopleBits, hits: Hits): number {
+  // Both start a token after a space, ':' or '(' (or the string's start): not "2024-05-01"'s "05".
+  const p = i > 0 ? s.charCodeAt(i - 1) : 32;
+  if (p !== 32 && p !== 58 && p !== 40 && p !== 10 && p !== 9 && p !== 0xa0) return -1;
   const e = i + run;
   const after = s.charCodeAt(e + 1);
   // A day: "12 March", "12. März", "6.12.1985", "3/4/79".
@@ -70,7 +73,6 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   // word after it ("221B Baker Street", "12 rue de la Paix").
   // Not a version, a decimal or a time: "3.2.1", "2,5", "10:30".
   if ((next === 46 || next === 44 || next === 58) && isDigit(after)) return -1;
-  const p = s.charCodeAt(i - 1);
   const before = (p === 32 || p === 0xa0) && isLetterCode(s.charCodeAt(i - 2));
   // After the number (and a letter, "221B"), ", " or " ", then a capitalised word or "rue".
   let w = isLetterCode(next) && !isLetterCode(after) ? e + 1 : e;

@@ -44,7 +44,7 @@ export function nameCased(s: string, a: number, b: number): boolean {
   if (b - a < 2 || !isUpperLetter(s.charCodeAt(a))) return false;
   for (let k = a + 1; k < b; k++) {
     const c = s.charCodeAt(k);
-    if (!isUpperLetter(c)) continue;
+    if ((c >= 97 && c <= 122) || !isUpperLetter(c)) continue;
     const p = s.charCodeAt(k - 1);
     if (isJoiner(p)) continue;
     const prefix = k - a;
