@@ -287,7 +287,9 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       if (t === T_DIGIT) {
         const run = digitsEnd - start;
         // A house number ("5", "221B") or a day ("12 March"): only short runs, rarely.
-        if (run <= 4 && (enabled & D_PEOPLE) !== 0 && (digitsEnd === i || i - digitsEnd === 1)) {
+        // Only where a token starts after a space, ':' or '(' (not "2024-05-01"'s "05").
+        const p = start > 0 ? s.charCodeAt(start - 1) : 32;
+        if (run <= 4 && (enabled & D_PEOPLE) !== 0 && (digitsEnd === i || i - digitsEnd === 1) && (p === 32 || p === 58 || p === 40 || p === 10 || p === 9 || p === 0xa0)) {
           end = atShortNumber(s, start, run, digitsEnd === i ? next : s.charCodeAt(digitsEnd), enabled, PEOPLE_BITS, hits);
         }
         if (end < 0 && !(run < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40)) {

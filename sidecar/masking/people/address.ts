@@ -106,16 +106,18 @@ function extend(s: string, end: number): number {
 }
 
 /**
- * `i` starts a run of digits that starts a token. Adds the address it is the house number of
- * and returns its end, or -1.
+ * `i` starts a run of digits that starts a token; `before` says a word and a space stand before
+ * it, `after` that a street may follow it (the caller's cheap tests). Adds the address it is
+ * the house number of and returns its end, or -1.
  */
-export function detectAddress(s: string, i: number, hits: Hits): number {
+export function detectAddress(s: string, i: number, hits: Hits, before: boolean, after: boolean): number {
+  // Street first: the word before the number ends a street's name.
+  const streetBefore = before && i >= 4 && streetWordBefore(s, i);
+  if (!streetBefore && !after) return -1;
   HOUSE_NUMBER.lastIndex = i;
   if (!HOUSE_NUMBER.test(s)) return -1;
   const numEnd = HOUSE_NUMBER.lastIndex;
-  // Street first: a letter and a space before the number.
-  const p = s.charCodeAt(i - 1);
-  if (i >= 4 && (p === 32 || p === 0xa0) && streetWordBefore(s, i)) {
+  if (streetBefore) {
     const from = Math.max(0, i - 48);
     const m = STREET_BEFORE.exec(s.slice(from, i));
     if (m !== null) {
@@ -124,6 +126,7 @@ export function detectAddress(s: string, i: number, hits: Hits): number {
       return end;
     }
   }
+  if (!after) return -1;
   STREET_AFTER.lastIndex = numEnd;
   if (STREET_AFTER.test(s)) {
     const end = extend(s, STREET_AFTER.lastIndex);

@@ -6,7 +6,10 @@ import { isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
 import { detectBirthDateWords } from './birth-date.ts';
-import { FNV_OFFSET, FNV_PRIME, lowerCode, R_MONTH, R_STREET_LEAD, rolesHashed, rolesOf } from './lexicon.ts';
+import { FNV_OFFSET, FNV_PRIME, lowerCode, R_GIVEN, R_MONTH, R_SALUTATION, R_STREET_LEAD, R_SURNAME, R_TITLE, rolesHashed, rolesOf } from './lexicon.ts';
+
+// Words a name can start at: the others ("The", "Quarterly", "March" alone) end here.
+const R_NAMES = R_GIVEN | R_SURNAME | R_TITLE | R_SALUTATION;
 import { detectPerson } from './person.ts';
 import { isLetterCode, isUpperLetter, startsFree } from './words.ts';
 
@@ -50,7 +53,7 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
     const r = detectBirthDateWords(s, i, hits, true);
     if (r >= 0) return r;
   }
-  return (enabled & bits.person) !== 0 ? detectPerson(s, i, e, roles, hits) : -1;
+  return (enabled & bits.person) !== 0 && (roles & R_NAMES) !== 0 ? detectPerson(s, i, e, roles, hits) : -1;
 }
 
 /**
@@ -88,5 +91,5 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
       streetAfter = we - w - 1 <= 9 && (rolesOf(s, w + 1, we) & R_STREET_LEAD) !== 0;
     }
   }
-  return before || streetAfter ? detectAddress(s, i, hits) : -1;
+  return before || streetAfter ? detectAddress(s, i, hits, before, streetAfter) : -1;
 }
