@@ -106,6 +106,13 @@ describe('people: PERSON, ADDRESS, DATE_OF_BIRTH', () => {
       expect(redactor().maskJsonText('{"nome":"Ottavio","tipo":"utente"}')).to.equal('{"nome":"Ottavio","tipo":"utente"}');
     });
 
+    it('reads an unknown capitalised name as a person only in a record about a person', () => {
+      expect(redactor().maskJsonText('{"name":"Ximena Echeverría","email":"x@example.com"}')).to.equal('{"name":"[PERSON]","email":"[EMAIL]"}');
+      const server = '{"serverInfo":{"name":"Github Mcp","version":"1.0.0"},"resources":[{"name":"Quarterly Figures","uri":"crm://q"}]}';
+      expect(redactor().maskJsonText(server)).to.equal(server);
+      expect(redactor().maskJson(JSON.parse(server))).to.deep.equal(JSON.parse(server));
+    });
+
     it('masks a tax ID by its key as NATIONAL_ID only when that detector is on', () => {
       expect(redactor().maskJsonText('{"taxId":"12345678901"}')).to.equal('{"taxId":"12345678901"}');
       const withNationalId = redactor({ detectors: ['person', 'nationalId' as 'person'] });

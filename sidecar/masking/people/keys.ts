@@ -120,12 +120,19 @@ export function peopleKeyBits(key: string): number {
 // A definite person key as it stands in JSON text: "lastName":, "cognome" :, ...
 const QUOTED_KEY = /"([^"\\]{2,48})"\s*:/gu;
 
+// A person's contact details: a record that has them is about a person.
+const CONTACT_KEY = /^(?:e?mail|emailaddress|email\d?|phone|phonenumber|mobile|telephone|telefon|telefono|telefoon|puhelin|tel|cell)$/u;
+
 /**
- * Whether a record holds a key that can only name a person: then its generic "name" ("nome"
- * next to "cognome", "name" next to "lastName") is that person's name too.
+ * Whether a record is about a person: it holds a key that can only name one ("cognome",
+ * "lastName"), or a person's address, birth date, national ID, e-mail or phone. Then its generic
+ * "name" ("nome" next to "cognome", "name" next to "email") is that person's name too.
  */
 export function hasPersonKey(keys: Iterable<string>): boolean {
-  for (const k of keys) if (peopleKeyBits(k) === KEY_PERSON) return true;
+  for (const k of keys) {
+    const bits = peopleKeyBits(k);
+    if (bits === KEY_PERSON || bits === KEY_ADDRESS || bits === KEY_DOB || bits === KEY_NATIONAL_ID || CONTACT_KEY.test(foldKey(k))) return true;
+  }
   return false;
 }
 

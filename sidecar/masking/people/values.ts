@@ -29,10 +29,10 @@ function isNameChar(c: number): boolean {
  * Whether s is a person's name for a key of this strength, read in place (values under name
  * keys are in every record: no strings are made). Shape, for every key: letters, spaces, ' ’ -
  * . and commas, one to six words, no digits, no "report.pdf" or "acme.com". A generic key
- * ("name", "owner") also needs a value the lexicon knows for a name ("Anna", "Jane Doe"), or
- * two to four capitalised words none of which names a thing ("Ximena Echeverría", not
- * "Customer Records", "Billing Service" or "Acme GmbH"), or, in a record that has a lastName,
- * one capitalised word.
+ * ("name", "owner") also needs a value the lexicon knows for a name ("Anna", "Jane Doe"), or,
+ * in a record about a person (see hasPersonKey), one to four capitalised words none of which
+ * names a thing ("Ximena Echeverría", not "Customer Records", "Billing Service" or "Acme
+ * GmbH"). A server's or a resource's name ("Github Mcp") has no such record around it.
  */
 function personValue(s: string, mode: number): boolean {
   let a = 0;
@@ -70,7 +70,7 @@ function personValue(s: string, mode: number): boolean {
   }
   if (mode === DEFINITE) return true;
   if (words > 4) return false;
-  return known || (lastRoles & R_SURNAME) !== 0 || capitalised >= 2 || (mode === GENERIC_IN_PERSON_RECORD && capitalised === 1);
+  return known || (lastRoles & R_SURNAME) !== 0 || (mode === GENERIC_IN_PERSON_RECORD && capitalised >= 1);
 }
 
 // An e-mail, a URL, an IPv4 or IPv6 address, a hex wallet: other kinds of "address".
