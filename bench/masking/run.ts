@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
 import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
+import { printCorpora } from './corpora.ts';
 import { cleanText, cleanToolResult, piiStructuredResult, piiToolResult } from './payload.ts';
 
 const quick = process.argv.includes('--quick');
@@ -181,6 +182,7 @@ function main(): void {
   console.log('for a masker that parses and re-serialises. A tool result carries its data as JSON inside a');
   console.log('string, which a parse-based masker must parse and re-encode too: about twice the outer floor.');
   memory();
+  printCorpora();
 }
 
 const childAt = process.argv.indexOf('--memory-child');

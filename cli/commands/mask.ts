@@ -3,8 +3,10 @@
 // stderr (type, where, which detector; never the values).
 import { join } from 'node:path';
 import type { ResolvedPolicy } from '../../policy/types.ts';
-import type { Finding, Masker } from '../../sidecar/masking/engine.ts';
+import type { Masker } from '../../sidecar/masking/engine.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { explainLines } from './mask-explain.ts';
+
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -39,37 +41,6 @@ function choosePolicy(policies: readonly ResolvedPolicy[], name: string | undefi
   return policies[0]!;
 }
 
-/** $.customer.email, $.content[0].text, $['odd key'] */
-export function formatJsonPath(path: readonly (string | number)[]): string {
-  let out = '$';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$]*$/u.test(seg)) out += `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
-function lineCol(text: string, offset: number): string {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return `${line}:${offset - last}`;
-}
-
-function explainLines(findings: readonly Finding[], input: string, json: boolean): string[] {
-  const rows = findings.map((f) => {
-    const where = f.path !== undefined ? `${formatJsonPath(f.path)} chars ${f.start}-${f.end}` : json ? `chars ${f.start}-${f.end}` : `line ${lineCol(input, f.start)} (chars ${f.start}-${f.end})`;
-    return [f.type, where, f.detector] as const;
-  });
-  const w0 = Math.max(4, ...rows.map((r) => r[0].length));
-  const w1 = Math.max(5, ...rows.map((r) => r[1].length));
-  return [`${'TYPE'.padEnd(w0)}  ${'WHERE'.padEnd(w1)}  DETECTOR`, ...rows.map(([t, w, d]) => `${t.padEnd(w0)}  ${w.padEnd(w1)}  ${d}`)];
-}
-
 export const maskCommand = defineCommand({
   name: 'mask',
   summary: "Mask stdin as a policy's masking section says (try a policy on sample data)",
@@ -78,13 +49,14 @@ Reads stdin and writes it to stdout masked with the policy's masking settings: i
 (redact -> [EMAIL], pseudonymize -> [EMAIL_3fa9c2d1]), detectors, custom patterns and fields.
 JSON comes out as JSON with its formatting kept (strings at any depth, JSON inside strings,
 object keys untouched); any other input is masked as text. --explain lists every finding on
-stderr: its type, where it is (JSON path or line) and the detector that found it, never the
+stderr: its type, where it is (JSON path or line), the detector that found it, what vouched
+for it (checksum, key, cue, lexicon, ...) and its context with the values masked, never the
 value. Pseudonymize mode reads the key from --secrets-dir DIR, as DIR/<secret name>/<key>
 (the layout of a mounted Kubernetes Secret), using the file's bytes as they are.`,
   flags: {
     policy: { type: 'string', value: 'FILE', required: true, help: 'policy YAML (as for kubectl apply -f)' },
     name: { type: 'string', value: 'NAME', help: 'the policy to use when FILE holds several' },
-    explain: { type: 'boolean', help: 'list each finding (type, position or JSON path, detector) on stderr' },
+    explain: { type: 'boolean', help: 'list each finding (type, position or JSON path, detector, what vouched for it, context) on stderr' },
     'secrets-dir': { type: 'string', value: 'DIR', help: 'directory of mounted secrets, DIR/<secretName>/<key>; needed for pseudonymize' },
   },
   examples: [

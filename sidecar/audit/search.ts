@@ -38,6 +38,13 @@ export function subjectTokens(masker: Masker, types: readonly string[], value: s
     const token = masker.pseudonym(type, value);
     if (!out.has(token)) out.set(token, { type, token, how: 'assumed' });
   }
+  // "Dear Ms Doe", "Herr Müller": after a title only the surname is masked, so a person is also
+  // searched by the last word of their name.
+  const words = value.trim().split(/\s+/u);
+  if (types.includes('PERSON') && words.length > 1) {
+    const token = masker.pseudonym('PERSON', words[words.length - 1]!);
+    if (!out.has(token)) out.set(token, { type: 'PERSON', token, how: 'assumed' });
+  }
   return [...out.values()];
 }
 

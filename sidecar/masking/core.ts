@@ -7,7 +7,7 @@ import { BUILTIN_KINDS, CUSTOM_BASE, Hits, K_FIELD, type KindInfo } from './hits
 import { decodeEncoded, mayBeEncoded } from './encoded.ts';
 import { Pseudonymizer } from './pseudonym.ts';
 import type { Finding, MaskReport } from './report.ts';
-import { D_CARD, D_EMAIL, D_IBAN, D_IP, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
+import { D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID_KEY, D_PERSON, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
 
 const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   email: D_EMAIL,
@@ -17,7 +17,14 @@ const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   ssn: D_SSN,
   ipAddress: D_IP,
   secret: D_SECRET,
+  address: D_ADDRESS,
+  dateOfBirth: D_DOB,
+  person: D_PERSON,
 };
+
+// Detectors that only act on record keys here. NATIONAL_ID's own detector (by checksum) is a
+// sibling's; a value under a tax-ID key is one whenever that detector is on.
+const KEY_ONLY_BITS: Readonly<Record<string, number>> = { nationalId: D_NATIONAL_ID_KEY };
 
 /** TYPE of values masked because of `masking.fields`. */
 export const FIELD_TYPE = 'FIELD';
@@ -38,7 +45,7 @@ export class MaskCore {
 
   constructor(detectors: readonly BuiltinDetector[], custom: readonly CustomDetector[], key: Uint8Array | undefined) {
     let enabled = 0;
-    for (const d of detectors) enabled |= DETECTOR_BITS[d] ?? 0;
+    for (const d of detectors) enabled |= (DETECTOR_BITS[d] ?? 0) | (KEY_ONLY_BITS[d] ?? 0);
     this.enabled = enabled;
     const kinds: KindInfo[] = [...BUILTIN_KINDS];
     while (kinds.length < CUSTOM_BASE) kinds.push({ type: 'UNUSED', detector: 'unused', priority: 99 });

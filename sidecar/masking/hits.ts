@@ -24,6 +24,15 @@ export const K_ASSIGNMENT = 18;
 export const K_SAS = 19;
 export const K_SECRET_KEY = 20;
 export const K_FIELD = 21;
+// People: one kind per way of knowing, so --explain can say what vouched for the finding.
+export const K_PERSON_LEXICON = 24;
+export const K_PERSON_CUE = 25;
+export const K_PERSON_KEY = 26;
+export const K_ADDRESS_TEXT = 27;
+export const K_ADDRESS_KEY = 28;
+export const K_DOB_TEXT = 29;
+export const K_DOB_KEY = 30;
+export const K_NATIONAL_ID_KEY = 31;
 export const CUSTOM_BASE = 32;
 
 export interface KindInfo {
@@ -45,6 +54,9 @@ const TYPE_PRIORITY: Readonly<Record<string, number>> = {
   EMAIL: 4,
   PHONE: 5,
   IP_ADDRESS: 6,
+  DATE_OF_BIRTH: 7,
+  ADDRESS: 8,
+  PERSON: 8,
 };
 
 function builtin(type: string, detector: string): KindInfo {
@@ -74,6 +86,16 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('SECRET', 'secret:sas-signature'),
   builtin('SECRET', 'secret:json-key'),
   { type: 'FIELD', detector: 'field', priority: -1 },
+  builtin('UNUSED', 'unused'),
+  builtin('UNUSED', 'unused'),
+  builtin('PERSON', 'person:lexicon'),
+  builtin('PERSON', 'person:cue'),
+  builtin('PERSON', 'person:key'),
+  builtin('ADDRESS', 'address:street'),
+  builtin('ADDRESS', 'address:key'),
+  builtin('DATE_OF_BIRTH', 'dateOfBirth:cue'),
+  builtin('DATE_OF_BIRTH', 'dateOfBirth:key'),
+  builtin('NATIONAL_ID', 'nationalId:key'),
 ];
 
 export class Hits {

@@ -16,8 +16,9 @@
 // except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
 import { K_SECRET_KEY } from './hits.ts';
-import { fieldMatches, isSecretByKey, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
+import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
+import { KEY_NAME, KEY_NAME_IN_PERSON_RECORD, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
 
@@ -52,7 +53,7 @@ class Splicer {
 // for a key seen before, and keys repeat in every record of a list.
 const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
-const spanHints = new Uint8Array(SPAN_SLOTS);
+const spanHints = new Uint16Array(SPAN_SLOTS);
 
 function keyHintsAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
@@ -152,7 +153,9 @@ export class JsonTextMasker {
         }
       } else if (c === 45 || isDigitCode(c)) {
         const end = doc.number(i);
-        if (end - i >= 8) {
+        const keyed = (hints & KEY_NUMERIC) !== 0 ? this.#keyedNumber(text.slice(i, end), hints) : undefined;
+        if (keyed !== undefined) out.replace(i, end, doc.encode(keyed));
+        else if (end - i >= 8) {
           const replacement = this.#number(text.slice(i, end), hints);
           if (replacement !== undefined) out.replace(i, end, doc.encode(replacement));
         }
@@ -223,6 +226,13 @@ export class JsonTextMasker {
     return i + 1;
   }
 
+  /** An integer under a personal-data key (a postcode, a birth date): its token, or undefined. */
+  #keyedNumber(literal: string, hints: number): string | undefined {
+    if (!/^\d+$/u.test(literal)) return undefined;
+    const kind = keyedKindOf(this.#core, hints, literal);
+    return kind < 0 ? undefined : this.#core.wholeToken(kind, literal, this.#report, this.#track ? this.#path : undefined);
+  }
+
   /** A long integer may be a card or phone number written as a number: the token replaces it, as a string. */
   #number(literal: string, hints: number): string | undefined {
     // The digits as written, without the sign ({"card": -4111111111111111} is still the card)
@@ -241,6 +251,16 @@ export class JsonTextMasker {
     const path = this.#track ? this.#path : undefined;
     if (isSecretByKey(core, hints, s)) {
       out.replace(start, end, doc.encode(core.wholeToken(K_SECRET_KEY, s, this.#report, path)));
+      return;
+    }
+    let keyed = keyedKindOf(core, hints, s);
+    // A generic "name" in a record that also has a lastName, cognome, ...: that person's name.
+    if (keyed < 0 && (hints & KEY_NAME) !== 0) {
+      const inRecord = keyedKindOf(core, KEY_NAME_IN_PERSON_RECORD, s);
+      if (inRecord >= 0 && personKeyNear(doc.text, start, 400)) keyed = inRecord;
+    }
+    if (keyed >= 0) {
+      out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;
     }
     if (embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {

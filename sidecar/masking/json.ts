@@ -19,7 +19,9 @@ import { K_SECRET_KEY } from './hits.ts';
 import type { MaskCore } from './core.ts';
 import { isPlaceholderValue, isSecretName } from './detectors/secret-assignment.ts';
 import type { MaskReport } from './report.ts';
-import { CTX_PHONE, CTX_SSN, D_SECRET } from './scanner.ts';
+import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, peopleKeyBits } from './people/keys.ts';
+import { keyedKind, type KeyedBits } from './people/values.ts';
+import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './scanner.ts';
 
 /** Nesting deeper than this is refused rather than risk the stack: the caller fails closed. */
 export const MAX_JSON_DEPTH = 512;
@@ -56,10 +58,21 @@ export function keyHints(key: string): number {
   const k = key.toLowerCase();
   if (/phone|mobile|msisdn|fax|telefon|whatsapp|^tel(?:no|nr|ephone)?$|tel$|^cell/u.test(k)) bits |= CTX_PHONE;
   if (/ssn|socialsecurity|social_security/u.test(k)) bits |= CTX_SSN;
+  bits |= peopleKeyBits(key);
   if (keyHintCache.size > 4096) keyHintCache.clear();
   keyHintCache.set(key, bits);
   return bits;
 }
+
+const KEYED_BITS: KeyedBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB, nationalId: D_NATIONAL_ID_KEY };
+
+/** The kind a string (or number) under a personal-data key is masked whole as, or -1. */
+export function keyedKindOf(core: MaskCore, hints: number, s: string): number {
+  return hints < 8 ? -1 : keyedKind(core.enabled, KEYED_BITS, hints, s);
+}
+
+/** Keys whose numbers are personal data however short (a postcode, 19850312, a tax number). */
+export const KEY_NUMERIC = KEY_ADDRESS | KEY_CAP | KEY_DOB | KEY_NATIONAL_ID;
 
 export interface FieldPath {
   readonly source: string;
@@ -141,6 +154,8 @@ export class JsonMasker {
   #docStart = 0;
   // How many strings deep the current document is.
   #embedding = 0;
+  // The keys of the object whose value is being walked (undefined in arrays): record context.
+  #siblings: readonly string[] | undefined;
 
   constructor(core: MaskCore, fields: readonly FieldPath[]) {
     this.#core = core;
@@ -172,8 +187,14 @@ export class JsonMasker {
     switch (typeof value) {
       case 'string':
         return this.#string(value, depth, typeof key === 'string' ? keyHints(key) : 0);
-      case 'number':
-        return value >= 1e7 || value <= -1e7 ? this.#number(value, typeof key === 'string' ? keyHints(key) : 0) : value;
+      case 'number': {
+        const hints = typeof key === 'string' ? keyHints(key) : 0;
+        if ((hints & KEY_NUMERIC) !== 0 && Number.isInteger(value)) {
+          const kind = keyedKindOf(this.#core, hints, String(value));
+          if (kind >= 0) return this.#core.wholeToken(kind, String(value), this.#report, this.#tracking() ? this.#path : undefined);
+        }
+        return value >= 1e7 || value <= -1e7 ? this.#number(value, hints) : value;
+      }
       case 'object':
         if (value === null) return value;
         if (depth >= MAX_JSON_DEPTH) throw new MaskingDepthError();
@@ -189,6 +210,7 @@ export class JsonMasker {
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
       if (track) this.#path.push(i);
+      this.#siblings = undefined;
       const m = this.#walk(v, depth + 1, track ? i : undefined);
       if (track) this.#path.pop();
       if (m !== v && copy === undefined) copy = arr.slice(0, i);
@@ -207,6 +229,7 @@ export class JsonMasker {
       const v = rec[k];
       if (track) this.#path.push(k);
       // The key goes down even when the path is not tracked: it is a hint for the value.
+      this.#siblings = keys;
       const m = this.#walk(v, depth + 1, k);
       if (track) this.#path.pop();
       if (m !== v && copy === undefined) {
@@ -221,6 +244,12 @@ export class JsonMasker {
   #string(s: string, depth: number, hints: number): string {
     if (s.length === 0) return s;
     if (isSecretByKey(this.#core, hints, s)) return this.#core.wholeToken(K_SECRET_KEY, s, this.#report, this.#tracking() ? this.#path : undefined);
+    let keyed = keyedKindOf(this.#core, hints, s);
+    if (keyed < 0 && (hints & KEY_NAME) !== 0 && this.#siblings !== undefined) {
+      const inRecord = keyedKindOf(this.#core, KEY_NAME_IN_PERSON_RECORD, s);
+      if (inRecord >= 0 && hasPersonKey(this.#siblings)) keyed = inRecord;
+    }
+    if (keyed >= 0) return this.#core.wholeToken(keyed, s, this.#report, this.#tracking() ? this.#path : undefined);
     if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);
       if (embedded !== undefined) return embedded;

@@ -10,6 +10,10 @@
 //   SSN          digits only
 //   IBAN         upper-case, spaces and dashes removed
 //   IP_ADDRESS   canonical form: IPv4 as is, IPv6 compressed and lower-cased (RFC 5952)
+//   PERSON       lower-case, without diacritics, one space between words: "Jane  DOE",
+//                "jane doe" and "Jäne Doe" agree (a subject is searched as people write it)
+//   ADDRESS      lower-case, one space between words
+//   DATE_OF_BIRTH  as is, trimmed
 //   SECRET       as is
 //   FIELD        strings as is, other JSON values as JSON text
 //   custom       as is
@@ -32,9 +36,28 @@ export function normalizeValue(type: string, value: string): string {
       return value.replace(/[\s-]/gu, '').toUpperCase();
     case 'IP_ADDRESS':
       return canonicalIp(value);
+    case 'PERSON':
+      return foldName(value);
+    case 'ADDRESS':
+      return value.toLowerCase().replace(/\s+/gu, ' ').trim();
+    case 'DATE_OF_BIRTH':
+      return value.trim();
     default:
       return value;
   }
+}
+
+const FOLD: Readonly<Record<string, string>> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', đ: 'd', ł: 'l', þ: 'th', ð: 'd' };
+
+/** "Jäne  DOE" -> "jane doe": case, diacritics and spacing do not make another person. */
+export function foldName(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/[ßøæœđłþð]/gu, (c) => FOLD[c]!)
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[\s,]+/gu, ' ')
+    .trim();
 }
 
 function canonicalIp(value: string): string {

@@ -15,8 +15,11 @@ import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
 import { detectAssignment, endAssignmentScan } from './detectors/secret-assignment.ts';
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
+import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import type { Hits } from './hits.ts';
+import { lowerCode } from './people/lexicon.ts';
+import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
 /** Bits of the enabled built-in detectors. */
 export const D_EMAIL = 1;
@@ -26,6 +29,15 @@ export const D_IBAN = 8;
 export const D_SSN = 16;
 export const D_IP = 32;
 export const D_SECRET = 64;
+export const D_PERSON = 1 << 12;
+export const D_ADDRESS = 1 << 13;
+export const D_DOB = 1 << 14;
+/** NATIONAL_ID by its JSON key only (taxId, steuerId, ...); the scanner never looks for it. */
+export const D_NATIONAL_ID_KEY = 1 << 15;
+const D_PEOPLE = D_PERSON | D_ADDRESS | D_DOB;
+// What a capitalised word can start: a name, or a birth date written month first.
+const D_CAPITAL = D_PERSON | D_DOB;
+const PEOPLE_BITS: PeopleBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB };
 
 /** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
 export const CTX_PHONE = 1;
@@ -97,6 +109,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     }
   }
   const date = dateEnd(s, i, run, next);
+  if (date > 0 && (enabled & D_DOB) !== 0 && detectBirthDateNumeric(s, i, date, hits)) return date;
   if (date > 0) {
     // Skipped like a finding, so a number right after it ("2024-03-15 0171 1234567") starts a token.
     hits.lastEnd = date;
@@ -243,6 +256,15 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c >= 128) {
+      // "Łukasz", "Øystein", "Élodie": a capital outside ASCII may start a name.
+      if (clean && (enabled & D_CAPITAL) !== 0 && lowerCode(c) !== c) {
+        const end = atCapital(s, i, enabled, PEOPLE_BITS, hits);
+        if (end > i) {
+          i = end;
+          clean = false;
+          continue;
+        }
+      }
       i++;
       clean = false;
       continue;
@@ -270,12 +292,28 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
       const next = i < n ? s.charCodeAt(i) : -1;
+      let end = -1;
       if (t === T_DIGIT) {
-        if (digitsEnd - start < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40) continue;
-      } else if ((LETTER_START[c]! & enabled) === 0 && !(next === 58 && i - start <= 4) && !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2)))) {
-        continue;
+        const run = digitsEnd - start;
+        // A house number ("5", "221B") or a day ("12 March"): only short runs, rarely.
+        // Only where a token starts after a space, ':' or '(' (not "2024-05-01"'s "05").
+        const p = start > 0 ? s.charCodeAt(start - 1) : 32;
+        if (run <= 4 && (enabled & D_PEOPLE) !== 0 && (digitsEnd === i || i - digitsEnd === 1) && (p === 32 || p === 58 || p === 40 || p === 10 || p === 9 || p === 0xa0)) {
+          end = atShortNumber(s, start, run, digitsEnd === i ? next : s.charCodeAt(digitsEnd), enabled, PEOPLE_BITS, hits);
+        }
+        if (end < 0 && !(run < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40)) {
+          end = atDigits(s, start, digitsEnd, i, enabled, ctx, hits);
+        }
+      } else {
+        if ((LETTER_START[c]! & enabled) !== 0 || (next === 58 && i - start <= 4) || ((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2)))) {
+          end = atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
+        }
+        // A capitalised word ("Lars", "Herr", "Mme", "M."): the lexicon's bit set is the gate.
+        if (end < 0 && t === T_UPPER && (enabled & D_CAPITAL) !== 0) {
+          const c1 = i > start + 1 ? s.charCodeAt(start + 1) : next;
+          if (isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
+        }
       }
-      const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
       if (end > start) {
         i = end;
         clean = false;

@@ -15,11 +15,15 @@ describe('mcp-residency demo', () => {
     expect(out).to.match(/the agent sees: +get_customer, search_customers, audit_note, summarize_customer/);
     expect(out).to.match(/hidden by policy: +delete_customer, export_customers/);
     expect(out).to.match(/"email": "\[EMAIL_[0-9a-f]{8}\]"/);
+    // The people themselves: where the agent saw Jane Doe and Lars Jensen, it sees pseudonyms.
+    expect(out).to.match(/"name": "\[PERSON_[0-9a-f]{8}\]"/);
     expect(out).to.match(/refused: .*policy "demo" denied the tool "delete_customer"/);
     expect(out).to.include("the server's delete handler ran 0 times");
     expect(out).to.match(/held: export_customers for privacy-officer, approval [0-9a-f-]{36}/);
     expect(out).to.match(/the server has run it 0 times/);
     expect(out).to.match(/id,name,email,iban\n.*\[EMAIL_[0-9a-f]{8}\]/s);
+    expect(out).to.match(/\n\s*42,\[PERSON_[0-9a-f]{8}\],\[EMAIL_[0-9a-f]{8}\],\[IBAN_[0-9a-f]{8}\]\n\s*43,\[PERSON_[0-9a-f]{8}\],/u);
+    expect(out.slice(out.indexOf('id,name,email,iban'))).to.not.match(/Jane Doe|Lars Jensen/u);
     expect(out).to.match(/approval +sub=dpo +tools\/call +tool=export_customers +decision=approved/);
     expect(out).to.match(/audit verify .*: chain intact, \d+ records/);
     expect(out).to.match(/Point any MCP client at http:\/\/127\.0\.0\.1:\d+\/mcp/);

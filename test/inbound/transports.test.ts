@@ -69,7 +69,7 @@ describe('inbound gateway: transports', () => {
         expect(result.content[0]!.text).to.include('[EMAIL]').and.to.include('[IBAN]').and.to.include('[CREDIT_CARD]').and.to.include('[PHONE]');
         expect(result.content[0]!.text).to.include('[EMPLOYEE_ID]');
         const customer = result.structuredContent?.customer as Record<string, unknown>;
-        expect(customer.name).to.equal('Jane Doe');
+        expect(customer.name).to.equal('[PERSON]');
         expect(customer.taxId).to.equal('[FIELD]');
         expect(customer.lastLoginIp).to.equal('[IP_ADDRESS]');
       });

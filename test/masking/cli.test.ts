@@ -53,6 +53,17 @@ describe('mcp-residency mask (CLI)', function () {
     expect(text.stderr).to.match(/EMAIL\s+line 2:6 \(chars 14-30\)\s+email/u);
   });
 
+  it('says with --explain what vouched for each finding, and shows its context with the values masked', async () => {
+    const r = await mask(['--policy', 'redact.yaml', '--explain'], '{"customer":{"lastName":"Jensen","note":"Dear Ms Jensen, born on 12 March 1985, card 4111 1111 1111 1111"}}');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/VALIDATED BY\s+CONTEXT/u);
+    expect(r.stderr).to.match(/PERSON\s+\$\.customer\.lastName chars 0-6\s+person:key\s+key\s+"lastName": \[PERSON\]/u);
+    expect(r.stderr).to.match(/PERSON\s+\$\.customer\.note chars 8-14\s+person:cue\s+cue\s+"Dear Ms \[PERSON\], born on \[DATE_OF_BIRTH\]/u);
+    expect(r.stderr).to.match(/DATE_OF_BIRTH\s+\$\.customer\.note chars 24-37\s+dateOfBirth:cue\s+cue/u);
+    expect(r.stderr).to.match(/CREDIT_CARD\s+\$\.customer\.note chars 44-63\s+creditCard\s+checksum\s+"…/u);
+    expect(r.stderr).to.not.match(/Jensen|1985|4111/u);
+  });
+
   it('pseudonymizes with the key from --secrets-dir (or its environment variable)', async () => {
     const a = await mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'secrets'], 'jane@example.com');
     expect(a.code, a.stderr).to.equal(0);

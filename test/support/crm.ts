@@ -33,7 +33,7 @@ ${extra}`;
 }
 
 /** Every raw personal value of the sample data set: none may reach a client or the audit log. */
-export const RAW_VALUES = CUSTOMERS.flatMap((c) => [c.email, c.phone, c.iban, c.card, c.taxId, c.lastLoginIp, 'EMP-204811']);
+export const RAW_VALUES = CUSTOMERS.flatMap((c) => [c.name, c.email, c.phone, c.iban, c.card, c.taxId, c.lastLoginIp, 'EMP-204811']);
 
 export function expectNoRawValues(text: string, where: string): void {
   for (const v of RAW_VALUES) expect(text, `${where} holds ${v}`).to.not.include(v);

@@ -1,0 +1,101 @@
+// Which values under a personal-data key (keys.ts) are masked whole. The key says what the
+// value is; the value's shape has the last word, so "name": "report.pdf", "name": "PRO_PLAN",
+// "name": "Customer Records" and "address": "10.0.0.1" stay as they are (and are still
+// scanned as text).
+import { K_ADDRESS_KEY, K_DOB_KEY, K_NATIONAL_ID_KEY, K_PERSON_KEY } from '../hits.ts';
+import { KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, KEY_PERSON } from './keys.ts';
+import { R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesOf } from './lexicon.ts';
+import { isLetterCode, isUpperLetter, nameCased } from './words.ts';
+
+/** Enabled-bit masks (the scanner owns the values). */
+export interface KeyedBits {
+  readonly person: number;
+  readonly address: number;
+  readonly dob: number;
+  readonly nationalId: number;
+}
+
+const PLACEHOLDER = /^(?:n\/?a|none|null|nil|unknown|anonymous|redacted|tbd|-+|\?+|x+)$/iu;
+
+const DEFINITE = 0;
+const GENERIC = 1;
+const GENERIC_IN_PERSON_RECORD = 2;
+
+function isNameChar(c: number): boolean {
+  return isLetterCode(c) || c === 39 || c === 0x2019 || c === 45 || c === 46 || (c >= 0x300 && c <= 0x36f);
+}
+
+/**
+ * Whether s is a person's name for a key of this strength, read in place (values under name
+ * keys are in every record: no strings are made). Shape, for every key: letters, spaces, ' ’ -
+ * . and commas, one to six words, no digits, no "report.pdf" or "acme.com". A generic key
+ * ("name", "owner") also needs a value the lexicon knows for a name ("Anna", "Jane Doe"), or,
+ * in a record about a person (see hasPersonKey), one to four capitalised words none of which
+ * names a thing ("Ximena Echeverría", not "Customer Records", "Billing Service" or "Acme
+ * GmbH"). A server's or a resource's name ("Github Mcp") has no such record around it.
+ */
+function personValue(s: string, mode: number): boolean {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) === 32) a++;
+  while (b > a && s.charCodeAt(b - 1) === 32) b--;
+  if (b === a || b - a > 100 || !isLetterCode(s.charCodeAt(a))) return false;
+  if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return false;
+  let words = 0;
+  let capitalised = 0;
+  let known = false;
+  let lastRoles = 0;
+  let k = a;
+  while (k < b) {
+    while (k < b && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 44)) k++;
+    const ws = k;
+    while (k < b && s.charCodeAt(k) !== 32 && s.charCodeAt(k) !== 44) {
+      if (!isNameChar(s.charCodeAt(k))) return false;
+      k++;
+    }
+    let we = k;
+    while (we > ws && s.charCodeAt(we - 1) === 46) we--;
+    if (we === ws || ++words > 6) return false;
+    // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
+    for (let d = ws + 1; d < we - 2; d++) if (s.charCodeAt(d) === 46 && isLetterCode(s.charCodeAt(d + 1)) && isLetterCode(s.charCodeAt(d + 2))) return false;
+    if (mode === DEFINITE || we - ws === 1) continue;
+    const roles = rolesOf(s, ws, we);
+    if ((roles & R_STOP) !== 0) return false;
+    if (words > 1 && (roles & R_PARTICLE) !== 0 && !isUpperLetter(s.charCodeAt(ws))) continue;
+    if (!nameCased(s, ws, we)) return false;
+    capitalised++;
+    // "Paris", "May", "Victoria" alone are as likely a place or a month: a surname must follow.
+    if (words === 1 && ((roles & R_TITLE) !== 0 || ((roles & R_GIVEN) !== 0 && (roles & R_AMBIGUOUS) === 0))) known = true;
+    lastRoles = words > 1 ? roles : 0;
+  }
+  if (mode === DEFINITE) return true;
+  if (words > 4) return false;
+  return known || (lastRoles & R_SURNAME) !== 0 || (mode === GENERIC_IN_PERSON_RECORD && capitalised >= 1);
+}
+
+// An e-mail, a URL, an IPv4 or IPv6 address, a hex wallet: other kinds of "address".
+const ADDRESS_NOT = /@|:\/\/|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-f]*:[0-9a-f]*:|^0x[0-9a-f]+$/iu;
+const POSTCODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$/u;
+const HAS_DIGIT = /\d/u;
+const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 ./-]{3,38}[A-Za-z0-9]$/u;
+
+/** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
+export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
+  if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
+    if ((enabled & bits.person) === 0) return -1;
+    const mode = (hints & KEY_PERSON) !== 0 ? DEFINITE : (hints & KEY_NAME_IN_PERSON_RECORD) !== 0 ? GENERIC_IN_PERSON_RECORD : GENERIC;
+    return personValue(s, mode) ? K_PERSON_KEY : -1;
+  }
+  if ((hints & KEY_ADDRESS) !== 0) {
+    if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || ADDRESS_NOT.test(s.trim())) return -1;
+    return HAS_DIGIT.test(s) || /\p{L}/u.test(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
+  }
+  if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && /^\d{5}$/u.test(s) ? K_ADDRESS_KEY : -1;
+  if ((hints & KEY_DOB) !== 0) {
+    return (enabled & bits.dob) !== 0 && s.length <= 40 && HAS_DIGIT.test(s) ? K_DOB_KEY : -1;
+  }
+  if ((hints & KEY_NATIONAL_ID) !== 0) {
+    return (enabled & bits.nationalId) !== 0 && ID_SHAPE.test(s.trim()) && HAS_DIGIT.test(s) ? K_NATIONAL_ID_KEY : -1;
+  }
+  return -1;
+}
