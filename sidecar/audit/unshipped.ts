@@ -4,7 +4,6 @@
 // default) and is what `kubectl get events` and most cluster log pipelines pick up.
 import type { Logger } from '../../lib/log.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { EventRecorder } from '../../operator/events.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import type { Unshipped } from './shipper.ts';
 
@@ -28,6 +27,8 @@ export async function reportUnshipped(
   if (o.kube === undefined) return;
   const { client, namespace, pod } = o.kube;
   try {
+    // Only a sidecar in a cluster records Events: a standalone one never loads the Kubernetes client.
+    const { EventRecorder } = await import('../../operator/events.ts');
     await new EventRecorder(client, pod, o.logger, 'mcp-residency-proxy').emit({ apiVersion: 'v1', kind: 'Pod', name: pod, namespace }, 'Warning', UNSHIPPED_REASON, message);
   } catch (err) {
     o.logger.error('cannot report the unshipped audit records as an Event', { error: err });
