@@ -130,6 +130,7 @@ export class Exchange {
     runtime: PolicyRuntime | undefined,
     started: bigint,
   ): Promise<boolean> {
+    this.#deps.logger.info(`refused: ${refusal.reason}`, { decision: refusal.decision, sub: principal.sub, method: refusal.method ?? refusal.request?.method, tool: refusal.tool });
     const argsReport = new MaskReport();
     const params = refusal.request && runtime?.policy.audit.payloads === 'masked' ? auditParams(refusal.request, runtime.engines.masker, argsReport) : undefined;
     const ok = await this.#record({

@@ -15,6 +15,7 @@ import type { GatewayLimits, RequestScope } from './scope.ts';
 import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { RefusalKind, RefusalRecorder } from './refusals.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
 import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.ts';
 
@@ -24,6 +25,7 @@ export interface TransportDeps {
   readonly limits: GatewayLimits;
   readonly logger: Logger;
   readonly approvals: ApprovalHook;
+  readonly refusals: RefusalRecorder;
 }
 
 /** Batches were removed from the protocol in 2025-06-18. */
@@ -42,18 +44,18 @@ export class StreamableTransport {
 
   async post(scope: RequestScope): Promise<void> {
     const { req, res, runtime, caller } = scope;
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.refusals);
     if (messages === undefined) return;
     if (messages.length > 1 || messages.batch) {
       const version = req.headers['mcp-protocol-version'];
       if (typeof version === 'string' && version >= BATCHES_REMOVED) {
-        return sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: JSON-RPC batches are not part of protocol version ${version}`);
+        return refuseRequest(scope, this.#deps.refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, `JSON-RPC batches are not part of protocol version ${version}`);
       }
     } else if ('method' in messages[0]!) {
       const mismatch = headerMismatch(req.headers, messages[0]);
       if (mismatch !== undefined) {
         const id = 'id' in messages[0] ? (messages[0] as { id: JsonRpcId }).id : null;
-        return sendRpcError(res, 400, id, ErrorCode.HeaderMismatch, `mcp-residency: ${mismatch}`);
+        return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, id, ErrorCode.HeaderMismatch, mismatch, messages[0].method);
       }
     }
     const session = this.#checkSession(scope);
@@ -142,11 +144,9 @@ export class StreamableTransport {
     const check = this.#sessions.check(id, scope.caller.key);
     if (check === 'ok') return id;
     // Foreign and unknown sessions get the same answer, so a session id cannot be probed.
-    this.#deps.logger.warn(check === 'foreign' ? 'session presented by a principal that did not open it' : 'unknown session', {
-      sub: scope.caller.principal.sub,
-    });
+    const reason = check === 'foreign' ? 'the session belongs to another principal' : 'unknown session';
     void this.#deps.exchange.refuse(
-      { decision: 'deny', method: scope.req.method, reason: check === 'foreign' ? 'the session belongs to another principal' : 'unknown session', session: id },
+      { decision: 'deny', method: scope.req.method, reason, session: id },
       scope.caller.principal,
       scope.runtime,
       scope.started,
@@ -271,32 +271,35 @@ export async function relayPlain(scope: RequestScope, upstreamRes: UpstreamRespo
 export type ParsedMessages = JsonRpcMessage[] & { batch?: boolean; body?: Buffer };
 
 /** Reads and checks a POST body; answers the client itself and returns undefined when it is unusable. */
-export async function readMessages(scope: RequestScope, limit: number): Promise<ParsedMessages | undefined> {
-  const { req, res } = scope;
+export async function readMessages(scope: RequestScope, limit: number, refusals: RefusalRecorder): Promise<ParsedMessages | undefined> {
+  const { req } = scope;
   let body: Buffer;
   try {
     body = await readBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) sendRpcError(res, 413, null, ErrorCode.InvalidRequest, `mcp-residency: request body larger than ${limit} bytes`);
+    if (err instanceof BodyTooLargeError) await refuseRequest(scope, refusals, 'body-too-large', 413, null, ErrorCode.InvalidRequest, `request body larger than ${limit} bytes`);
     return undefined;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    sendRpcError(res, 400, null, ErrorCode.ParseError, 'mcp-residency: the request body is not valid JSON');
+    await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.ParseError, 'the request body is not valid JSON');
     return undefined;
   }
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
   if (list.length === 0) {
-    sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'mcp-residency: empty batch');
+    await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, 'empty batch');
     return undefined;
   }
   for (const [i, m] of list.entries()) {
     const reason = malformedReason(m);
     if (reason !== undefined) {
-      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: ${batch ? `message ${i}: ` : ''}${reason}`);
+      // The id, when the message has a usable one, lets the client match the error to its request.
+      const raw = batch ? undefined : (m as { id?: unknown } | null)?.id;
+      const id = typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : null;
+      await refuseRequest(scope, refusals, 'malformed', 400, id, ErrorCode.InvalidRequest, `${batch ? `message ${i}: ` : ''}${reason}`);
       return undefined;
     }
   }
@@ -304,6 +307,21 @@ export async function readMessages(scope: RequestScope, limit: number): Promise<
   messages.batch = batch;
   messages.body = body;
   return messages;
+}
+
+/** Audits and logs a refusal of an authenticated request, then answers it with `id`. */
+export async function refuseRequest(
+  scope: RequestScope,
+  refusals: RefusalRecorder,
+  kind: RefusalKind,
+  status: number,
+  id: JsonRpcId | null,
+  code: number,
+  reason: string,
+  method?: string,
+): Promise<void> {
+  await refusals.record(scope.req, { kind, status, reason, principal: scope.caller.principal, runtime: scope.runtime, requestId: id, method });
+  sendRpcError(scope.res, status, id, code, `mcp-residency: ${reason}`);
 }
 
 /**

@@ -33,6 +33,7 @@ export interface SidecarTestOptions {
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
+  readonly refusalWindowMs?: number;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -58,6 +59,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       policyPollMs: 100,
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.refusalWindowMs !== undefined ? { refusalWindowMs: options.refusalWindowMs } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
   );
