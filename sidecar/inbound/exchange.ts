@@ -9,7 +9,8 @@ import { MaskReport } from '../masking/engine.ts';
 import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
-import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import { auditCopy, auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import { withoutProtocolFields, withProtocolFields } from './protocol-fields.ts';
 
 export interface AuditSink {
   append(entry: AuditEntry): Promise<unknown>;
@@ -95,7 +96,7 @@ export class Exchange {
         session,
         masked: report.countsObject(),
         policy: policyRef(runtime),
-        ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: safe } } : {}),
+        ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: auditCopy(safe, runtime.engines.masker, report) } } : {}),
       });
       return ok ? safe : auditFailure(undefined);
     }
@@ -116,7 +117,7 @@ export class Exchange {
       durationMs: elapsedMs(call.started),
       masked: report.countsObject(),
       ...(runtime.policy.audit.payloads === 'masked'
-        ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
+        ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: auditCopy((safe as { result?: unknown }).result, runtime.engines.masker, report) }) } }
         : {}),
     });
     this.#observe(call.decision, call.started);
@@ -158,7 +159,9 @@ export class Exchange {
       if ('id' in message && 'method' in message) continue;
       const report = new MaskReport();
       const method = 'method' in message ? message.method : 'response';
-      const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
+      const { masker } = runtime.engines;
+      const payload =
+        runtime.policy.audit.payloads === 'masked' ? auditCopy(withProtocolFields(message, masker.maskJson(withoutProtocolFields(message), report)), masker, report) : undefined;
       await this.#record({
         kind: 'mcp',
         principal,

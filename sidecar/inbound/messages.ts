@@ -4,6 +4,7 @@
 // notifications, sampling and elicitation requests). Pure: no I/O.
 import { MaskReport, type Masker } from '../masking/engine.ts';
 import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { mapProtocolFields, withoutProtocolFields, withProtocolFields } from './protocol-fields.ts';
 import type { ToolPolicy } from './tool-policy.ts';
 
 export interface Engines {
@@ -22,9 +23,14 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
-    if (answers?.method === 'tools/list') result = maskToolList(filterToolList(result, answers.groups, engines.tools), masker, report);
-    else if (answers?.method === 'tools/call') result = maskToolResult(result, masker, report);
-    else result = maskKeepingBinary(result, masker, report);
+    if (answers?.method === 'tools/list') result = filterToolList(result, answers.groups, engines.tools);
+    // Protocol fields (cursors, task ids, _meta, resource URIs ...) are not data: out before masking, back after.
+    const data = withoutProtocolFields(result) as Record<string, unknown>;
+    let masked: Record<string, unknown>;
+    if (answers?.method === 'tools/list') masked = maskToolList(data, masker, report);
+    else if (answers?.method === 'tools/call' || isTaskResultRead(answers)) masked = maskToolResult(data, masker, report);
+    else masked = maskKeepingBinary(data, masker, report);
+    result = withProtocolFields(result, masked) as Record<string, unknown>;
     return result === message.result ? message : { ...message, result };
   }
   if (isErrorResponse(message)) {
@@ -33,10 +39,23 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   }
   // A request or notification from the server: sampling, elicitation, logging, progress ...
   if ('params' in message && message.params !== undefined) {
-    const params = maskKeepingBinary(message.params, masker, report);
+    const params = withProtocolFields(message.params, maskKeepingBinary(withoutProtocolFields(message.params), masker, report)) as Record<string, unknown>;
     return params === message.params ? message : { ...message, params };
   }
   return message;
+}
+
+/** tasks/result answers with the task's own result: for a tool's task, a tool result. */
+function isTaskResultRead(answers: RequestContext | undefined): boolean {
+  return answers?.method === 'tasks/result';
+}
+
+/**
+ * The audit record's copy of a message the client gets: the protocol fields the client needs
+ * unchanged (resource URIs, cursors, _meta) are masked here by value detectors only.
+ */
+export function auditCopy<T>(value: T, masker: Masker, report: MaskReport): T {
+  return mapProtocolFields(value, (v) => maskStrings(v, masker, report)) as T;
 }
 
 function filterToolList(result: Record<string, unknown>, groups: readonly string[], tools: ToolPolicy): Record<string, unknown> {
