@@ -122,7 +122,7 @@ describe('inbound gateway: protocol fields are never masked', () => {
     client.setNotificationHandler('notifications/progress', (n) => void progressTokens.push(n.params.progressToken));
     await client.connect(new V2Transport(new URL(`${sut.sidecar.urls.mcp}/mcp`)));
     try {
-      expectUnchanged(await exercise(client as Parameters<typeof exercise>[0], progressTokens), undefined);
+      expectUnchanged(await exercise(client, progressTokens), undefined);
     } finally {
       await client.close();
     }
