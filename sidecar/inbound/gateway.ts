@@ -12,6 +12,8 @@ import { Exchange, sendJson, sendRpcError, type AuditSink } from './exchange.ts'
 import { ErrorCode } from './jsonrpc.ts';
 import { LegacySessions } from './legacy.ts';
 import { checkOrigin } from './origin.ts';
+import { ParamHeaders } from './param-headers.ts';
+import { TaskRegistry } from './tasks.ts';
 import { peekRequest, RefusalRecorder, type GatewayRefusal, type RefusalRecorderOptions } from './refusals.ts';
 import { DEFAULT_LIMITS, type Caller, type GatewayLimits, type RequestScope } from './scope.ts';
 import { SessionRegistry } from './sessions.ts';
@@ -46,7 +48,16 @@ export class Gateway {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const exchange = new Exchange({ audit: options.audit, metrics: options.metrics, logger: options.logger });
     this.#refusals = new RefusalRecorder({ audit: options.audit, logger: options.logger, metrics: options.metrics, ...options.refusals });
-    const shared = { upstream: options.upstream, exchange, limits: this.limits, logger: options.logger, approvals: options.approvals, refusals: this.#refusals };
+    const shared = {
+      upstream: options.upstream,
+      exchange,
+      limits: this.limits,
+      logger: options.logger,
+      approvals: options.approvals,
+      refusals: this.#refusals,
+      paramHeaders: new ParamHeaders(),
+      tasks: new TaskRegistry(),
+    };
     this.#legacy = new LegacySessions(shared);
     this.#streamable = new StreamableTransport({ ...shared, sessions: new SessionRegistry(), legacy: this.#legacy });
   }

@@ -23,7 +23,8 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
-    if (answers?.method === 'tools/list') result = filterToolList(result, answers.groups, engines.tools);
+    if (answers?.method === 'tools/list') result = privateWhenPerCaller(filterToolList(result, answers.groups, engines.tools), engines.tools);
+    if (answers !== undefined && result.resultType === 'input_required') result = filterInputRequests(result, answers.groups, engines.tools);
     // Protocol fields (cursors, task ids, _meta, resource URIs ...) are not data: out before masking, back after.
     const data = withoutProtocolFields(result) as Record<string, unknown>;
     let masked: Record<string, unknown>;
@@ -43,6 +44,34 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
     return params === message.params ? message : { ...message, params };
   }
   return message;
+}
+
+/**
+ * A tool list that depends on who asks must not be shared across callers by a cache
+ * (2026-07-28 caching: "private" results MUST NOT be shared across auth contexts).
+ */
+function privateWhenPerCaller(result: Record<string, unknown>, tools: ToolPolicy): Record<string, unknown> {
+  return tools.callerDependent && result.cacheScope !== 'private' ? { ...result, cacheScope: 'private' } : result;
+}
+
+/**
+ * An input_required result may ask the client to sample with tools (sampling/createMessage
+ * with `tools`): tools the caller may not use are taken out, as from tools/list.
+ */
+function filterInputRequests(result: Record<string, unknown>, groups: readonly string[], tools: ToolPolicy): Record<string, unknown> {
+  const requests = result.inputRequests;
+  if (typeof requests !== 'object' || requests === null) return result;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, req] of Object.entries(requests)) {
+    const r = req as { method?: unknown; params?: { tools?: unknown } } | null;
+    if (r?.method !== 'sampling/createMessage' || !Array.isArray(r.params?.tools)) continue;
+    const visible = (r.params.tools as unknown[]).filter((t) => {
+      const name = (t as { name?: unknown } | null)?.name;
+      return typeof name === 'string' && tools.visible(name, groups);
+    });
+    (out ??= { ...(requests as Record<string, unknown>) })[key] = { ...r, params: { ...r.params, tools: visible } };
+  }
+  return out === undefined ? result : { ...result, inputRequests: out };
 }
 
 /** tasks/result answers with the task's own result: for a tool's task, a tool result. */

@@ -3,8 +3,8 @@
 // mismatch, oversized body), each answered, logged at info and audited with its reason.
 //
 // An unauthenticated client can send such requests as fast as it likes, and every one of them
-// must not cost a disk write. So identical refusals (same kind, same client address, same
-// claimed subject) are aggregated: the first of a window is written at once, the rest of that
+// must not cost a disk write. So identical refusals (same reason, same client address, same
+// subject, verified or claimed) are aggregated: the first of a window is written at once, the rest of that
 // window are counted and written as one record with `count` when the window ends. While the
 // audit log itself is unavailable nothing can be written: the counts wait in memory (bounded),
 // are logged, and are written once the log is back.
@@ -84,7 +84,9 @@ export class RefusalRecorder {
   }
 
   /** Logs and audits one refusal (aggregated as described above). */
-  async record(req: IncomingMessage, refusal: GatewayRefusal): Promise<void> {
+  async record(req: IncomingMessage, given: GatewayRefusal): Promise<void> {
+    // A reason may quote what the client sent (a tool name, a resource URI): masked like any value.
+    const refusal = given.runtime === undefined ? given : { ...given, reason: given.runtime.engines.masker.maskText(given.reason) };
     const client = req.socket.remoteAddress ?? 'unknown';
     // Unverified claims are attacker-chosen text: masked like any other value before they are kept.
     const masker = refusal.runtime?.engines.masker;
@@ -92,7 +94,7 @@ export class RefusalRecorder {
     const principal: Principal = refusal.principal ?? { sub: UNAUTHENTICATED };
     const fields = { refusal: refusal.kind, status: refusal.status, client, sub: principal.sub, ...(claimed ? { claimed } : {}) };
     this.#opts.metrics.requests.inc({ kind: 'mcp', decision: decisionOf(refusal) });
-    let key = `${refusal.kind}\n${client}\n${principal.sub}\n${claimed?.issuer ?? ''}\n${claimed?.sub ?? ''}`;
+    let key = `${refusal.kind}\n${refusal.reason}\n${client}\n${principal.sub}\n${claimed?.issuer ?? ''}\n${claimed?.sub ?? ''}`;
     if (!this.#pending.has(key) && this.#pending.size >= this.#maxKeys) key = `${refusal.kind}\n*`;
     const now = this.#now();
     const open = this.#pending.get(key);

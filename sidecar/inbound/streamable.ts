@@ -8,14 +8,17 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
-import { classify, decide, refuseAll, type Decisions } from './decide.ts';
-import { headerMismatch } from './era.ts';
+import { randomUUID } from 'node:crypto';
+import { classify, decide, refuseAll, type Decisions, type Refusal } from './decide.ts';
+import { headerMismatch, isModern, protocolVersionOf } from './era.ts';
 import { sendJson, sendRpcError, takeCall, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './scope.ts';
-import { ErrorCode, errorResponse, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { ErrorCode, errorResponse, isRequest, isResult, malformedReason, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
+import { hasRoutingHeaders, type ParamHeaders } from './param-headers.ts';
 import type { RefusalKind, RefusalRecorder } from './refusals.ts';
+import { addressedTask, type TaskRegistry } from './tasks.ts';
 import { relaySse, SseReply } from './sse-relay.ts';
 import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.ts';
 
@@ -26,6 +29,8 @@ export interface TransportDeps {
   readonly logger: Logger;
   readonly approvals: ApprovalHook;
   readonly refusals: RefusalRecorder;
+  readonly paramHeaders: ParamHeaders;
+  readonly tasks: TaskRegistry;
 }
 
 /** Batches were removed from the protocol in 2025-06-18. */
@@ -51,8 +56,13 @@ export class StreamableTransport {
       if (typeof version === 'string' && version >= BATCHES_REMOVED) {
         return refuseRequest(scope, this.#deps.refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, `JSON-RPC batches are not part of protocol version ${version}`);
       }
+      // Mcp-Method, Mcp-Name and Mcp-Param-* describe one message: on a batch they cannot match its body.
+      if (hasRoutingHeaders(req.headers)) {
+        return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, null, ErrorCode.HeaderMismatch, 'Mcp-Method, Mcp-Name and Mcp-Param-* headers describe a single message, and this POST is a batch');
+      }
     } else if ('method' in messages[0]!) {
-      const mismatch = headerMismatch(req.headers, messages[0]);
+      const modern = isModern(protocolVersionOf(req.headers, messages[0]));
+      const mismatch = headerMismatch(req.headers, messages[0]) ?? this.#deps.paramHeaders.mismatch(req.headers, messages[0], modern);
       if (mismatch !== undefined) {
         const id = 'id' in messages[0] ? (messages[0] as { id: JsonRpcId }).id : null;
         return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, id, ErrorCode.HeaderMismatch, mismatch, messages[0].method);
@@ -60,6 +70,8 @@ export class StreamableTransport {
     }
     const session = this.#checkSession(scope);
     if (session === false) return;
+    const taskRefusals = await this.#checkTasks(scope, messages, session);
+    if (taskRefusals.length > 0) return this.#refuse(scope, messages, { allowed: [], refused: taskRefusals }, session);
 
     // A call held for approval may wait minutes: answer with a stream at once and keep it alive.
     const requests = classify(scope, messages);
@@ -137,6 +149,45 @@ export class StreamableTransport {
     }
   }
 
+  /**
+   * tasks/* requests naming a task the caller did not create, or one the gateway never saw
+   * (created before a restart, or made up): refused and recorded, yet still sent on with the
+   * task id swapped for a fresh unknown one, so the client gets exactly the server's answer for
+   * an unknown task and cannot tell another principal's task from none. Returns the refusals
+   * for a task whose tool the policy now denies (cancelling it stays possible).
+   */
+  async #checkTasks(scope: RequestScope, messages: ParsedMessages, session: string | undefined): Promise<Refusal[]> {
+    const refused: Refusal[] = [];
+    let swapped = false;
+    for (const m of messages) {
+      if (!isRequest(m)) continue;
+      const taskId = addressedTask(m);
+      if (taskId === undefined) continue;
+      const { verdict, tool } = this.#deps.tasks.check(taskId, scope.caller.key);
+      if (verdict !== 'ok') {
+        const reason = `${verdict === 'foreign' ? 'the task belongs to another principal' : 'unknown task'}; the server was asked about an unknown task instead`;
+        await this.#deps.exchange.refuse({ request: structuredClone(m), decision: 'deny', reason, session }, scope.caller.principal, scope.runtime, scope.started);
+        m.params = { ...m.params, taskId: `mcp-residency-unknown-${randomUUID()}` };
+        swapped = true;
+        continue;
+      }
+      const now = tool === undefined || m.method === 'tasks/cancel' ? undefined : scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups);
+      if (now?.action === 'deny') {
+        const message = `mcp-residency: policy "${scope.runtime.policy.name}" denied the tool "${tool}" (${now.reason}); its task cannot be read`;
+        refused.push({ request: m, tool, decision: 'deny', reason: `${now.reason} (through task ${taskId})`, code: ErrorCode.PolicyDenied, message, callId: randomUUID() });
+      }
+    }
+    if (swapped) messages.body = Buffer.from(JSON.stringify(messages.batch ? [...messages] : messages[0]));
+    return refused;
+  }
+
+  /** Learns from what the server answers: x-mcp-header arguments from tools/list, task owners from created tasks. */
+  #observe(m: JsonRpcMessage, call: PendingCall | undefined, owner: string): void {
+    if (call === undefined || !isResult(m)) return;
+    if (call.request.method === 'tools/list') this.#deps.paramHeaders.learn(m.result.tools);
+    this.#deps.tasks.bindFrom(m, call.request, owner, call.tool);
+  }
+
   /** The session id the request names, undefined for none, false when refused (already answered). */
   #checkSession(scope: RequestScope): string | undefined | false {
     const id = scope.req.headers['mcp-session-id'];
@@ -181,7 +232,11 @@ export class StreamableTransport {
   async #relayResponse(scope: RequestScope, upstreamRes: UpstreamResponse, calls: Map<JsonRpcId, PendingCall>, session: string | undefined, early?: SseReply): Promise<void> {
     const { res, runtime, caller } = scope;
     const exchange = this.#deps.exchange;
-    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => exchange.answer(m, takeCall(calls, m), runtime, session, caller.principal);
+    const answer = (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+      const call = takeCall(calls, m);
+      this.#observe(m, call, caller.key);
+      return exchange.answer(m, call, runtime, session, caller.principal);
+    };
     const extra: Record<string, string> = session !== undefined ? { 'mcp-session-id': session } : {};
     if (early && !isEventStream(upstreamRes)) {
       await this.#relayIntoStream(scope, upstreamRes, answer, early);
