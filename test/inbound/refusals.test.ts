@@ -9,9 +9,16 @@ import { startSampleServer, type RunningSampleServer } from '../../demo/sample-s
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import { checkOrigin } from '../../sidecar/inbound/origin.ts';
 import { ALICE, AUDIENCE, BOB, crmPolicy } from '../support/crm.ts';
-import { postMcp } from '../support/mcp-client.ts';
+import { connectClient, postMcp } from '../support/mcp-client.ts';
 import { startIssuer, type TestIssuer } from '../support/oidc.ts';
 import { eventually, runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
+
+const OPEN_POLICY = `apiVersion: mcpresidency.io/v1alpha1
+kind: MCPResidencyPolicy
+metadata: { name: open }
+spec:
+  authentication: { mode: none }
+`;
 
 const call = (id: number | string, name = 'get_customer'): Record<string, unknown> => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { id: '42' } } });
 
@@ -232,6 +239,25 @@ describe('inbound gateway: every refusal is audited', () => {
       expect(lines.some((l) => l.level === 'warn' && l.waiting === 1)).to.equal(true);
     } finally {
       await down.close();
+    }
+  });
+});
+
+describe('inbound gateway: log hygiene', () => {
+  it('logs a GET stream its client closes at debug, never as an error', async () => {
+    const server = await startSampleServer('streamable');
+    const sut = await runSidecar({ upstream: server.origin, policy: OPEN_POLICY });
+    try {
+      await waitReady(sut.sidecar);
+      const client = await connectClient('streamable', `${sut.sidecar.urls.mcp}/mcp`, undefined);
+      expect(await client.listTools()).to.include('get_customer');
+      await client.close();
+      const lines = (): Record<string, unknown>[] => sut.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      await eventually('the closed stream logged', () => (lines().some((l) => l.msg === 'request ended: the client closed the connection' && l.level === 'debug') ? true : undefined));
+      expect(lines().filter((l) => l.level === 'error')).to.deep.equal([]);
+    } finally {
+      await sut.close();
+      await server.close();
     }
   });
 });
