@@ -68,7 +68,7 @@ export class StreamableTransport {
         return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, id, ErrorCode.HeaderMismatch, mismatch, messages[0].method);
       }
     }
-    const session = this.#checkSession(scope);
+    const session = this.#checkSession(scope, messages);
     if (session === false) return;
     const taskRefusals = await this.#checkTasks(scope, messages, session);
     if (taskRefusals.length > 0) return this.#refuse(scope, messages, { allowed: [], refused: taskRefusals }, session);
@@ -189,7 +189,7 @@ export class StreamableTransport {
   }
 
   /** The session id the request names, undefined for none, false when refused (already answered). */
-  #checkSession(scope: RequestScope): string | undefined | false {
+  #checkSession(scope: RequestScope, messages?: ParsedMessages): string | undefined | false {
     const id = scope.req.headers['mcp-session-id'];
     if (typeof id !== 'string') return undefined;
     const check = this.#sessions.check(id, scope.caller.key);
@@ -202,7 +202,7 @@ export class StreamableTransport {
       scope.runtime,
       scope.started,
     );
-    sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
+    sendRpcError(scope.res, 404, singleId(messages), ErrorCode.InvalidRequest, 'Session not found');
     return false;
   }
 
@@ -212,7 +212,7 @@ export class StreamableTransport {
       for (const reply of recorded ? replies : replies.map((r) => errorResponse(r.id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
       return early.end();
     }
-    if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
+    if (!recorded) return sendRpcError(scope.res, 503, singleId(messages), ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
     sendJson(scope.res, 200, messages.batch ? replies : replies[0]);
   }
 
@@ -299,6 +299,12 @@ export class StreamableTransport {
       early.end();
     }
   }
+}
+
+/** The id of a POST's only request, for an error answering the whole POST; null for a batch or a notification. */
+function singleId(messages: ParsedMessages | undefined): JsonRpcId | null {
+  const only = messages?.length === 1 && !messages.batch ? messages[0] : undefined;
+  return only !== undefined && isRequest(only) ? only.id : null;
 }
 
 function progressToken(m: JsonRpcRequest): (string | number)[] {
