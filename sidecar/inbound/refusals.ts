@@ -148,7 +148,14 @@ export class RefusalRecorder {
       return;
     }
     const count = p.count;
-    const entry: AuditEntry = p.written ? { ...p.entry, count, reason: `${p.entry.reason} (repeated)` } : count > 1 ? { ...p.entry, count } : p.entry;
+    let entry: AuditEntry = p.entry;
+    if (p.written) {
+      // The window's later refusals: their count, not the first one's request id.
+      const { requestId: _first, ...rest } = p.entry;
+      entry = { ...rest, count, reason: `${p.entry.reason ?? ''} (repeated)` };
+    } else if (count > 1) {
+      entry = { ...p.entry, count };
+    }
     try {
       await this.#opts.audit.append(entry);
       p.count -= count;

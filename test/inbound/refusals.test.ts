@@ -220,6 +220,8 @@ describe('inbound gateway: every refusal is audited', () => {
       expect(all).to.have.length(2);
       expect(all[0]!.count).to.equal(undefined);
       expect(all[1]).to.include({ count: 24, reason: 'a bearer token is required (repeated)', client: '127.0.0.1' });
+      expect(all[0]!.requestId).to.equal(0);
+      expect(all[1]!.requestId).to.equal(undefined);
     } finally {
       if (closed) await rm(agg.dir, { recursive: true, force: true });
       else await agg.close();
