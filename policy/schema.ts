@@ -67,7 +67,11 @@ export const AuthenticationSchema = Type.Object(
     ),
     requiredScopes: Type.Optional(StringList('Scopes every token must carry; otherwise 403 insufficient_scope.', 32)),
     allowedOrigins: Type.Optional(
-      StringList('Browser origins allowed to call the gateway (DNS-rebinding protection). Requests without an Origin header are not affected.', 32, 2048),
+      StringList(
+        'Further browser origins allowed to call the gateway (DNS-rebinding protection). Same-origin requests, and loopback origins on a loopback connection, pass without being listed; requests without an Origin header are not affected.',
+        32,
+        2048,
+      ),
     ),
   },
   {

@@ -52,6 +52,8 @@ export interface SidecarConfig {
   readonly secretsDir?: string | undefined;
   readonly auditDurability?: Durability;
   readonly limits?: Partial<GatewayLimits>;
+  /** Identical refusals within this window share one audit record (default 60 s). */
+  readonly refusalWindowMs?: number;
   /** How often a policy file is checked for changes. */
   readonly policyPollMs?: number;
   /** Least time between JWKS refetches caused by unknown key ids (default 30 s). */
@@ -136,6 +138,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     logger: logger.child({ component: 'inbound' }),
     approvals,
     ...(config.limits ? { limits: config.limits } : {}),
+    ...(config.refusalWindowMs !== undefined ? { refusals: { windowMs: config.refusalWindowMs } } : {}),
   });
 
   const l = gateway.limits;
@@ -232,7 +235,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       await kubeSource?.stop();
       const deadline = Date.now() + (config.shutdownGraceMs ?? 2_000);
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      gateway.close();
+      await gateway.close();
       egress.close();
       for (const s of servers) s.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

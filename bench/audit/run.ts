@@ -188,7 +188,7 @@ async function gatewaySection(root: string): Promise<{ title: string; rows: Row[
         cells[`c=${c} p50/p99 ms`] = `${ms(percentile(latencies, 50))}/${ms(percentile(latencies, 99))}`;
       }
       rows.push({ name: config.label, cells });
-      gateway.close();
+      await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await log?.close();

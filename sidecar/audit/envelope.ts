@@ -49,6 +49,10 @@ export function auditProperties(r: AuditRecord): Record<string, string> {
   put('tunnel', r.tunnel);
   put('status', r.status);
   put('durationMs', r.durationMs);
+  put('client', r.client);
+  put('count', r.count);
+  put('claimed.sub', r.claimed?.sub);
+  put('claimed.issuer', r.claimed?.issuer);
   put('masked', canonicalJson(r.masked));
   if (r.payload !== undefined) {
     const text = canonicalJson(r.payload);

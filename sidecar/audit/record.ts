@@ -40,6 +40,12 @@ export interface AuditEntry {
   payload?: Record<string, unknown>;
   /** kind approval: which approval, and what happened to it. */
   approval?: ApprovalFacts;
+  /** Refusals before authentication: the client's address ("many" when aggregated over clients). */
+  client?: string;
+  /** How many identical refusals this record stands for (absent: one). */
+  count?: number;
+  /** What an unverified (refused) token claimed, masked: never an identity the sidecar vouches for. */
+  claimed?: { sub?: string; issuer?: string };
 }
 
 export type ApprovalPhase = 'requested' | 'approved' | 'rejected' | 'expired' | 'abandoned';
@@ -65,7 +71,7 @@ export const GENESIS_PREV = '0'.repeat(64);
 const KINDS: ReadonlySet<string> = new Set<AuditKind>(['mcp', 'egress', 'approval']);
 const DECISIONS: ReadonlySet<string> = new Set<AuditDecision>(['allow', 'deny', 'approved', 'rejected', 'error']);
 const PHASES: ReadonlySet<string> = new Set<ApprovalPhase>(['requested', 'approved', 'rejected', 'expired', 'abandoned']);
-const OPTIONAL_STRINGS = ['reason', 'method', 'tool', 'session', 'callId', 'upstream', 'destination', 'region'] as const;
+const OPTIONAL_STRINGS = ['reason', 'method', 'tool', 'session', 'callId', 'upstream', 'destination', 'region', 'client'] as const;
 
 export class InvalidAuditEntry extends TypeError {}
 
@@ -106,6 +112,20 @@ export function pickEntry(entry: AuditEntry): AuditEntry {
     out.payload = e.payload as Record<string, unknown>;
   }
   if (e.approval !== undefined) out.approval = pickApproval(e.approval);
+  if (e.count !== undefined) out.count = finite(e.count, 'count');
+  if (e.claimed !== undefined) out.claimed = pickClaimed(e.claimed);
+  return out;
+}
+
+function pickClaimed(value: unknown): { sub?: string; issuer?: string } {
+  if (value === null || typeof value !== 'object') throw new InvalidAuditEntry('audit entry claimed must be an object');
+  const c = value as Record<string, unknown>;
+  const out: { sub?: string; issuer?: string } = {};
+  for (const key of ['sub', 'issuer'] as const) {
+    if (c[key] === undefined) continue;
+    if (typeof c[key] !== 'string') throw new InvalidAuditEntry(`audit entry claimed.${key} must be a string`);
+    out[key] = c[key];
+  }
   return out;
 }
 

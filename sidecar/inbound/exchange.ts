@@ -10,7 +10,8 @@ import { MaskReport, type Masker } from '../masking/engine.ts';
 import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
-import { auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import { auditCopy, auditParams, protectServerMessage, type RequestContext } from './messages.ts';
+import { withoutProtocolFields, withProtocolFields } from './protocol-fields.ts';
 import type { Withheld } from './replies.ts';
 
 export interface AuditSink {
@@ -98,7 +99,7 @@ export class Exchange {
         session,
         masked: report.countsObject(),
         policy: policyRef(runtime),
-        ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: safe } } : {}),
+        ...(runtime.policy.audit.payloads === 'masked' ? { payload: { message: auditCopy(safe, runtime.engines.masker, report) } } : {}),
       }, runtime.engines.masker);
       return ok ? safe : auditFailure(undefined);
     }
@@ -119,7 +120,7 @@ export class Exchange {
       durationMs: elapsedMs(call.started),
       masked: report.countsObject(),
       ...(runtime.policy.audit.payloads === 'masked'
-        ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: (safe as { result?: unknown }).result }) } }
+        ? { payload: { ...(params !== undefined ? { params } : {}), ...(serverError ? { error: serverError } : { result: auditCopy((safe as { result?: unknown }).result, runtime.engines.masker, report) }) } }
         : {}),
     }, runtime.engines.masker);
     this.#observe(call.decision, call.started);
@@ -133,6 +134,7 @@ export class Exchange {
     runtime: PolicyRuntime | undefined,
     started: bigint,
   ): Promise<boolean> {
+    this.#deps.logger.info(`refused: ${refusal.reason}`, { decision: refusal.decision, sub: principal.sub, method: refusal.method ?? refusal.request?.method, tool: refusal.tool });
     const argsReport = new MaskReport();
     const params = refusal.request && runtime?.policy.audit.payloads === 'masked' ? auditParams(refusal.request, runtime.engines.masker, argsReport) : undefined;
     const ok = await this.#record({
@@ -160,7 +162,9 @@ export class Exchange {
       if ('id' in message && 'method' in message) continue;
       const report = new MaskReport();
       const method = 'method' in message ? message.method : 'response';
-      const payload = runtime.policy.audit.payloads === 'masked' ? runtime.engines.masker.maskJson(message, report) : undefined;
+      const { masker } = runtime.engines;
+      const payload =
+        runtime.policy.audit.payloads === 'masked' ? auditCopy(withProtocolFields(message, masker.maskJson(withoutProtocolFields(message), report)), masker, report) : undefined;
       await this.#record({
         kind: 'mcp',
         principal,

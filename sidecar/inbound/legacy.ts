@@ -84,7 +84,7 @@ export class LegacySessions {
       );
       return sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
     }
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.exchange);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.refusals);
     if (messages === undefined) return;
     // Answers travel on the stream, so the POST is accepted now; the decision (which may wait
     // for an approver) and the forwarding happen after, and refusals go into the stream.

@@ -6,6 +6,7 @@ import { MaskReport, type Masker } from '../masking/engine.ts';
 import { maskBlob } from './blobs.ts';
 import { maskAcrossItems } from './split-text.ts';
 import { isErrorResponse, isResult, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { mapProtocolFields, withoutProtocolFields, withProtocolFields } from './protocol-fields.ts';
 import type { ToolPolicy } from './tool-policy.ts';
 
 export interface Engines {
@@ -24,13 +25,20 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   const { masker } = engines;
   if (isResult(message)) {
     let result = message.result;
-    if (Array.isArray(result.content)) {
-      const content = maskAcrossItems(result.content as unknown[], masker, report);
-      if (content !== result.content) result = { ...result, content };
+    if (answers?.method === 'tools/list') result = privateWhenPerCaller(filterToolList(result, answers.groups, engines.tools), engines.tools);
+    if (answers !== undefined && result.resultType === 'input_required') result = filterInputRequests(result, answers.groups, engines.tools);
+    // Protocol fields (cursors, task ids, _meta, resource URIs ...) are not data: out before masking, back after.
+    let data = withoutProtocolFields(result) as Record<string, unknown>;
+    // A value split across adjacent text items is found before each item is masked alone.
+    if (Array.isArray(data.content)) {
+      const content = maskAcrossItems(data.content as unknown[], masker, report);
+      if (content !== data.content) data = { ...data, content };
     }
-    if (answers?.method === 'tools/list') result = maskToolList(filterToolList(result, answers.groups, engines.tools), masker, report);
-    else if (answers?.method === 'tools/call') result = maskToolResult(result, masker, report);
-    else result = maskKeepingBinary(result, masker, report);
+    let masked: Record<string, unknown>;
+    if (answers?.method === 'tools/list') masked = maskToolList(data, masker, report);
+    else if (answers?.method === 'tools/call' || isTaskResultRead(answers)) masked = maskToolResult(data, masker, report);
+    else masked = maskKeepingBinary(data, masker, report);
+    result = withProtocolFields(result, masked) as Record<string, unknown>;
     return result === message.result ? message : { ...message, result };
   }
   if (isErrorResponse(message)) {
@@ -39,10 +47,51 @@ export function protectServerMessage(message: JsonRpcMessage, answers: RequestCo
   }
   // A request or notification from the server: sampling, elicitation, logging, progress ...
   if ('params' in message && message.params !== undefined) {
-    const params = maskKeepingBinary(message.params, masker, report);
+    const params = withProtocolFields(message.params, maskKeepingBinary(withoutProtocolFields(message.params), masker, report)) as Record<string, unknown>;
     return params === message.params ? message : { ...message, params };
   }
   return message;
+}
+
+/**
+ * A tool list that depends on who asks must not be shared across callers by a cache
+ * (2026-07-28 caching: "private" results MUST NOT be shared across auth contexts).
+ */
+function privateWhenPerCaller(result: Record<string, unknown>, tools: ToolPolicy): Record<string, unknown> {
+  return tools.callerDependent && result.cacheScope !== 'private' ? { ...result, cacheScope: 'private' } : result;
+}
+
+/**
+ * An input_required result may ask the client to sample with tools (sampling/createMessage
+ * with `tools`): tools the caller may not use are taken out, as from tools/list.
+ */
+function filterInputRequests(result: Record<string, unknown>, groups: readonly string[], tools: ToolPolicy): Record<string, unknown> {
+  const requests = result.inputRequests;
+  if (typeof requests !== 'object' || requests === null) return result;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, req] of Object.entries(requests)) {
+    const r = req as { method?: unknown; params?: { tools?: unknown } } | null;
+    if (r?.method !== 'sampling/createMessage' || !Array.isArray(r.params?.tools)) continue;
+    const visible = (r.params.tools as unknown[]).filter((t) => {
+      const name = (t as { name?: unknown } | null)?.name;
+      return typeof name === 'string' && tools.visible(name, groups);
+    });
+    (out ??= { ...(requests as Record<string, unknown>) })[key] = { ...r, params: { ...r.params, tools: visible } };
+  }
+  return out === undefined ? result : { ...result, inputRequests: out };
+}
+
+/** tasks/result answers with the task's own result: for a tool's task, a tool result. */
+function isTaskResultRead(answers: RequestContext | undefined): boolean {
+  return answers?.method === 'tasks/result';
+}
+
+/**
+ * The audit record's copy of a message the client gets: the protocol fields the client needs
+ * unchanged (resource URIs, cursors, _meta) are masked here by value detectors only.
+ */
+export function auditCopy<T>(value: T, masker: Masker, report: MaskReport): T {
+  return mapProtocolFields(value, (v) => maskStrings(v, masker, report)) as T;
 }
 
 function filterToolList(result: Record<string, unknown>, groups: readonly string[], tools: ToolPolicy): Record<string, unknown> {

@@ -55,6 +55,8 @@ export interface ReplyDeps {
   readonly limits: GatewayLimits;
   readonly eventIds: EventIds;
   readonly parked: ParkedCalls;
+  /** Sees every answer matched to its call, before masking: what the transport learns from the server. */
+  readonly observe?: (m: JsonRpcMessage, call: PendingCall | undefined, owner: string) => void;
 }
 
 /** A response (not a request or notification) that names an id: it must answer something. */
@@ -86,6 +88,7 @@ export class ReplyRelay {
       await this.#deps.exchange.withheld(w, this.#method(), caller.principal, runtime, this.#session, this.#scope.started, []);
       return undefined;
     }
+    this.#deps.observe?.(m, call, caller.key);
     return this.#deps.exchange.answer(m, call, runtime, this.#session, caller.principal);
   };
 

@@ -8,14 +8,18 @@ import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import { BodyTooLargeError, readBody } from '../http/body.ts';
 import { forwardableHeaders } from '../http/headers.ts';
+import { randomUUID } from 'node:crypto';
 import { parseStrictJson, StrictJsonError } from '../http/strict-json.ts';
-import { classify, decide, refuseAll, type Decisions } from './decide.ts';
-import { headerMismatch } from './era.ts';
+import { classify, decide, refuseAll, type Decisions, type Refusal } from './decide.ts';
+import { headerMismatch, isModern, protocolVersionOf } from './era.ts';
 import { sendJson, sendRpcError, type Exchange, type PendingCall } from './exchange.ts';
 import type { GatewayLimits, RequestScope } from './scope.ts';
-import { clientMessageProblem, ErrorCode, errorResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
+import { clientMessageProblem, ErrorCode, errorResponse, isRequest, isResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import type { LegacySessions } from './legacy.ts';
 import type { SessionRegistry } from './sessions.ts';
+import { hasRoutingHeaders, type ParamHeaders } from './param-headers.ts';
+import type { RefusalKind, RefusalRecorder } from './refusals.ts';
+import { addressedTask, type TaskRegistry } from './tasks.ts';
 import { ParkedCalls, ReplyRelay, type ReplyDeps } from './reply-relay.ts';
 import { isEventStream, passedHeaders, replyHeaderProblem } from './replies.ts';
 import { EventIds, relaySse, SseReply } from './sse-relay.ts';
@@ -27,6 +31,9 @@ export interface TransportDeps {
   readonly limits: GatewayLimits;
   readonly logger: Logger;
   readonly approvals: ApprovalHook;
+  readonly refusals: RefusalRecorder;
+  readonly paramHeaders: ParamHeaders;
+  readonly tasks: TaskRegistry;
 }
 
 /** Batches were removed from the protocol in 2025-06-18. */
@@ -40,31 +47,36 @@ export class StreamableTransport {
 
   constructor(deps: TransportDeps & { sessions: SessionRegistry; legacy: LegacySessions }) {
     this.#deps = deps;
-    this.#replyDeps = { exchange: deps.exchange, limits: deps.limits, eventIds: new EventIds(), parked: new ParkedCalls() };
+    this.#replyDeps = { exchange: deps.exchange, limits: deps.limits, eventIds: new EventIds(), parked: new ParkedCalls(), observe: (m, call, owner) => this.#observe(m, call, owner) };
     this.#sessions = deps.sessions;
     this.#legacy = deps.legacy;
   }
 
   async post(scope: RequestScope): Promise<void> {
     const { req, res, runtime, caller } = scope;
-    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.exchange);
+    const messages = await readMessages(scope, this.#deps.limits.maxRequestBytes, this.#deps.refusals);
     if (messages === undefined) return;
     if (messages.length > 1 || messages.batch) {
       const version = req.headers['mcp-protocol-version'];
       if (typeof version === 'string' && version >= BATCHES_REMOVED) {
-        return sendRpcError(res, 400, null, ErrorCode.InvalidRequest, `mcp-residency: JSON-RPC batches are not part of protocol version ${version}`);
+        return refuseRequest(scope, this.#deps.refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, `JSON-RPC batches are not part of protocol version ${version}`);
+      }
+      // Mcp-Method, Mcp-Name and Mcp-Param-* describe one message: on a batch they cannot match its body.
+      if (hasRoutingHeaders(req.headers)) {
+        return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, null, ErrorCode.HeaderMismatch, 'Mcp-Method, Mcp-Name and Mcp-Param-* headers describe a single message, and this POST is a batch');
+      }
+    } else if ('method' in messages[0]!) {
+      const modern = isModern(protocolVersionOf(req.headers, messages[0]));
+      const mismatch = headerMismatch(req.headers, messages[0]) ?? this.#deps.paramHeaders.mismatch(req.headers, messages[0], modern);
+      if (mismatch !== undefined) {
+        const id = 'id' in messages[0] ? (messages[0] as { id: JsonRpcId }).id : null;
+        return refuseRequest(scope, this.#deps.refusals, 'header-mismatch', 400, id, ErrorCode.HeaderMismatch, mismatch, messages[0].method);
       }
     }
-    // Mcp-* headers must agree with every message that carries a method, in a batch too: a
-    // router reading the headers and the gateway reading the body must see the same calls.
-    const headed = messages.length === 1 || req.headers['mcp-method'] !== undefined || req.headers['mcp-name'] !== undefined;
-    for (const m of headed ? messages : []) {
-      if (!('method' in m)) continue;
-      const mismatch = headerMismatch(req.headers, m);
-      if (mismatch !== undefined) return sendRpcError(res, 400, 'id' in m ? m.id : null, ErrorCode.HeaderMismatch, `mcp-residency: ${mismatch}`);
-    }
-    const session = this.#checkSession(scope);
+    const session = this.#checkSession(scope, messages);
     if (session === false) return;
+    const taskRefusals = await this.#checkTasks(scope, messages, session);
+    if (taskRefusals.length > 0) return this.#refuse(scope, messages, { allowed: [], refused: taskRefusals }, session);
 
     // A call held for approval may wait minutes: answer with a stream at once and keep it alive.
     const requests = classify(scope, messages);
@@ -152,23 +164,60 @@ export class StreamableTransport {
     }
   }
 
+  /**
+   * tasks/* requests naming a task the caller did not create, or one the gateway never saw
+   * (created before a restart, or made up): refused and recorded, yet still sent on with the
+   * task id swapped for a fresh unknown one, so the client gets exactly the server's answer for
+   * an unknown task and cannot tell another principal's task from none. Returns the refusals
+   * for a task whose tool the policy now denies (cancelling it stays possible).
+   */
+  async #checkTasks(scope: RequestScope, messages: ParsedMessages, session: string | undefined): Promise<Refusal[]> {
+    const refused: Refusal[] = [];
+    let swapped = false;
+    for (const m of messages) {
+      if (!isRequest(m)) continue;
+      const taskId = addressedTask(m);
+      if (taskId === undefined) continue;
+      const { verdict, tool } = this.#deps.tasks.check(taskId, scope.caller.key);
+      if (verdict !== 'ok') {
+        const reason = `${verdict === 'foreign' ? 'the task belongs to another principal' : 'unknown task'}; the server was asked about an unknown task instead`;
+        await this.#deps.exchange.refuse({ request: structuredClone(m), decision: 'deny', reason, session }, scope.caller.principal, scope.runtime, scope.started);
+        m.params = { ...m.params, taskId: `mcp-residency-unknown-${randomUUID()}` };
+        swapped = true;
+        continue;
+      }
+      const now = tool === undefined || m.method === 'tasks/cancel' ? undefined : scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups);
+      if (now?.action === 'deny') {
+        const message = `mcp-residency: policy "${scope.runtime.policy.name}" denied the tool "${tool}" (${now.reason}); its task cannot be read`;
+        refused.push({ request: m, tool, decision: 'deny', reason: `${now.reason} (through task ${taskId})`, code: ErrorCode.PolicyDenied, message, callId: randomUUID() });
+      }
+    }
+    if (swapped) messages.body = Buffer.from(JSON.stringify(messages.batch ? [...messages] : messages[0]));
+    return refused;
+  }
+
+  /** Learns from what the server answers: x-mcp-header arguments from tools/list, task owners from created tasks. */
+  #observe(m: JsonRpcMessage, call: PendingCall | undefined, owner: string): void {
+    if (call === undefined || !isResult(m)) return;
+    if (call.request.method === 'tools/list') this.#deps.paramHeaders.learn(m.result.tools);
+    this.#deps.tasks.bindFrom(m, call.request, owner, call.tool);
+  }
+
   /** The session id the request names, undefined for none, false when refused (already answered). */
-  #checkSession(scope: RequestScope): string | undefined | false {
+  #checkSession(scope: RequestScope, messages?: ParsedMessages): string | undefined | false {
     const id = scope.req.headers['mcp-session-id'];
     if (typeof id !== 'string') return undefined;
     const check = this.#sessions.check(id, scope.caller.key);
     if (check === 'ok') return id;
     // Foreign and unknown sessions get the same answer, so a session id cannot be probed.
-    this.#deps.logger.warn(check === 'foreign' ? 'session presented by a principal that did not open it' : 'unknown session', {
-      sub: scope.caller.principal.sub,
-    });
+    const reason = check === 'foreign' ? 'the session belongs to another principal' : 'unknown session';
     void this.#deps.exchange.refuse(
-      { decision: 'deny', method: scope.req.method, reason: check === 'foreign' ? 'the session belongs to another principal' : 'unknown session', session: id },
+      { decision: 'deny', method: scope.req.method, reason, session: id },
       scope.caller.principal,
       scope.runtime,
       scope.started,
     );
-    sendRpcError(scope.res, 404, null, ErrorCode.InvalidRequest, 'Session not found');
+    sendRpcError(scope.res, 404, singleId(messages), ErrorCode.InvalidRequest, 'Session not found');
     return false;
   }
 
@@ -178,7 +227,7 @@ export class StreamableTransport {
       for (const reply of recorded ? replies : replies.map((r) => errorResponse(r.id, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request'))) await early.send(reply);
       return early.end();
     }
-    if (!recorded) return sendRpcError(scope.res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
+    if (!recorded) return sendRpcError(scope.res, 503, singleId(messages), ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
     sendJson(scope.res, 200, messages.batch ? replies : replies[0]);
   }
 
@@ -194,6 +243,12 @@ export class StreamableTransport {
     }
     sendJson(scope.res, 502, ids.length > 1 ? ids.map(reply) : reply(ids[0] ?? null));
   }
+}
+
+/** The id of a POST's only request, for an error answering the whole POST; null for a batch or a notification. */
+function singleId(messages: ParsedMessages | undefined): JsonRpcId | null {
+  const only = messages?.length === 1 && !messages.batch ? messages[0] : undefined;
+  return only !== undefined && isRequest(only) ? only.id : null;
 }
 
 function progressToken(m: JsonRpcRequest): (string | number)[] {
@@ -213,39 +268,58 @@ export type ParsedMessages = JsonRpcMessage[] & { batch?: boolean; body?: Buffer
  * serialization of what it decided on, never the client's bytes: no decoder on the server side
  * can read anything the sidecar did not.
  */
-export async function readMessages(scope: RequestScope, limit: number, exchange: Exchange): Promise<ParsedMessages | undefined> {
-  const { req, res } = scope;
+export async function readMessages(scope: RequestScope, limit: number, refusals: RefusalRecorder): Promise<ParsedMessages | undefined> {
+  const { req } = scope;
   let body: Buffer;
   try {
     body = await readBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) sendRpcError(res, 413, null, ErrorCode.InvalidRequest, `mcp-residency: request body larger than ${limit} bytes`);
+    if (err instanceof BodyTooLargeError) await refuseRequest(scope, refusals, 'body-too-large', 413, null, ErrorCode.InvalidRequest, `request body larger than ${limit} bytes`);
     return undefined;
   }
-  const refuse = async (status: number, code: number, reason: string): Promise<undefined> => {
-    const recorded = await exchange.refuse({ decision: 'deny', method: 'POST', reason: `unreadable request: ${reason}` }, scope.caller.principal, scope.runtime, scope.started);
-    if (!recorded) sendRpcError(res, 503, null, ErrorCode.Unavailable, 'mcp-residency: the audit log cannot record this request');
-    else sendRpcError(res, status, null, code, `mcp-residency: ${reason}`);
-    return undefined;
-  };
   let parsed: unknown;
   try {
     parsed = parseStrictJson(body);
   } catch (err) {
     if (!(err instanceof StrictJsonError)) throw err;
-    return refuse(400, ErrorCode.ParseError, `the request body is not strict JSON (RFC 8259, UTF-8): ${err.message}`);
+    await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.ParseError, `the request body is not strict JSON (RFC 8259, UTF-8): ${err.message}`);
+    return undefined;
   }
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
-  if (list.length === 0) return refuse(400, ErrorCode.InvalidRequest, 'empty batch');
+  if (list.length === 0) {
+    await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, 'empty batch');
+    return undefined;
+  }
   for (const [i, m] of list.entries()) {
     const reason = clientMessageProblem(m);
-    if (reason !== undefined) return refuse(400, ErrorCode.InvalidRequest, `${batch ? `message ${i}: ` : ''}${reason}`);
+    if (reason !== undefined) {
+      // The id, when the message has a usable one, lets the client match the error to its request.
+      const raw = batch ? undefined : (m as { id?: unknown } | null)?.id;
+      const id = typeof raw === 'string' || (typeof raw === 'number' && Number.isSafeInteger(raw)) ? raw : null;
+      await refuseRequest(scope, refusals, 'malformed', 400, id, ErrorCode.InvalidRequest, `${batch ? `message ${i}: ` : ''}${reason}`);
+      return undefined;
+    }
   }
   const messages = list as ParsedMessages;
   messages.batch = batch;
   messages.body = Buffer.from(JSON.stringify(parsed));
   return messages;
+}
+
+/** Audits and logs a refusal of an authenticated request, then answers it with `id`. */
+export async function refuseRequest(
+  scope: RequestScope,
+  refusals: RefusalRecorder,
+  kind: RefusalKind,
+  status: number,
+  id: JsonRpcId | null,
+  code: number,
+  reason: string,
+  method?: string,
+): Promise<void> {
+  await refusals.record(scope.req, { kind, status, reason, principal: scope.caller.principal, runtime: scope.runtime, requestId: id, method });
+  sendRpcError(scope.res, status, id, code, `mcp-residency: ${reason}`);
 }
 
 /**

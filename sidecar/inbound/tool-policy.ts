@@ -38,6 +38,11 @@ export class ToolPolicy {
     return { action: this.#default, rule: undefined, reason: `tools.default (${this.#default})` };
   }
 
+  /** Whether two callers can get different answers (some rule names groups): then tool lists are per caller. */
+  get callerDependent(): boolean {
+    return this.#rules.some((r) => r.groups !== undefined);
+  }
+
   /** Whether the caller should see the tool in tools/list: allowed or approvable ones. */
   visible(tool: string, groups: readonly string[]): boolean {
     return this.decide(tool, groups).action !== 'deny';

@@ -138,6 +138,35 @@ describe('audit shipping to Azure Monitor (real exporter, local ingestion endpoi
     expect((await r.metrics.auditBacklog.get()).values[0]!.value).to.equal(0);
   });
 
+  it('ships refusal records like every other, with the client address, the count and the claimed identity', async () => {
+    const r = await rig();
+    const refusal = (i: number): ReturnType<typeof maskedEntry> => ({
+      kind: 'mcp',
+      principal: { sub: 'unauthenticated' },
+      decision: 'deny',
+      reason: 'the token has expired',
+      status: 401,
+      requestId: i,
+      client: '203.0.113.9',
+      count: 17,
+      claimed: { sub: 'mallory', issuer: 'https://login.example.com/tenant/v2.0' },
+      masked: {},
+    });
+    await r.append(3, refusal);
+    const s = r.ship();
+    await waitFor('all acknowledged', () => s.status().ackedSeq === 3);
+    expect(r.server.accepted[0]!.data.baseData.properties).to.include({
+      decision: 'deny',
+      reason: 'the token has expired',
+      status: '401',
+      client: '203.0.113.9',
+      count: '17',
+      'claimed.sub': 'mallory',
+      'principal.sub': 'unauthenticated',
+    });
+    expectExactlyOnce(r);
+  });
+
   it('endpoint down, then up: records wait on disk, backlog and failures are reported, nothing is lost or sent twice', async () => {
     const r = await rig();
     await r.server.down();

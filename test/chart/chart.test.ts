@@ -40,7 +40,7 @@ describe('chart files', () => {
   it('ships crds/*.yaml byte for byte in charts/mcp-residency/crds/', () => {
     const want = readdirSync(join(repoRoot, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
     const have = readdirSync(join(chartDir, 'crds')).sort();
-    const refresh = 'refresh them with: cp crds/*.yaml charts/mcp-residency/crds/';
+    const refresh = 'refresh them with: make crds';
     expect(have, `the chart's CRD files differ from crds/; ${refresh}`).to.deep.equal(want);
     for (const f of want) {
       const same = readFileSync(join(repoRoot, 'crds', f)).equals(readFileSync(join(chartDir, 'crds', f)));

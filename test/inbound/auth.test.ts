@@ -202,6 +202,7 @@ describe('inbound gateway: authentication', () => {
       'mcp-session-id': 'made-up-session',
     });
     expect(res.status).to.equal(404);
+    expect(((await res.json()) as { id: unknown }).id).to.equal(2);
   });
 
   it('validates Origin: a browser page on another origin is refused (DNS rebinding)', async () => {

@@ -1,8 +1,8 @@
 // The sample CRM on the v2 SDK, which speaks the 2026-07-28 revision (no sessions, Mcp-*
 // headers, server/discover). Same tools as demo/sample-server.ts, same call counters.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import { listenLoopback } from './net.ts';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { CUSTOMERS, type RunningSampleServer } from '../../demo/sample-server.ts';
@@ -36,15 +36,13 @@ export async function startModernServer(): Promise<RunningSampleServer> {
       void node(req, res, text ? (JSON.parse(text) as unknown) : undefined);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenLoopback(server);
   return {
     calls,
-    origin,
-    url: `${origin}/mcp`,
+    origin: listening.origin,
+    url: `${listening.origin}/mcp`,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
       await handler.close?.();
     },
   };

@@ -35,6 +35,7 @@ export interface SidecarTestOptions {
   readonly shipping?: SidecarDeps['shipping'];
   readonly notify?: SidecarDeps['notify'];
   readonly shutdownDrainMs?: number;
+  readonly refusalWindowMs?: number;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -61,6 +62,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.shutdownDrainMs !== undefined ? { shutdownDrainMs: options.shutdownDrainMs } : {}),
+      ...(options.refusalWindowMs !== undefined ? { refusalWindowMs: options.refusalWindowMs } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );

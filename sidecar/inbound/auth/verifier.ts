@@ -9,6 +9,8 @@ import type { Principal } from '../../audit/record.ts';
 import type { JwksCache } from './jwks.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 30;
+/** The description of an expired token (refusal records classify by it). */
+export const TOKEN_EXPIRED = 'the token has expired';
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 export interface VerifiedPrincipal extends Principal {
@@ -117,7 +119,7 @@ function stringList(v: unknown): string[] {
 
 /** Says what is wrong with a token without echoing its contents. */
 function describeJoseError(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (err instanceof joseErrors.JWTExpired) return TOKEN_EXPIRED;
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
       case 'aud':
