@@ -7,6 +7,8 @@ import type { PolicyObject, ResolvedPolicy } from './types.ts';
 export const DEFAULT_AUTH_MODE = 'oidc';
 export const DEFAULT_GROUPS_CLAIM = 'groups';
 export const DEFAULT_TOOL_ACTION = 'allow';
+/** Upgrades change nothing: an existing policy has no pins, and audit would record every tool as new. */
+export const DEFAULT_PINNING = 'off';
 export const DEFAULT_MASKING_MODE = 'redact';
 export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
@@ -47,7 +49,12 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
     namespace: policy.metadata.namespace,
     generation: policy.metadata.generation,
     authentication,
-    tools: { default: spec.tools?.default ?? DEFAULT_TOOL_ACTION, rules: spec.tools?.rules ?? [] },
+    tools: {
+      default: spec.tools?.default ?? DEFAULT_TOOL_ACTION,
+      rules: spec.tools?.rules ?? [],
+      pinning: spec.tools?.pinning ?? DEFAULT_PINNING,
+      pins: spec.tools?.pins ?? [],
+    },
     masking: {
       mode: masking.mode ?? DEFAULT_MASKING_MODE,
       keySecret: masking.keySecret,

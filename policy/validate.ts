@@ -128,9 +128,16 @@ function checkTools(spec: PolicySpec, problems: ProblemList): void {
   if (approveAt >= 0 && spec.approval === undefined) {
     problems.error(['spec', 'approval'], `is required because tools.rules[${approveAt}] has action approve: set approval.approverGroups`);
   }
-  if (approveAt < 0 && spec.approval !== undefined) {
-    problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve, so nothing is ever held');
+  const pinning = spec.tools?.pinning ?? 'off';
+  if (approveAt < 0 && spec.approval !== undefined && pinning === 'off') {
+    problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve and tools.pinning is off, so nothing is ever held');
   }
+  const pinned = new Map<string, number>();
+  (spec.tools?.pins ?? []).forEach((pin, i) => {
+    const first = pinned.get(pin.name);
+    if (first !== undefined) problems.error(['spec', 'tools', 'pins', i, 'name'], `"${pin.name}" is pinned twice (also pins[${first}]); keep one fingerprint per tool`);
+    else pinned.set(pin.name, i);
+  });
 }
 
 function checkMasking(spec: PolicySpec, problems: ProblemList): void {

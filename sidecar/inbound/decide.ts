@@ -34,7 +34,9 @@ export type Classified = { readonly request: JsonRpcRequest; readonly tool?: und
 export function classify(scope: RequestScope, messages: readonly JsonRpcMessage[]): Classified[] {
   return messages.filter(isRequest).map((request) => {
     const tool = toolName(request);
-    return tool === undefined ? { request } : { request, tool, verdict: scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups) };
+    if (tool === undefined) return { request };
+    const verdict = scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups);
+    return { request, tool, verdict: scope.pinning ? scope.pinning.verdict(scope.runtime.policy, tool, verdict) : verdict };
   });
 }
 
@@ -59,7 +61,7 @@ export async function decide(scope: RequestScope, requests: readonly Classified[
         decision: 'deny',
         reason: verdict.reason,
         code: ErrorCode.PolicyDenied,
-        message: `mcp-residency: policy "${runtime.policy.name}" denied the tool "${tool}" (${verdict.reason})`,
+        message: verdict.message ?? `mcp-residency: policy "${runtime.policy.name}" denied the tool "${tool}" (${verdict.reason})`,
         callId,
       });
     } else {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
+import type { ToolPinning } from '../pinning/guard.ts';
 import type { PolicyRuntime, PolicyState } from '../policy/runtime.ts';
 import { challenge, externalOrigin, metadataDocument, metadataUrl, PRM_PREFIX } from './auth/resource-metadata.ts';
 import { Exchange, sendJson, sendRpcError, type AuditSink } from './exchange.ts';
@@ -25,6 +26,7 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly approvals: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
+  readonly pinning?: ToolPinning | undefined;
 }
 
 export class Gateway {
@@ -36,7 +38,7 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#opts = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const exchange = new Exchange({ audit: options.audit, metrics: options.metrics, logger: options.logger });
+    const exchange = new Exchange({ audit: options.audit, metrics: options.metrics, logger: options.logger, pinning: options.pinning });
     const shared = { upstream: options.upstream, exchange, limits: this.limits, logger: options.logger, approvals: options.approvals };
     this.#legacy = new LegacySessions(shared);
     this.#streamable = new StreamableTransport({ ...shared, sessions: new SessionRegistry(), legacy: this.#legacy });
@@ -75,7 +77,7 @@ export class Gateway {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const scope: RequestScope = { req, res, runtime, caller, started, signal: abort.signal };
+    const scope: RequestScope = { req, res, runtime, caller, started, signal: abort.signal, pinning: this.#opts.pinning };
     switch (req.method) {
       case 'POST':
         return this.#legacy.owns(req) ? this.#legacy.post(scope) : this.#streamable.post(scope);

@@ -1,0 +1,117 @@
+// Pins in a cluster, shared by every pod of a policy: a changed or new tool definition becomes
+// an MCPApproval of kind tool (argumentsDigest = the new fingerprint, arguments = the masked
+// definition and diff), named after the tool and fingerprint so that every pod meeting the same
+// change finds the same object. An approver decides with `mcp-residency tools approve`; the
+// operator's webhook applies the held-call rules (approver groups, not the requester, decidedBy
+// and the fingerprint). Every sidecar of the policy watches these objects: once one is
+// Approved, its fingerprint pins the tool everywhere, and it outlives pod restarts.
+import type { Logger } from '../../lib/log.ts';
+import { isAlreadyExists, type KubeClient } from '../../kube/client.ts';
+import { Informer } from '../../kube/informer.ts';
+import { APPROVALS } from '../../kube/resources.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { API_GROUP, API_VERSION, APPROVAL_KIND } from '../../policy/names.ts';
+import type { ApprovalObject } from '../../policy/types.ts';
+import { dnsPrefix, POLICY_LABEL, truncate } from '../approvals/kube.ts';
+import type { PinStore, Reviewers, ToolChange } from './store.ts';
+
+export const KIND_LABEL = 'mcpresidency.io/kind';
+/** A tool change waits for review far longer than a held call: nobody is blocked on it. */
+export const TOOL_REVIEW_DAYS = 30;
+
+export interface KubePinStoreOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  readonly policy: string;
+  readonly pod: string;
+  readonly logger: Logger;
+}
+
+export class KubePinStore implements PinStore {
+  readonly #o: KubePinStoreOptions;
+  readonly #informer: Informer<ApprovalObject>;
+
+  constructor(options: KubePinStoreOptions) {
+    this.#o = options;
+    this.#informer = new Informer<ApprovalObject>(options.client, {
+      resource: APPROVALS,
+      namespace: options.namespace,
+      labelSelector: `${KIND_LABEL}=tool`,
+      transform: (obj) => obj as unknown as ApprovalObject,
+      backoffMaxMs: 5_000,
+      logger: options.logger.child({ component: 'pin-watch' }),
+    });
+  }
+
+  /** Starts watching; resolves after the first list. Until then nothing counts as approved (fail closed). */
+  async start(): Promise<void> {
+    this.#informer.start();
+    await this.#informer.waitForSync();
+  }
+
+  async stop(): Promise<void> {
+    await this.#informer.stop();
+  }
+
+  #tools(policy: string, tool: string): ApprovalObject[] {
+    return this.#informer.list().filter((a) => a.spec.kind === 'tool' && a.spec.policy === policy && a.spec.tool === tool);
+  }
+
+  approved(policy: string, tool: string): readonly string[] {
+    return this.#tools(policy, tool)
+      .filter((a) => a.status?.phase === 'Approved' && a.status.argumentsDigest === a.spec.argumentsDigest)
+      .sort((a, b) => (b.status?.decidedAt ?? '').localeCompare(a.status?.decidedAt ?? ''))
+      .map((a) => a.spec.argumentsDigest);
+  }
+
+  rejected(policy: string, tool: string, fingerprint: string): boolean {
+    return this.#tools(policy, tool).some((a) => a.spec.argumentsDigest === fingerprint && a.status?.phase === 'Rejected');
+  }
+
+  async propose(change: ToolChange, reviewers: Reviewers | undefined): Promise<void> {
+    const live = this.#tools(change.policy, change.tool).filter((a) => a.spec.argumentsDigest === change.fingerprint);
+    if (live.some((a) => ['Pending', 'Approved', 'Rejected', undefined].includes(a.status?.phase))) return;
+    if (reviewers === undefined) throw new Error(`policy ${change.policy} has no approval.approverGroups, so nobody can review the change; pin it in tools.pins`);
+    const base = this.nameFor(change);
+    const now = Date.parse(change.observedAt);
+    const body = {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: APPROVAL_KIND,
+      metadata: {
+        // A dead object of the same name (Expired) must not block a new review.
+        ...(live.length === 0 ? { name: base } : { generateName: `${base}-` }),
+        namespace: this.#o.namespace,
+        labels: { [POLICY_LABEL]: change.policy, [KIND_LABEL]: 'tool' },
+      },
+      spec: {
+        kind: 'tool',
+        policy: change.policy,
+        pod: this.#o.pod,
+        tool: change.tool,
+        arguments: truncate(JSON.stringify({ change: change.change, pinned: change.pinned ?? null, definition: change.definition, diff: change.diff })),
+        argumentsDigest: change.fingerprint,
+        requester: { sub: change.requester.sub, ...(change.requester.groups?.length ? { groups: change.requester.groups } : {}) },
+        requestedAt: change.observedAt,
+        expiresAt: new Date(now + TOOL_REVIEW_DAYS * 86_400_000).toISOString(),
+      },
+    };
+    let name: string;
+    try {
+      name = (await this.#o.client.create<ApprovalObject & KubeObject>(APPROVALS, body as unknown as ApprovalObject & KubeObject, { namespace: this.#o.namespace })).metadata.name;
+    } catch (err) {
+      if (isAlreadyExists(err)) return; // another pod of the policy met the same change first
+      throw err;
+    }
+    await this.#o.client.patch(APPROVALS, name, { status: { phase: 'Pending' } }, 'merge', { namespace: this.#o.namespace, subresource: 'status' });
+    this.#o.logger.info('tool change put up for review', { approval: `${this.#o.namespace}/${name}`, tool: change.tool, fingerprint: change.fingerprint });
+  }
+
+  nameFor(change: Pick<ToolChange, 'tool' | 'fingerprint'>): string {
+    return `tool-${dnsPrefix(change.tool)}-${change.fingerprint.slice('sha256:'.length, 'sha256:'.length + 12)}`;
+  }
+
+  howToApprove(change: Pick<ToolChange, 'tool' | 'fingerprint'>): string {
+    const name = this.nameFor(change);
+    return `kubectl mcp-residency tools diff ${name} -n ${this.#o.namespace}, then tools approve ${name} -n ${this.#o.namespace}`;
+  }
+}
