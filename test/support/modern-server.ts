@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { CUSTOMERS, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { CUSTOMERS, ToolDescriptions, type RunningSampleServer } from '../../demo/sample-server.ts';
 
 export async function startModernServer(): Promise<RunningSampleServer> {
   const calls = new Map<string, number>();
@@ -40,6 +40,7 @@ export async function startModernServer(): Promise<RunningSampleServer> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     calls,
+    descriptions: new ToolDescriptions(),
     origin,
     url: `${origin}/mcp`,
     close: async () => {
