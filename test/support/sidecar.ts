@@ -33,6 +33,8 @@ export interface SidecarTestOptions {
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
+  /** Tool pins kept outside the temp dir, to outlive this sidecar (a restart). */
+  readonly pinsFile?: string;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -58,6 +60,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       policyPollMs: 100,
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.pinsFile ? { pinsFile: options.pinsFile } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
   );
