@@ -13,6 +13,8 @@ export const DEFAULT_MASKING_MODE = 'redact';
 export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
+/** A tool change waits for review far longer than a held call: nobody is blocked on it. */
+export const TOOL_REVIEW_DAYS = 30;
 export const DEFAULT_AUDIT_PAYLOADS = 'masked';
 
 /**

@@ -10,14 +10,13 @@ import { isAlreadyExists, type KubeClient } from '../../kube/client.ts';
 import { Informer } from '../../kube/informer.ts';
 import { APPROVALS } from '../../kube/resources.ts';
 import type { KubeObject } from '../../kube/types.ts';
+import { TOOL_REVIEW_DAYS } from '../../policy/defaults.ts';
 import { API_GROUP, API_VERSION, APPROVAL_KIND } from '../../policy/names.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
 import { dnsPrefix, POLICY_LABEL, truncate } from '../approvals/kube.ts';
 import type { PinStore, Reviewers, ToolChange } from './store.ts';
 
 export const KIND_LABEL = 'mcpresidency.io/kind';
-/** A tool change waits for review far longer than a held call: nobody is blocked on it. */
-export const TOOL_REVIEW_DAYS = 30;
 
 export interface KubePinStoreOptions {
   readonly client: KubeClient;
