@@ -6,7 +6,7 @@
 // plugin: `kubectl mcp-residency tools ...`.
 import { readFile, writeFile } from 'node:fs/promises';
 import { APPROVALS } from '../../kube/resources.ts';
-import { fingerprint, renderDiff, toolDefinition, type FieldChange } from '../../sidecar/pinning/fingerprint.ts';
+import { renderDiff, type FieldChange } from '../../sidecar/pinning/fingerprint.ts';
 import { CliError, defineCommand, type CommandGroup } from '../command.ts';
 import { age, decideInCluster, getApproval, kube, sidecarCall, table, target, type Approval } from './approvals.ts';
 
@@ -38,38 +38,20 @@ const pin = defineCommand({
   },
   examples: ['mcp-residency tools pin --server http://127.0.0.1:8080/mcp --policy policy.yaml'],
   async run({ flags, io }) {
-    const [{ Client }, { StreamableHTTPClientTransport }, { parseDocument, stringify }] = await Promise.all([
-      import('@modelcontextprotocol/sdk/client/index.js'),
-      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-      import('yaml'),
-    ]);
+    // Loaded here, not with the CLI: the SDK and yaml would slow every other command's start.
+    const [{ livePins }, { parseDocument, stringify }] = await Promise.all([import('../../sidecar/pinning/live.ts'), import('yaml')]);
     let url: URL;
     try {
       url = new URL(flags.server);
     } catch {
       throw new CliError(`--server: "${flags.server}" is not a URL`, 2);
     }
-    const client = new Client({ name: 'mcp-residency-tools-pin', version: '1' });
-    const headers: Record<string, string> = flags.token ? { authorization: `Bearer ${flags.token}` } : {};
-    const pins: { name: string; fingerprint: string }[] = [];
+    let pins;
     try {
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
-      let cursor: string | undefined;
-      for (let page = 0; page < 100; page++) {
-        const { tools, nextCursor } = await client.listTools(cursor === undefined ? {} : { cursor });
-        for (const t of tools) {
-          const d = toolDefinition(t);
-          if (d !== undefined) pins.push({ name: d.name, fingerprint: fingerprint(d) });
-        }
-        cursor = nextCursor;
-        if (cursor === undefined) break;
-      }
+      pins = await livePins(url, flags.token);
     } catch (err) {
       throw new CliError(`cannot list the tools of ${url.href}: ${(err as Error).message}`);
-    } finally {
-      await client.close().catch(() => undefined);
     }
-    pins.sort((a, b) => a.name.localeCompare(b.name));
     if (flags.policy === undefined) {
       io.stdout.write(stringify({ pins }));
       return 0;
