@@ -20,6 +20,8 @@ export type PinState = 'pinned' | 'changed' | 'new';
 interface Seen {
   readonly fingerprint: string;
   readonly definition: ToolDefinition;
+  /** JSON.stringify of the definition: the same text again is the same fingerprint, without re-hashing. */
+  readonly raw: string;
 }
 
 export interface ListContext {
@@ -47,6 +49,10 @@ export class ToolPinning {
   readonly #byFingerprint = new Map<string, ToolDefinition>();
   /** policy \n tool \n fingerprint already recorded as drift */
   readonly #reported = new Set<string>();
+  /** policy \n tool of listed definitions that are not pinned (the gauge) */
+  readonly #unpinnedKeys = new Set<string>();
+  /** The policy's own pins by tool name, built once per policy object. */
+  readonly #policyPins = new WeakMap<ResolvedPolicy, ReadonlyMap<string, string>>();
   readonly #drift: Counter<'change' | 'mode'>;
   readonly #unpinned: Gauge;
 
@@ -70,7 +76,9 @@ export class ToolPinning {
   }
 
   state(policy: ResolvedPolicy, tool: string, fp: string): { state: PinState; pinned: string | undefined } {
-    const own = policy.tools.pins.find((p) => p.name === tool)?.fingerprint;
+    let pins = this.#policyPins.get(policy);
+    if (pins === undefined) this.#policyPins.set(policy, (pins = new Map(policy.tools.pins.map((p) => [p.name, p.fingerprint]))));
+    const own = pins.get(tool);
     if (own === fp) return { state: 'pinned', pinned: own };
     const approved = this.#o.store.approved(policy.name, tool);
     if (approved.includes(fp)) return { state: 'pinned', pinned: fp };
@@ -91,25 +99,28 @@ export class ToolPinning {
     for (const tool of list) {
       const definition = toolDefinition(tool);
       if (definition === undefined) continue; // no name: the tool rules hide it anyway
+      const key = `${ctx.policy.name}\n${definition.name}`;
+      const before = this.#seen.get(key);
       let fp: string;
       try {
-        fp = fingerprint(definition);
+        const raw = JSON.stringify(definition);
+        fp = before?.raw === raw ? before.fingerprint : fingerprint(definition);
+        if (before?.raw !== raw) this.#remember(key, { fingerprint: fp, definition, raw });
       } catch {
         continue; // not JSON: never shown
       }
-      const key = `${ctx.policy.name}\n${definition.name}`;
-      const before = this.#seen.get(key);
-      this.#remember(key, { fingerprint: fp, definition });
       const { state, pinned } = this.state(ctx.policy, definition.name, fp);
       if (state === 'pinned') {
+        this.#unpinnedKeys.delete(key);
         kept.push(tool);
         continue;
       }
+      this.#unpinnedKeys.add(key);
       if (mode === 'audit') kept.push(tool);
       const previous = (pinned !== undefined ? this.#byFingerprint.get(pinned) : undefined) ?? (before?.fingerprint === pinned ? before?.definition : undefined);
       ok = (await this.#drifted(ctx, definition, fp, state, pinned, previous)) && ok;
     }
-    this.#count(ctx.policy);
+    this.#unpinned.set(this.#unpinnedKeys.size);
     return { result: kept.length === list.length ? result : { ...result, tools: kept }, ok };
   }
 
@@ -197,15 +208,6 @@ export class ToolPinning {
     this.#seen.set(key, seen);
     if (this.#byFingerprint.size > MAX_REMEMBERED) this.#byFingerprint.clear();
     this.#byFingerprint.set(seen.fingerprint, seen.definition);
-  }
-
-  #count(policy: ResolvedPolicy): void {
-    let n = 0;
-    for (const [key, seen] of this.#seen) {
-      const [name, tool] = key.split('\n') as [string, string];
-      if (name === policy.name && this.state(policy, tool, seen.fingerprint).state !== 'pinned') n++;
-    }
-    this.#unpinned.set(n);
   }
 }
 
