@@ -180,7 +180,7 @@ subjects:
     expect(diff.code, diff.stderr).to.equal(0);
     expect(diff.stdout).to.include(`search_customers.description:\n  - Find customers whose name contains a text.\n  + ${POISONED_SEARCH}\n`);
     const byMallory = await tools('mallory', ['approve', name]);
-    expect([byMallory.code, byMallory.stderr]).to.deep.equal([1, `mcp-residency: mallory is not in the approver groups [privacy-officers] of policy crm\n`]);
+    expect([byMallory.code, byMallory.stderr]).to.deep.equal([1, `mcp-residency: MCPApproval "${name}": mallory is not in the approver groups [privacy-officers] of policy crm\n`]);
     const byAlice = await tools('alice', ['approve', name]);
     expect(byAlice.stderr).to.include('nobody may decide on a tool change their own tools/list revealed');
     expect(await names(a)).to.not.include('search_customers');
