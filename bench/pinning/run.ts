@@ -21,6 +21,7 @@ import { MaskReport } from '../../sidecar/masking/engine.ts';
 import { protectServerMessage, type Engines } from '../../sidecar/inbound/messages.ts';
 import type { JsonRpcResult } from '../../sidecar/inbound/jsonrpc.ts';
 import { FilePinStore } from '../../sidecar/pinning/file-store.ts';
+import { fingerprint, toolDefinition } from '../../sidecar/pinning/fingerprint.ts';
 import { ToolPinning } from '../../sidecar/pinning/guard.ts';
 import { livePins } from '../../sidecar/pinning/live.ts';
 import { buildRuntime } from '../../sidecar/policy/runtime.ts';
@@ -68,7 +69,6 @@ async function inProcess(tools: unknown[], label: string): Promise<void> {
   const off = await ctxOf('off', []);
   const pinning = new ToolPinning({ store: new FilePinStore(join(tmpdir(), 'unused-pins.json'), () => ''), audit: { append: () => Promise.resolve(), health: () => ({ ok: true }) }, registry: new Registry(), logger: silentLogger });
   // Pins of exactly these definitions: the steady state, where every tool passes.
-  const { fingerprint, toolDefinition } = await import('../../sidecar/pinning/fingerprint.ts');
   const pins = tools.map((t) => ({ name: toolDefinition(t)!.name, fingerprint: fingerprint(toolDefinition(t)!) }));
   const on = await ctxOf('enforce', pins);
   const context = { method: 'tools/list', groups: [] };
@@ -77,8 +77,11 @@ async function inProcess(tools: unknown[], label: string): Promise<void> {
     const { result } = await pinning.screenList(message.result, { policy: on.policy, masker: on.engines.masker, principal: { sub: 'bench' }, session: undefined });
     return protectServerMessage({ ...message, result }, context, on.engines, new MaskReport());
   });
+  // A definition met for the first time (or changed) is fingerprinted from scratch: canonical JSON + SHA-256.
+  const firstSight = await timeCpu(() => Promise.resolve(tools.map((t) => fingerprint(toolDefinition(t)!))));
   const us = (s: number): string => `${(s * 1e6).toFixed(1)} µs`;
   console.log(`  ${label.padEnd(28)} off ${us(withoutPins).padStart(10)}   enforce ${us(withPins).padStart(10)}   +${us(withPins - withoutPins)} per list   ratio ${(withPins / withoutPins).toFixed(2)}`);
+  console.log(`  ${''.padEnd(28)} fingerprinting every tool from scratch (first sight or changed): ${us(firstSight)} per list`);
 }
 
 async function endToEnd(): Promise<void> {
