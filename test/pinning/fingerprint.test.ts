@@ -18,7 +18,7 @@ describe('tool fingerprints', () => {
   });
 
   it('ignores member order, _meta and members outside the definition', () => {
-    const reordered = { annotations: tool.annotations, inputSchema: { required: ['query'], properties: tool.inputSchema.properties, type: 'object' }, outputSchema: {}, ...tool };
+    const reordered = { ...Object.fromEntries(Object.entries(tool).reverse()), inputSchema: { required: ['query'], properties: tool.inputSchema.properties, type: 'object' } };
     const extra = { ...tool, _meta: { build: 7 }, icons: [{ src: 'x' }] };
     expect(fingerprint(toolDefinition(reordered)!)).to.equal(fingerprint(toolDefinition(tool)!));
     expect(fingerprint(toolDefinition(extra)!)).to.equal(fingerprint(toolDefinition(tool)!));
