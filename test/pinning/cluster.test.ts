@@ -4,7 +4,7 @@
 // tool waits for review, the API server refuses the decision of a non-member and of the
 // principal who met the change, and an approver's pin reaches both sidecars and a restarted one.
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,6 +18,7 @@ import { livePins } from '../../sidecar/pinning/live.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { runCli } from '../support/cli.ts';
 import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { impersonatingKubeconfigs } from '../support/impersonate.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
 import { eventually, waitReady } from '../support/sidecar.ts';
@@ -116,12 +117,7 @@ subjects:
   - { apiGroup: rbac.authorization.k8s.io, kind: Group, name: privacy-officers }
   - { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory }
 `);
-    const base = await readFile(cp.kubeconfigPath, 'utf8');
-    for (const [user, groups] of [['carol', ['privacy-officers']], ['alice', ['privacy-officers']], ['mallory', ['sales']]] as const) {
-      const file = join(dir, `kubeconfig-${user}`);
-      await writeFile(file, base.replace(/(client-key-data: .*)/u, `$1\n    as: ${user}\n    as-groups: [${groups.join(', ')}]`));
-      kubeconfigAs[user] = file;
-    }
+    Object.assign(kubeconfigAs, await impersonatingKubeconfigs(cp, dir, { carol: ['privacy-officers'], alice: ['privacy-officers'], mallory: ['sales'] }));
     sidecarKubeconfig = join(dir, 'sidecar-kubeconfig');
     await writeFile(sidecarKubeconfig, tokenKubeconfig(cp, await cp.tokenFor(ns, 'default'), { namespace: ns }));
   });
