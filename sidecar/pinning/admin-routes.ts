@@ -29,19 +29,25 @@ export function pinRoutes(store: FilePinStore, policy: () => PolicyState, audit:
     if (body === undefined) return true;
     const reason = typeof body.reason === 'string' ? body.reason.slice(0, 4096) : undefined;
     const fp = typeof body.fingerprint === 'string' ? body.fingerprint : undefined;
-    const outcome = await store.decide(p.name, tool, fp, verdict, auth.principal, reason);
+    const record = (change: { fingerprint: string }): Promise<unknown> =>
+      audit.append({
+        kind: 'approval',
+        principal: { sub: auth.principal.sub, ...(auth.principal.issuer ? { issuer: auth.principal.issuer } : {}), groups: [...auth.principal.groups] },
+        decision: verdict,
+        reason: `tool definition ${change.fingerprint} ${verdict} by ${auth.principal.sub}${reason ? `: ${reason}` : ''}`,
+        method: 'tools/list',
+        tool,
+        policy: { name: p.name },
+        masked: {},
+        approval: { id: `tool/${p.name}/${tool}`, phase: verdict, digest: change.fingerprint },
+      });
+    let outcome;
+    try {
+      outcome = await store.decide(p.name, tool, fp, verdict, auth.principal, reason, record);
+    } catch (err) {
+      return send(res, 503, { error: `the decision cannot be recorded, so it is not taken: ${(err as Error).message}` }), true;
+    }
     if (!outcome.ok) return send(res, outcome.status, { error: outcome.message }), true;
-    await audit.append({
-      kind: 'approval',
-      principal: { sub: auth.principal.sub, ...(auth.principal.issuer ? { issuer: auth.principal.issuer } : {}), groups: [...auth.principal.groups] },
-      decision: verdict,
-      reason: `tool definition ${outcome.change.fingerprint} ${verdict} by ${auth.principal.sub}${reason ? `: ${reason}` : ''}`,
-      method: 'tools/list',
-      tool,
-      policy: { name: p.name },
-      masked: {},
-      approval: { id: `tool/${p.name}/${tool}`, phase: verdict, digest: outcome.change.fingerprint },
-    });
     send(res, 200, { tool, fingerprint: outcome.change.fingerprint, verdict, decidedBy: auth.principal.sub, file: store.file });
     return true;
   };

@@ -81,14 +81,24 @@ export class FilePinStore implements PinStore {
 
   /**
    * Records a decision on a pending change. The approver must not be the principal whose list
-   * revealed it, and decides on the exact fingerprint they were shown.
+   * revealed it, and decides on the exact fingerprint they were shown. `record` runs before the
+   * decision takes effect: when it throws (audit log down), nothing changes.
    */
-  async decide(policy: string, tool: string, fingerprint: string | undefined, verdict: PinDecision['verdict'], approver: { readonly sub: string }, reason: string | undefined): Promise<{ ok: true; change: PendingChange } | { ok: false; status: 403 | 404 | 409; message: string }> {
+  async decide(
+    policy: string,
+    tool: string,
+    fingerprint: string | undefined,
+    verdict: PinDecision['verdict'],
+    approver: { readonly sub: string },
+    reason: string | undefined,
+    record: (change: PendingChange) => Promise<unknown>,
+  ): Promise<{ ok: true; change: PendingChange } | { ok: false; status: 403 | 404 | 409; message: string }> {
     const change = this.#pending.get(`${policy}\n${tool}`);
     if (change === undefined || !this.pending(policy).includes(change)) return { ok: false, status: 404, message: `no tool change of "${tool}" waits for review in policy ${policy}` };
     if (fingerprint !== change.fingerprint) return { ok: false, status: 409, message: `the pending definition of "${tool}" is ${change.fingerprint}, not ${fingerprint ?? '(none given)'}; look at the diff again` };
     if (approver.sub === change.requester.sub) return { ok: false, status: 403, message: 'nobody may decide on a tool change their own tools/list revealed' };
     const decision: PinDecision = { policy, name: tool, fingerprint, verdict, decidedBy: approver.sub, decidedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+    await record(change);
     const next = [...this.#decisions, decision];
     await this.#save(next);
     this.#decisions = next;
