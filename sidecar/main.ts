@@ -123,7 +123,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const pinFile = kube === undefined ? new FilePinStore(config.pinsFile ?? join(config.auditDir, 'tool-pins.json'), () => adminUrl) : undefined;
   const pinKube =
     kube !== undefined && config.policyRef !== undefined
-      ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger })
+      ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
       : undefined;
   await pinFile?.load();
   const pinning = new ToolPinning({ store: (pinFile ?? pinKube)!, audit, registry: metrics.registry, logger: pinLogger });

@@ -33,7 +33,7 @@ const pin = defineCommand({
     'Connects to the server (Streamable HTTP), lists its tools and writes spec.tools.pins: one fingerprint per tool, SHA-256 over the canonical JSON of name, title, description, inputSchema, outputSchema and annotations. Review the definitions before you commit the file. Without --policy the pins are printed as YAML.',
   flags: {
     server: { type: 'string', value: 'URL', required: true, help: 'the MCP endpoint, e.g. http://127.0.0.1:8080/mcp' },
-    token: { type: 'string', value: 'TOKEN', help: 'a bearer token for the server (or MCP_RESIDENCY_TOKEN)' },
+    token: { type: 'string', value: 'TOKEN', help: 'a bearer token for the server' },
     policy: { type: 'string', value: 'FILE', help: 'the policy file to update in place (its other content and comments are kept)' },
   },
   examples: ['mcp-residency tools pin --server http://127.0.0.1:8080/mcp --policy policy.yaml'],

@@ -14,6 +14,7 @@ import { TOOL_REVIEW_DAYS } from '../../policy/defaults.ts';
 import { API_GROUP, API_VERSION, APPROVAL_KIND } from '../../policy/names.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
 import { dnsPrefix, POLICY_LABEL, truncate } from '../approvals/kube.ts';
+import type { AuditSink } from '../inbound/exchange.ts';
 import type { PinStore, Reviewers, ToolChange } from './store.ts';
 
 export const KIND_LABEL = 'mcpresidency.io/kind';
@@ -24,6 +25,8 @@ export interface KubePinStoreOptions {
   readonly policy: string;
   readonly pod: string;
   readonly logger: Logger;
+  /** The pod that put a change up for review also records its decision in its audit log. */
+  readonly audit?: AuditSink;
 }
 
 export class KubePinStore implements PinStore {
@@ -40,6 +43,31 @@ export class KubePinStore implements PinStore {
       backoffMaxMs: 5_000,
       logger: options.logger.child({ component: 'pin-watch' }),
     });
+    this.#informer.addHandler({ onUpdate: (obj, old) => void this.#recordDecision(obj, old) });
+  }
+
+  /** Who approved or rejected which fingerprint, in the audit log of the pod that asked. */
+  async #recordDecision(obj: ApprovalObject, old: ApprovalObject): Promise<void> {
+    const phase = obj.status?.phase;
+    if (this.#o.audit === undefined || obj.spec.kind !== 'tool' || obj.spec.pod !== this.#o.pod) return;
+    if ((phase !== 'Approved' && phase !== 'Rejected') || old.status?.phase === phase) return;
+    const by = obj.status?.decidedBy ?? 'unknown';
+    const verdict = phase === 'Approved' ? 'approved' : 'rejected';
+    try {
+      await this.#o.audit.append({
+        kind: 'approval',
+        principal: { sub: by, issuer: 'kubernetes' },
+        decision: verdict,
+        reason: `tool definition ${obj.spec.argumentsDigest} ${verdict} by ${by}${obj.status?.reason ? `: ${obj.status.reason}` : ''}`,
+        method: 'tools/list',
+        tool: obj.spec.tool,
+        policy: { name: obj.spec.policy },
+        masked: {},
+        approval: { id: `${this.#o.namespace}/${obj.metadata.name}`, phase: verdict, digest: obj.spec.argumentsDigest },
+      });
+    } catch (err) {
+      this.#o.logger.error('a tool pin decision could not be recorded', { error: err, approval: obj.metadata.name });
+    }
   }
 
   /** Starts watching; resolves after the first list. Until then nothing counts as approved (fail closed). */

@@ -192,8 +192,12 @@ subjects:
       return p.status?.toolsPendingReview === 0 ? true : undefined;
     }, 15_000);
 
-    const records = await readAuditRecords(join(dir, 'audit-crm-0'));
+    const records = await readAuditRecords(join(dir, `audit-${change!.spec.pod ?? ''}`));
     expect(records.find((r) => r.method === 'tools/list' && r.tool === 'search_customers')?.reason).to.match(/^tools\.pinning enforce: definition changed/u);
+    const decision = await eventually('the decision in the audit log of the pod that asked', async () =>
+      (await readAuditRecords(join(dir, `audit-${change!.spec.pod ?? ''}`))).find((r) => r.kind === 'approval' && r.tool === 'search_customers'),
+    );
+    expect([decision.decision, decision.principal.sub, decision.approval?.digest]).to.deep.equal(['approved', 'carol', change!.spec.argumentsDigest]);
 
     // A restarted sidecar reads the approved pin from the API server before it serves.
     await first.close();
