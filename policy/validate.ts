@@ -132,12 +132,6 @@ function checkTools(spec: PolicySpec, problems: ProblemList): void {
   if (approveAt < 0 && spec.approval !== undefined && pinning === 'off') {
     problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve and tools.pinning is off, so nothing is ever held');
   }
-  const pinned = new Map<string, number>();
-  (spec.tools?.pins ?? []).forEach((pin, i) => {
-    const first = pinned.get(pin.name);
-    if (first !== undefined) problems.error(['spec', 'tools', 'pins', i, 'name'], `"${pin.name}" is pinned twice (also pins[${first}]); keep one fingerprint per tool`);
-    else pinned.set(pin.name, i);
-  });
 }
 
 function checkMasking(spec: PolicySpec, problems: ProblemList): void {
