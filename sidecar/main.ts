@@ -126,9 +126,9 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
       : undefined;
   await pinFile?.load();
-  const pinning = new ToolPinning({ store: (pinFile ?? pinKube)!, audit, registry: metrics.registry, logger: pinLogger });
-
   const upstream = new Upstream({ origin: config.upstream });
+  const pinning = new ToolPinning({ store: (pinFile ?? pinKube)!, audit, registry: metrics.registry, logger: pinLogger, upstream });
+
   const gateway = new Gateway({
     upstream,
     policy: policy.state,

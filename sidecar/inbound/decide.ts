@@ -51,7 +51,9 @@ export async function decide(scope: RequestScope, requests: readonly Classified[
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', 'allowed', callId));
       continue;
     }
-    const { tool, verdict } = c;
+    const { tool } = c;
+    // Tool pinning: a tool never listed through this sidecar is listed now, then checked.
+    const verdict = scope.pinning?.isUnseen(c.verdict) ? await scope.pinning.recheck(scope, tool) : c.verdict;
     if (verdict.action === 'allow') {
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', verdict.reason, callId));
     } else if (verdict.action === 'deny') {

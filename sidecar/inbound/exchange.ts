@@ -81,6 +81,7 @@ export class Exchange {
     session: string | undefined,
     streamOwner?: Principal,
   ): Promise<JsonRpcMessage> {
+    if (call === undefined && 'method' in message && message.method === 'notifications/tools/list_changed') this.#deps.pinning?.listChanged(runtime.policy);
     if (call?.request.method === 'tools/list' && this.#deps.pinning && isResult(message)) {
       const ctx = { policy: runtime.policy, masker: runtime.engines.masker, principal: call.principal, session };
       const screened = await this.#deps.pinning.screenList(message.result, ctx);

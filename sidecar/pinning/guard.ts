@@ -11,7 +11,10 @@ import type { Principal } from '../audit/record.ts';
 import type { AuditSink } from '../inbound/exchange.ts';
 import type { Masker } from '../masking/engine.ts';
 import { MaskReport } from '../masking/engine.ts';
+import type { RequestScope } from '../inbound/scope.ts';
 import type { ToolDecision } from '../inbound/tool-policy.ts';
+import type { Upstream } from '../inbound/upstream.ts';
+import { fetchToolList } from './refresh.ts';
 import { diffDefinitions, fingerprint, toolDefinition, type FieldChange, type ToolDefinition } from './fingerprint.ts';
 import type { PinStore, ToolChange } from './store.ts';
 
@@ -36,8 +39,12 @@ export interface ToolPinningOptions {
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** To list the tools itself when a call names one it has not seen listed. */
+  readonly upstream?: Upstream;
   readonly now?: () => number;
 }
+
+const UNSEEN = 'tools.pinning: the definition was not listed through the sidecar yet';
 
 const MAX_REMEMBERED = 10_000;
 
@@ -136,7 +143,7 @@ export class ToolPinning {
       return {
         action: 'deny',
         rule: base.rule,
-        reason: 'tools.pinning: the definition was not listed through the sidecar yet',
+        reason: UNSEEN,
         message: `mcp-residency: the tool "${tool}" cannot be checked against its pin because its definition was not listed yet; call tools/list first`,
       };
     }
@@ -151,6 +158,31 @@ export class ToolPinning {
       reason: `tools.pinning: the definition ${what}${rejected}`,
       message: `mcp-residency: the definition of tool "${tool}" ${what}${rejected}; it stays unavailable until an approver pins it: ${how}`,
     };
+  }
+
+  /**
+   * The server said its tools changed: what this sidecar saw listed may be stale, so calls are
+   * checked against a fresh list (see recheck) until clients list again.
+   */
+  listChanged(policy: ResolvedPolicy): void {
+    for (const key of this.#seen.keys()) if (key.startsWith(`${policy.name}\n`)) this.#seen.delete(key);
+  }
+
+  /** Whether a verdict is the refusal of a tool this sidecar has not seen listed. */
+  isUnseen(verdict: ToolDecision): boolean {
+    return verdict.action === 'deny' && verdict.reason === UNSEEN && this.#o.upstream !== undefined;
+  }
+
+  /** Lists the tools in the caller's session (recording any drift), then decides again. */
+  async recheck(scope: RequestScope, tool: string): Promise<ToolDecision> {
+    const { runtime, caller } = scope;
+    const base = runtime.engines.tools.decide(tool, caller.principal.groups);
+    const result = await fetchToolList(this.#o.upstream!, scope);
+    if (result !== undefined) {
+      const ctx = { policy: runtime.policy, masker: runtime.engines.masker, principal: caller.principal, session: undefined };
+      await this.screenList(result, ctx);
+    }
+    return this.verdict(runtime.policy, tool, base);
   }
 
   async #drifted(ctx: ListContext, definition: ToolDefinition, fp: string, state: 'changed' | 'new', pinned: string | undefined, previous: ToolDefinition | undefined): Promise<boolean> {

@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { POISONED_SEARCH, startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { livePins } from '../../sidecar/pinning/live.ts';
 import { runCli } from '../support/cli.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
@@ -169,20 +170,24 @@ spec:
     expect((await off.records()).filter((r) => r.method === 'tools/list' && r.tool !== undefined)).to.deep.equal([]);
   });
 
-  it('refuses a call to a tool no tools/list has shown yet, saying how to proceed', async () => {
-    const s = await sidecar(policy('enforce'));
-    const { client } = await agent(s);
-    const refused = await client.callTool({ name: 'get_customer', arguments: { id: '42' } }).then(
+  it('checks a call to a tool no tools/list through it has shown by listing the tools itself, in the caller\'s session', async () => {
+    const pins = await livePins(new URL(server.url));
+    const s = await sidecar(policy('enforce').replace('    pinning: enforce\n', `    pinning: enforce\n    pins: ${JSON.stringify(pins)}\n`));
+    const first = await agent(s);
+    expect((await first.client.callTool({ name: 'get_customer', arguments: { id: '42' } })).isError).to.not.equal(true);
+    expect(server.calls.get('get_customer')).to.equal(1);
+
+    server.descriptions.set('search_customers', POISONED_SEARCH);
+    // The sidecar relayed the server's list_changed: what it saw listed is stale from then on.
+    await eventually('list_changed reached the first client', () => (first.changes() > 0 ? true : undefined));
+    const second = await agent(s, 'bob');
+    const refused = await second.client.callTool({ name: 'search_customers', arguments: { query: 'jane' } }).then(
       () => 'answered',
       (err: Error) => err.message,
     );
-    expect(refused).to.include('the tool "get_customer" cannot be checked against its pin because its definition was not listed yet; call tools/list first');
-    expect(await names(client)).to.deep.equal([]);
-    const later = await client.callTool({ name: 'get_customer', arguments: { id: '42' } }).then(
-      () => 'answered',
-      (err: Error) => err.message,
-    );
-    expect(later).to.include('is new (no pin)');
-    expect(server.calls.get('get_customer')).to.equal(undefined);
+    expect(refused).to.include('the definition of tool "search_customers" changed since it was pinned');
+    expect(server.calls.get('search_customers')).to.equal(undefined);
+    const drift = (await s.records()).filter((r) => r.method === 'tools/list' && r.tool !== undefined);
+    expect(drift.map((r) => [r.tool, r.principal.sub, r.decision])).to.deep.equal([['search_customers', 'bob', 'deny']]);
   });
 });
