@@ -132,6 +132,9 @@ function checkTools(spec: PolicySpec, problems: ProblemList): void {
   if (approveAt < 0 && spec.approval !== undefined && pinning === 'off') {
     problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve and tools.pinning is off, so nothing is ever held');
   }
+  if (pinning !== 'off' && spec.approval === undefined) {
+    problems.warning(['spec', 'tools', 'pinning'], `is ${pinning} but approval.approverGroups is not set, so a changed tool can only be pinned in tools.pins`);
+  }
 }
 
 function checkMasking(spec: PolicySpec, problems: ProblemList): void {

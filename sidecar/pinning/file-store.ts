@@ -47,7 +47,12 @@ export class FilePinStore implements PinStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new Error(`cannot read the tool pins file ${this.#file}: ${(err as Error).message}`, { cause: err });
     }
-    const parsed = JSON.parse(text) as Partial<PinFile>;
+    let parsed: Partial<PinFile>;
+    try {
+      parsed = JSON.parse(text) as Partial<PinFile>;
+    } catch (err) {
+      throw new Error(`the tool pins file ${this.#file} is not JSON: ${(err as Error).message}`, { cause: err });
+    }
     if (!Array.isArray(parsed.decisions)) throw new Error(`${this.#file}: "decisions" must be a list`);
     this.#decisions = parsed.decisions;
   }

@@ -185,6 +185,20 @@ describe('policy validation', () => {
     expect(warning!.message).to.match(/eu-central-1 .* is outside allowedRegions/);
   });
 
+  it('warns when pinning is on but nobody can approve a changed tool', () => {
+    const p = base();
+    sec(p, 'tools').rules = [];
+    sec(p, 'tools').pinning = 'enforce';
+    delete spec(p).approval;
+    const { policy, problems } = validatePolicy(p);
+    expect(policy?.tools.pinning).to.equal('enforce');
+    expect(problems.map((x) => [x.severity, formatPath(x.segments), x.message])).to.deep.include([
+      'warning',
+      'spec.tools.pinning',
+      'is enforce but approval.approverGroups is not set, so a changed tool can only be pinned in tools.pins',
+    ]);
+  });
+
   it('warns when authentication is off on purpose', () => {
     const p = base();
     spec(p).authentication = { mode: 'none' };
