@@ -126,6 +126,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
       : undefined;
   await pinFile?.load();
+  if (pinKube) readiness.register('tool-pins', () => (pinKube.synced ? { ok: true } : { ok: false, reason: 'listing the approved tool pins (MCPApprovals of kind tool)' }));
   const upstream = new Upstream({ origin: config.upstream });
   const pinning = new ToolPinning({ store: (pinFile ?? pinKube)!, audit, registry: metrics.registry, logger: pinLogger, upstream });
 
@@ -197,7 +198,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       onStale: (reason) => policy.markStale(reason),
       ...config.watch,
     });
-    await pinKube?.start();
+    pinKube?.start();
     await kubeSource.start();
     // Calls this pod held before a restart lost their clients: mark their approvals abandoned.
     await clustered?.abandonLeftovers().catch((err: unknown) => logger.warn('cannot clean up approvals left by a previous run', { error: err }));

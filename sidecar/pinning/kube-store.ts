@@ -70,10 +70,13 @@ export class KubePinStore implements PinStore {
     }
   }
 
-  /** Starts watching; resolves after the first list. Until then nothing counts as approved (fail closed). */
-  async start(): Promise<void> {
+  /** Starts watching. Until the first list arrives nothing counts as approved (fail closed) and /readyz says so. */
+  start(): void {
     this.#informer.start();
-    await this.#informer.waitForSync();
+  }
+
+  get synced(): boolean {
+    return this.#informer.synced;
   }
 
   async stop(): Promise<void> {
