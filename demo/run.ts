@@ -17,7 +17,10 @@ import type { AuditRecord } from '../sidecar/audit/record.ts';
 import { verifyAuditDir } from '../sidecar/audit/verify.ts';
 import { startSidecar, type ListenAddress, type RunningSidecar } from '../sidecar/main.ts';
 import { DEMO_AGENT, DEMO_DPO, DEMO_OFFICER, startDemoIssuer, type DemoIssuer } from './issuer.ts';
-import { startSampleServer, type RunningSampleServer } from './sample-server.ts';
+import { renderDiff, type FieldChange } from '../sidecar/pinning/fingerprint.ts';
+import { livePins } from '../sidecar/pinning/live.ts';
+import type { ToolPin } from '../policy/types.ts';
+import { POISONED_SEARCH, startSampleServer, type RunningSampleServer } from './sample-server.ts';
 
 export interface DemoOptions {
   readonly listen: ListenAddress;
@@ -46,7 +49,7 @@ export function defaultDemoPolicy(): string {
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const say = (line = ''): void => void options.out.write(`${line}\n`);
   const step = (n: number, of: number, what: string): void => say(`\n==> ${n}/${of} ${what}`);
-  const steps = 7;
+  const steps = 8;
   const dir = await mkdtemp(join(tmpdir(), 'mcp-residency-demo-'));
   const loopback = { host: '127.0.0.1', port: 0 };
   const stack: { close(): Promise<void> }[] = [];
@@ -74,14 +77,17 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const logger = createLogger({ level: 'info', format: 'json', out: createWriteStream(join(dir, 'sidecar.log'), { flags: 'a' }) });
     // With a fixed port the URL agents use is known now; with port 0 only after listening.
     const planned = `http://${options.listen.host}:${options.listen.port}/mcp`;
-    await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, planned));
+    // Tool pinning: the definitions as reviewed now; any later change is held for review.
+    const pins = await livePins(new URL(server.url));
+    say(`    pinned ${pins.length} reviewed tool definitions (mcp-residency tools pin --server ${server.url} --policy ...)`);
+    await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, planned, pins));
     const sidecar: RunningSidecar = await startSidecar(
       { policyFile: sidecarPolicy, upstream: new URL(server.origin), listen: options.listen, egressListen: loopback, adminListen: loopback, auditDir, secretsDir, policyPollMs: 100 },
       { logger },
     );
     stack.push(sidecar);
     const mcpUrl = `${sidecar.urls.mcp}/mcp`;
-    if (mcpUrl !== planned) await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, mcpUrl));
+    if (mcpUrl !== planned) await writeFile(sidecarPolicy, await retarget(policyFile, issuer.issuer, mcpUrl, pins));
     await waitReady(sidecar, mcpUrl);
     say(`    MCP gateway ${mcpUrl}, admin ${sidecar.urls.admin} (/readyz, /metrics)`);
     say(`    tokens from the demo identity provider ${issuer.issuer}; audit log in ${auditDir}`);
@@ -141,7 +147,25 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     say('    the agent received:');
     say(indent(csv));
 
-    step(7, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
+    step(7, steps, "A rug pull: the server changes search_customers' description to a poisoned one");
+    server.descriptions.set('search_customers', POISONED_SEARCH);
+    say(`    the server now says: "${POISONED_SEARCH}"`);
+    say(`    the agent sees:     ${(await agent.listTools()).tools.map((t) => t.name).join(', ')}`);
+    try {
+      await agent.callTool({ name: 'search_customers', arguments: { query: 'jane' } });
+      say('    unexpectedly allowed');
+    } catch (err) {
+      say(`    refused: ${(err as Error).message}`);
+    }
+    const change = await waitFor(async () => ((await (await admin('/tools/pending')).json()) as { items: { tool: string; fingerprint: string; diff: FieldChange[] }[] }).items[0]);
+    say(`    the approver reviews the diff: mcp-residency tools diff ${change.tool} --sidecar ${sidecar.urls.admin} --token <dpo token>`);
+    say(indent(renderDiff(change.tool, change.diff).trimEnd()));
+    const pinned = await admin(`/tools/${change.tool}/approve`, { fingerprint: change.fingerprint, reason: 'demo: approving to show the flow; a real reviewer rejects this one' });
+    if (!pinned.ok) throw new Error(`the demo pin approval failed: ${await pinned.text()}`);
+    say(`    approved (tools approve ${change.tool} --fingerprint ${change.fingerprint.slice(0, 19)}...); a real reviewer would reject this one`);
+    say(`    the agent sees:     ${(await agent.listTools()).tools.map((t) => t.name).join(', ')}`);
+
+    step(8, steps, 'The audit log: every interaction, with identity, masked, hash-chained');
     const records = await readAuditRecords(auditDir);
     for (const r of records) say(`    ${describeRecord(r)}`);
     const verified = await verifyAuditDir(auditDir);
@@ -160,8 +184,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-async function retarget(policyFile: string, issuer: string, audience: string): Promise<string> {
-  const doc = parse(await readFile(policyFile, 'utf8')) as { spec?: { authentication?: Record<string, unknown> } };
+async function retarget(policyFile: string, issuer: string, audience: string, pins: readonly ToolPin[]): Promise<string> {
+  const doc = parse(await readFile(policyFile, 'utf8')) as { spec?: { authentication?: Record<string, unknown>; tools?: Record<string, unknown> } };
+  if (doc.spec?.tools && doc.spec.tools.pinning !== undefined && doc.spec.tools.pinning !== 'off') doc.spec.tools.pins = pins;
   if (doc.spec?.authentication?.mode !== 'none' && doc.spec?.authentication) {
     doc.spec.authentication.issuer = issuer;
     doc.spec.authentication.audiences = [audience];

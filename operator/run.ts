@@ -95,7 +95,7 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
     usernamePrefix: o.approverUsernamePrefix,
     now: Date.now,
   };
-  const policyController = new PolicyController({ client, policies, pods, events, metrics, logger: log.child({ controller: 'policy-status' }), excludedNamespaces: excluded });
+  const policyController = new PolicyController({ client, policies, pods, approvals, events, metrics, logger: log.child({ controller: 'policy-status' }), excludedNamespaces: excluded });
   const rbacController = new RbacController({ client, pods, roles, bindings, name: o.sidecarRbacName, excludedNamespaces: excluded, metrics, logger: log.child({ controller: 'sidecar-rbac' }) });
 
   const webhook = new WebhookServer({

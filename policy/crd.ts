@@ -122,7 +122,8 @@ export function approvalCrd(): Record<string, Json> {
 const HEADER = '# Generated from policy/schema.ts by `make crds`. Do not edit by hand.\n';
 
 export function renderCrd(obj: Record<string, Json>): string {
-  return HEADER + stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1, as the API server and kubectl read it: a default such as `off` is quoted, not a boolean.
+  return HEADER + stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 export const CRD_FILES: readonly { file: string; build: () => Record<string, Json> }[] = [

@@ -7,10 +7,14 @@ import type { Credential, PolicyObject, ResolvedCredential, ResolvedPolicy } fro
 export const DEFAULT_AUTH_MODE = 'oidc';
 export const DEFAULT_GROUPS_CLAIM = 'groups';
 export const DEFAULT_TOOL_ACTION = 'allow';
+/** Upgrades change nothing: an existing policy has no pins, and audit would record every tool as new. */
+export const DEFAULT_PINNING = 'off';
 export const DEFAULT_MASKING_MODE = 'redact';
 export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
+/** A tool change waits for review far longer than a held call: nobody is blocked on it. */
+export const TOOL_REVIEW_DAYS = 30;
 export const DEFAULT_AUDIT_PAYLOADS = 'masked';
 export const DEFAULT_AZURE_MONITOR_AUTHENTICATION = 'instrumentationKey';
 /** What a workload-identity credential puts before the token. */
@@ -50,7 +54,12 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
     namespace: policy.metadata.namespace,
     generation: policy.metadata.generation,
     authentication,
-    tools: { default: spec.tools?.default ?? DEFAULT_TOOL_ACTION, rules: spec.tools?.rules ?? [] },
+    tools: {
+      default: spec.tools?.default ?? DEFAULT_TOOL_ACTION,
+      rules: spec.tools?.rules ?? [],
+      pinning: spec.tools?.pinning ?? DEFAULT_PINNING,
+      pins: spec.tools?.pins ?? [],
+    },
     masking: {
       mode: masking.mode ?? DEFAULT_MASKING_MODE,
       keySecret: masking.keySecret,

@@ -20,6 +20,7 @@ import {
   DEFAULT_CREDENTIAL_HEADER,
   DEFAULT_GROUPS_CLAIM,
   DEFAULT_MASKING_MODE,
+  DEFAULT_PINNING,
   DEFAULT_TOOL_ACTION,
   DEFAULT_TUNNELS,
 } from './defaults.ts';
@@ -97,12 +98,42 @@ export const ToolRuleSchema = Type.Object(
   { ...strictObject, description: 'A tool rule. Rules are tried in order; the first match decides.' },
 );
 
+/** sha256:<64 hex>: the form of argument digests and tool fingerprints. */
+const SHA256 = '^sha256:[0-9a-f]{64}$';
+
+export const ToolPinSchema = Type.Object(
+  {
+    name: ShortString('The tool name, exactly as the server lists it.', 256),
+    fingerprint: Type.String({
+      description: 'sha256:<hex> of the canonical JSON (RFC 8785) of the reviewed definition: name, title, description, inputSchema, outputSchema, annotations.',
+      pattern: SHA256,
+    }),
+  },
+  { ...strictObject, description: 'A reviewed tool definition (`mcp-residency tools pin` writes these).' },
+);
+
 export const ToolsSchema = Type.Object(
   {
     default: Type.Optional(
       StringEnum(['allow', 'deny'], { description: 'What happens to a tool no rule matches.', default: DEFAULT_TOOL_ACTION }),
     ),
     rules: Type.Optional(Type.Array(ToolRuleSchema, { description: 'First match wins.', maxItems: 256, default: [] })),
+    pinning: Type.Optional(
+      StringEnum(['off', 'audit', 'enforce'], {
+        description:
+          'Rug-pull defence. off: definitions pass as the server sends them. audit: a definition that differs from its pin (or has none) is recorded, nothing else changes. enforce: such a tool is hidden from tools/list and its calls are refused until its definition is approved.',
+        default: DEFAULT_PINNING,
+      }),
+    ),
+    pins: Type.Optional(
+      Type.Array(ToolPinSchema, {
+        description: 'Reviewed tool definitions (GitOps). In a cluster, approved MCPApprovals of kind tool pin too.',
+        maxItems: 1024,
+        default: [],
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
   },
   { ...strictObject, description: 'Which tools each caller may use.', default: {} },
 );
@@ -329,12 +360,22 @@ export const PolicyStatusSchema = Type.Object(
     unprotectedPods: Type.Optional(
       Type.Integer({ minimum: 0, description: 'Pods that name this policy but run without the sidecar.' }),
     ),
+    toolsPendingReview: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Changed or new tool definitions waiting for an approver (pending MCPApprovals of kind tool).' }),
+    ),
   },
   strictObject,
 );
 
 export const ApprovalRequestSpecSchema = Type.Object(
   {
+    kind: Type.Optional(
+      StringEnum(['call', 'tool'], {
+        description:
+          'call: one held tool call (argumentsDigest is its arguments). tool: a changed or new tool definition (argumentsDigest is its fingerprint, arguments the masked definition and diff); approving pins it for every pod of the policy.',
+        default: 'call',
+      }),
+    ),
     policy: Type.String({ description: 'The MCPResidencyPolicy that held the call.', pattern: DNS_SUBDOMAIN, maxLength: 253 }),
     pod: Type.Optional(ShortString('The pod whose sidecar holds the call.', 253)),
     tool: ShortString('The tool called.', 256),
@@ -379,10 +420,12 @@ export const POLICY_PRINTER_COLUMNS = [
   { name: 'Masking', type: 'string', jsonPath: '.spec.masking.mode' },
   { name: 'Enforcing', type: 'integer', jsonPath: '.status.enforcingPods' },
   { name: 'Unprotected', type: 'integer', jsonPath: '.status.unprotectedPods' },
+  { name: 'Tools-Review', type: 'integer', jsonPath: '.status.toolsPendingReview' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;
 
 export const APPROVAL_PRINTER_COLUMNS = [
+  { name: 'Kind', type: 'string', jsonPath: '.spec.kind' },
   { name: 'Tool', type: 'string', jsonPath: '.spec.tool' },
   { name: 'Requester', type: 'string', jsonPath: '.spec.requester.sub' },
   { name: 'Phase', type: 'string', jsonPath: '.status.phase' },

@@ -10,6 +10,7 @@ import type {
   NotifyTargetSchema,
   PolicySpecSchema,
   PolicyStatusSchema,
+  ToolPinSchema,
   ToolRuleSchema,
   UpstreamSchema,
 } from './schema.ts';
@@ -19,6 +20,7 @@ export type PolicySpec = Static<typeof PolicySpecSchema>;
 export type PolicyStatus = Static<typeof PolicyStatusSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type ToolRule = Static<typeof ToolRuleSchema>;
+export type ToolPin = Static<typeof ToolPinSchema>;
 export type CustomDetector = Static<typeof CustomDetectorSchema>;
 export type Upstream = Static<typeof UpstreamSchema>;
 export type Credential = Static<typeof CredentialSchema>;
@@ -90,7 +92,12 @@ export interface ResolvedPolicy {
   readonly namespace: string | undefined;
   readonly generation: number | undefined;
   readonly authentication: ResolvedAuthentication;
-  readonly tools: { readonly default: 'allow' | 'deny'; readonly rules: readonly ToolRule[] };
+  readonly tools: {
+    readonly default: 'allow' | 'deny';
+    readonly rules: readonly ToolRule[];
+    readonly pinning: 'off' | 'audit' | 'enforce';
+    readonly pins: readonly ToolPin[];
+  };
   readonly masking: {
     readonly mode: 'redact' | 'pseudonymize';
     readonly keySecret: SecretKeyRef | undefined;

@@ -135,8 +135,12 @@ function checkTools(spec: PolicySpec, problems: ProblemList): void {
   if (approveAt >= 0 && spec.approval === undefined) {
     problems.error(['spec', 'approval'], `is required because tools.rules[${approveAt}] has action approve: set approval.approverGroups`);
   }
-  if (approveAt < 0 && spec.approval !== undefined) {
-    problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve, so nothing is ever held');
+  const pinning = spec.tools?.pinning ?? 'off';
+  if (approveAt < 0 && spec.approval !== undefined && pinning === 'off') {
+    problems.warning(['spec', 'approval'], 'is set but no tools rule has action approve and tools.pinning is off, so nothing is ever held');
+  }
+  if (pinning !== 'off' && spec.approval === undefined) {
+    problems.warning(['spec', 'tools', 'pinning'], `is ${pinning} but approval.approverGroups is not set, so a changed tool can only be pinned in tools.pins`);
   }
 }
 

@@ -27,6 +27,11 @@ import type { loadConnection } from '../kube/config.ts';
 import { FilePolicySource } from './policy/file-source.ts';
 import type { KubePolicySource, PolicyRef } from './policy/kube-source.ts';
 import { PolicyHolder } from './policy/holder.ts';
+import { pinRoutes } from './pinning/admin-routes.ts';
+import { FilePinStore } from './pinning/file-store.ts';
+import { ToolPinning } from './pinning/guard.ts';
+import { KubePinStore } from './pinning/kube-store.ts';
+import { join } from 'node:path';
 import { Shipping, type ShippingOptions } from './audit/shipping.ts';
 import { reportUnshipped } from './audit/unshipped.ts';
 
@@ -50,6 +55,8 @@ export interface SidecarConfig {
   readonly adminListen: ListenAddress;
   readonly auditDir: string;
   readonly secretsDir?: string | undefined;
+  /** Standalone: approved tool definitions (default <auditDir>/tool-pins.json). */
+  readonly pinsFile?: string | undefined;
   readonly auditDurability?: Durability;
   readonly limits?: Partial<GatewayLimits>;
   /** Identical refusals within this window share one audit record (default 60 s). */
@@ -129,7 +136,20 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       : undefined;
   const approvals: ApprovalHook = deps.approvals ?? local ?? clustered!;
 
+  // Tool pins (rug-pull defence): in a cluster, MCPApprovals of kind tool shared by the
+  // policy's pods; standalone, a file that survives restarts, decided through the admin port.
+  let adminUrl = '';
+  const pinLogger = logger.child({ component: 'pinning' });
+  const pinFile = kube === undefined ? new FilePinStore(config.pinsFile ?? join(config.auditDir, 'tool-pins.json'), () => adminUrl) : undefined;
+  const pinKube =
+    kube !== undefined && config.policyRef !== undefined
+      ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
+      : undefined;
+  await pinFile?.load();
+  if (pinKube) readiness.register('tool-pins', () => (pinKube.synced ? { ok: true } : { ok: false, reason: 'listing the approved tool pins (MCPApprovals of kind tool)' }));
   const upstream = new Upstream({ origin: config.upstream });
+  const pinning = new ToolPinning({ store: (pinFile ?? pinKube)!, audit, registry: metrics.registry, logger: pinLogger, upstream });
+
   const gateway = new Gateway({
     upstream,
     policy: policy.state,
@@ -137,6 +157,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     metrics,
     logger: logger.child({ component: 'inbound' }),
     approvals,
+    pinning,
     ...(config.limits ? { limits: config.limits } : {}),
     ...(config.refusalWindowMs !== undefined ? { refusals: { windowMs: config.refusalWindowMs } } : {}),
   });
@@ -165,7 +186,11 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   });
   const outbound = http.createServer({ headersTimeout: l.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: l.keepAliveTimeoutMs }, egress.handleRequest);
   outbound.on('connect', egress.handleConnect);
-  const admin = createAdminServer(readiness, metrics, [...(deps.adminRoutes ?? []), ...(local ? [approvalRoutes(local, policy.state)] : [])]);
+  const admin = createAdminServer(readiness, metrics, [
+    ...(deps.adminRoutes ?? []),
+    ...(local ? [approvalRoutes(local, policy.state)] : []),
+    ...(pinFile ? [pinRoutes(pinFile, policy.state, audit)] : []),
+  ]);
   const servers: http.Server[] = [];
   const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {
     await new Promise<void>((resolve, reject) => {
@@ -179,7 +204,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   };
 
   await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
-  const adminUrl = await listen(admin, config.adminListen, 'admin');
+  adminUrl = await listen(admin, config.adminListen, 'admin');
   notifier.adminUrl = adminUrl;
   const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
   const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
@@ -195,6 +220,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       onStale: (reason) => policy.markStale(reason),
       ...config.watch,
     });
+    pinKube?.start();
     await kubeSource.start();
     // Calls this pod held before a restart lost their clients: mark their approvals abandoned.
     await clustered?.abandonLeftovers().catch((err: unknown) => logger.warn('cannot clean up approvals left by a previous run', { error: err }));
@@ -230,6 +256,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       }
       local?.abandonAll('the sidecar is shutting down; the call was not run');
       await clustered?.stop();
+      await pinKube?.stop();
       // The last follow-ups (abandoned calls) get one try each; retries stop now.
       notifier.close();
       await kubeSource?.stop();

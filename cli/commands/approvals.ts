@@ -8,7 +8,7 @@ import type { KubeObject } from '../../kube/types.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
 import { CliError, defineCommand, type CommandGroup, type CommandIO } from '../command.ts';
 
-const target = {
+export const target = {
   kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' },
   context: { type: 'string', value: 'NAME', help: 'kubeconfig context' },
   namespace: { type: 'string', short: 'n', value: 'NS', help: "namespace (default: the context's, else default)" },
@@ -16,7 +16,7 @@ const target = {
   token: { type: 'string', value: 'TOKEN', help: 'with --sidecar: your OIDC bearer token (an approver group member)' },
 } as const;
 
-interface Target {
+export interface Target {
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
   readonly namespace: string | undefined;
@@ -24,9 +24,9 @@ interface Target {
   readonly token: string | undefined;
 }
 
-type Approval = ApprovalObject & KubeObject;
+export type Approval = ApprovalObject & KubeObject;
 
-async function kube(flags: Target, env: NodeJS.ProcessEnv): Promise<{ client: KubeClient; namespace: string }> {
+export async function kube(flags: Target, env: NodeJS.ProcessEnv): Promise<{ client: KubeClient; namespace: string }> {
   // Loaded here, not with the CLI: node:https and yaml would slow every other command's start.
   const [{ KubeClient }, { loadConnection }] = await Promise.all([import('../../kube/client.ts'), import('../../kube/config.ts')]);
   const kubeconfig = flags.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? defaultKubeconfig(env);
@@ -44,7 +44,7 @@ function defaultKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
   return home ? `${home}/.kube/config` : undefined;
 }
 
-async function sidecarCall(flags: Target, path: string, init: RequestInit = {}): Promise<unknown> {
+export async function sidecarCall(flags: Target, path: string, init: RequestInit = {}): Promise<unknown> {
   if (!flags.token) throw new CliError('--sidecar needs --token (or MCP_RESIDENCY_TOKEN): an OIDC token of an approver', 2);
   let res: Response;
   try {
@@ -57,7 +57,7 @@ async function sidecarCall(flags: Target, path: string, init: RequestInit = {}):
   return body;
 }
 
-function age(iso: string | undefined, now = Date.now()): string {
+export function age(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-';
   const s = Math.round((Date.parse(iso) - now) / 1000);
   const abs = Math.abs(s);
@@ -65,7 +65,7 @@ function age(iso: string | undefined, now = Date.now()): string {
   return s >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()).join('\n')}\n`;
 }
@@ -158,7 +158,7 @@ function describe(a: Approval): string {
   ].join('\n');
 }
 
-async function getApproval(client: KubeClient, namespace: string, name: string): Promise<Approval> {
+export async function getApproval(client: KubeClient, namespace: string, name: string): Promise<Approval> {
   try {
     return await client.get<Approval>(APPROVALS, name, namespace);
   } catch (err) {
@@ -195,7 +195,7 @@ function decision(verdict: 'approve' | 'deny') {
   });
 }
 
-async function decideInCluster(verdict: 'approve' | 'deny', name: string, flags: Target & { reason?: string | undefined }, io: CommandIO): Promise<number> {
+export async function decideInCluster(verdict: 'approve' | 'deny', name: string, flags: Target & { reason?: string | undefined }, io: CommandIO): Promise<number> {
   const { client, namespace } = await kube(flags, io.env);
   try {
     const a = await getApproval(client, namespace, name);

@@ -22,6 +22,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     'admin-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:15090', help: 'admin address (/healthz, /readyz, /metrics)' },
     'audit-dir': { type: 'string', value: 'DIR', default: 'mcp-residency-audit', help: 'where the audit log is written' },
     'secrets-dir': { type: 'string', value: 'DIR', help: 'secrets as DIR/<secretName>/<key> files (the mounted-Secret layout)' },
+    'pins-file': { type: 'string', value: 'FILE', help: 'standalone: approved tool definitions (tools.pinning), kept across restarts (default: AUDIT_DIR/tool-pins.json)' },
     'audit-durability': { type: 'string', value: 'MODE', default: 'fsync', help: 'fsync (each flush waits for the disk) or group:<ms> (flush at most every <ms>)' },
     'shutdown-drain-seconds': {
       type: 'string',
@@ -70,7 +71,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     }
     const { startSidecar } = await import('../../sidecar/main.ts');
     const sidecar = await startSidecar(
-      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
+      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
       { logger },
     );
     logger.info('shutting down', { signal: await untilStopSignal() });

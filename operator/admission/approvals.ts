@@ -7,6 +7,10 @@
 //     before expiry;
 //   - Approved -> Used, and Pending -> Expired/Abandoned, only by that sidecar (or the operator);
 //   - nothing else: an approval is decided once and used once.
+// Approvals of kind tool (a changed tool definition, tool pinning) follow the same rules, with
+// the fingerprint as the digest, the principal whose tools/list revealed it as the requester,
+// and a review window of days rather than the policy's call timeout.
+import { TOOL_REVIEW_DAYS } from '../../policy/defaults.ts';
 import type { ApprovalObject } from '../../policy/types.ts';
 import type { PolicyLookup } from './pods.ts';
 import { allow, deny, type AdmissionRequest, type AdmissionResponse } from './review.ts';
@@ -53,8 +57,12 @@ export async function admitApproval(req: AdmissionRequest, ctx: ApprovalAdmissio
     const policy = await ctx.lookupPolicy(namespace, obj.spec.policy);
     if (policy.state !== 'valid') return no(`policy ${obj.spec.policy} is ${policy.state}`, 422);
     if (policy.policy.approval === undefined) return no(`policy ${obj.spec.policy} has no approvers (approval.approverGroups)`, 422);
-    const maxMs = (policy.policy.approval.timeoutSeconds + 60) * 1000;
-    if (Date.parse(obj.spec.expiresAt) - ctx.now() > maxMs) return no(`expiresAt ${obj.spec.expiresAt} is beyond the policy's approval.timeoutSeconds`, 422);
+    // A tool change (pinning) waits for review for days; a held call only as long as its caller.
+    const tool = obj.spec.kind === 'tool';
+    const maxMs = tool ? TOOL_REVIEW_DAYS * 86_400_000 + 60_000 : (policy.policy.approval.timeoutSeconds + 60) * 1000;
+    if (Date.parse(obj.spec.expiresAt) - ctx.now() > maxMs) {
+      return no(`expiresAt ${obj.spec.expiresAt} is beyond ${tool ? `${TOOL_REVIEW_DAYS} days` : "the policy's approval.timeoutSeconds"}`, 422);
+    }
     return ok;
   }
   if (req.operation !== 'UPDATE' || req.subResource !== 'status') return ok; // spec is immutable (CEL); metadata is free
@@ -87,7 +95,7 @@ async function decide(
   const approvers = policy.policy.approval.approverGroups;
   if (!groups.some((g) => approvers.includes(g))) return no(`${user} is not in the approver groups [${approvers.join(', ')}] of policy ${obj.spec.policy}`);
   const name = ctx.usernamePrefix && user.startsWith(ctx.usernamePrefix) ? user.slice(ctx.usernamePrefix.length) : user;
-  if (name === obj.spec.requester.sub) return no('nobody may decide on their own call');
+  if (name === obj.spec.requester.sub) return no(obj.spec.kind === 'tool' ? 'nobody may decide on a tool change their own tools/list revealed' : 'nobody may decide on their own call');
   const s = obj.status ?? {};
   if (s.decidedBy !== user) return no(`status.decidedBy must be the deciding user (${user}), not ${s.decidedBy ?? 'empty'}`, 422);
   if (s.argumentsDigest !== obj.spec.argumentsDigest) {

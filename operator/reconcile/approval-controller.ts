@@ -51,7 +51,8 @@ export class ApprovalController {
       const phase = a.status?.phase ?? 'Pending';
       if (phase !== 'Pending' && phase !== 'Approved') continue;
       const ns = a.metadata.namespace ?? '';
-      const podGone = a.spec.pod !== undefined && this.#o.pods.get(`${ns}/${a.spec.pod}`) === undefined;
+      // A tool change belongs to the policy, not to the pod that met it first.
+      const podGone = a.spec.kind !== 'tool' && a.spec.pod !== undefined && this.#o.pods.get(`${ns}/${a.spec.pod}`) === undefined;
       const overdue = now > Date.parse(a.spec.expiresAt) + GRACE_MS;
       if (!podGone && !overdue) continue;
       const [next, reason] = podGone ? (['Abandoned', `pod ${a.spec.pod ?? ''} is gone`] as const) : (['Expired', 'no decision before expiry'] as const);

@@ -8,7 +8,7 @@ import type { Informer } from '../../kube/informer.ts';
 import { WorkQueue } from '../../kube/queue.ts';
 import { POLICIES } from '../../kube/resources.ts';
 import { objectKey } from '../../kube/types.ts';
-import type { PolicyObject } from '../../policy/types.ts';
+import type { ApprovalObject, PolicyObject } from '../../policy/types.ts';
 import type { PolicyLookup, PolicySource } from '../admission/pods.ts';
 import { SIDECAR_CONTAINER } from '../inject/constants.ts';
 import type { EventRecorder } from '../events.ts';
@@ -25,6 +25,8 @@ export interface PolicyControllerOptions {
   readonly metrics: OperatorMetrics;
   readonly logger: Logger;
   readonly excludedNamespaces: ReadonlySet<string>;
+  /** MCPApprovals: pending tool changes (pinning) are counted in the status and told as Events. */
+  readonly approvals?: Informer<ApprovalObject>;
 }
 
 const policyKeyOf = (p: PodSummary): string => `${p.metadata.namespace}/${p.policy}`;
@@ -54,6 +56,10 @@ export class PolicyController implements PolicySource {
       onResync: () => this.#enqueueAll(),
       onSynced: () => this.#enqueueAll(),
     });
+    const toolChange = (a: ApprovalObject): void => {
+      if (a.spec.kind === 'tool') this.#statusQueue.add(`${a.metadata.namespace ?? ''}/${a.spec.policy}`);
+    };
+    options.approvals?.addHandler({ onAdd: toolChange, onUpdate: toolChange, onDelete: toolChange, onSynced: () => this.#enqueueAll() });
     options.pods.addHandler({
       onAdd: (p) => this.#podChanged(p, undefined),
       onUpdate: (p, old) => this.#podChanged(p, old),
@@ -168,7 +174,9 @@ export class PolicyController implements PolicySource {
     }
     const check = this.#check(policy);
     this.#o.metrics.policyReady.set(labels, check.ok ? 1 : 0);
-    const want = desiredStatus(policy.metadata.generation, check, counts, policy.status, new Date());
+    const pendingTools = this.#pendingTools(namespace, name);
+    const want = desiredStatus(policy.metadata.generation, check, { ...counts, ...(pendingTools ? { toolsPending: pendingTools.length } : {}) }, policy.status, new Date());
+    await this.#tellToolChanges(policy, pendingTools ?? []);
     if (sameStatus(policy.status, want)) return;
     try {
       await this.#o.client.patch(POLICIES, name, { status: want }, 'merge', { namespace, subresource: 'status' });
@@ -186,6 +194,33 @@ export class PolicyController implements PolicySource {
       } else if (before === 'False') {
         await this.#o.events.emit(ref, 'Normal', 'PolicyValid', 'the policy is valid again; pods naming it get the sidecar');
       }
+    }
+  }
+
+  /** Pending tool changes of a policy; undefined while the approvals are not listed yet. */
+  #pendingTools(namespace: string, policy: string): ApprovalObject[] | undefined {
+    const approvals = this.#o.approvals;
+    if (!approvals?.synced) return undefined;
+    return approvals.list().filter((a) => a.spec.kind === 'tool' && a.metadata.namespace === namespace && a.spec.policy === policy && (a.status?.phase ?? 'Pending') === 'Pending');
+  }
+
+  /** One Warning per pending tool change on the policy (the recorder tells each message once). */
+  async #tellToolChanges(policy: PolicyObject, pending: readonly ApprovalObject[]): Promise<void> {
+    const { name, namespace = '', uid } = policy.metadata;
+    for (const a of pending) {
+      let change = 'changed';
+      try {
+        change = (JSON.parse(a.spec.arguments) as { change?: string }).change ?? change;
+      } catch {
+        // the default wording
+      }
+      const what = change === 'new' ? 'is new (no pin)' : 'changed since it was pinned';
+      await this.#o.events.emit(
+        { apiVersion: policy.apiVersion, kind: policy.kind, name, namespace, uid },
+        'Warning',
+        'ToolDefinitionChanged',
+        `the definition of tool "${a.spec.tool}" ${what} (${a.spec.argumentsDigest}), seen by ${a.spec.requester.sub}; it waits for review: kubectl mcp-residency tools diff ${a.metadata.name} -n ${namespace}`,
+      );
     }
   }
 

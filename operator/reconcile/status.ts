@@ -8,7 +8,8 @@ import type { PodCounts } from './pods.ts';
 
 export const READY = 'Ready';
 
-export function desiredStatus(generation: number | undefined, check: PolicyCheck, counts: PodCounts, previous: PolicyStatus | undefined, now: Date): PolicyStatus {
+/** `toolsPending`: changed or new tool definitions waiting for review (tool pinning). */
+export function desiredStatus(generation: number | undefined, check: PolicyCheck, counts: PodCounts & { toolsPending?: number }, previous: PolicyStatus | undefined, now: Date): PolicyStatus {
   const ready: Condition = check.ok
     ? {
         type: READY,
@@ -30,6 +31,7 @@ export function desiredStatus(generation: number | undefined, check: PolicyCheck
     ],
     enforcingPods: counts.enforcing,
     unprotectedPods: counts.unprotected,
+    ...(counts.toolsPending === undefined ? {} : { toolsPendingReview: counts.toolsPending }),
   };
 }
 

@@ -231,12 +231,12 @@ function podSelector(pod: string): string | undefined {
   return pod.length <= 63 ? `${POD_LABEL}=${pod}` : undefined;
 }
 
-function dnsPrefix(tool: string): string {
+export function dnsPrefix(tool: string): string {
   const s = tool.toLowerCase().replace(/[^a-z0-9-]+/gu, '-').replace(/^-+|-+$/gu, '').slice(0, 40);
   return s === '' ? 'call' : s;
 }
 
 /** Keeps the field valid JSON when the masked arguments are too large to show whole. */
-function truncate(text: string): string {
+export function truncate(text: string): string {
   return text.length <= MAX_ARGUMENTS ? text : JSON.stringify({ truncated: true, prefix: text.slice(0, MAX_ARGUMENTS - 100) });
 }

@@ -34,7 +34,9 @@ export type Classified = { readonly request: JsonRpcRequest; readonly tool?: und
 export function classify(scope: RequestScope, messages: readonly JsonRpcMessage[]): Classified[] {
   return messages.filter(isRequest).map((request) => {
     const tool = toolName(request);
-    return tool === undefined ? { request } : { request, tool, verdict: scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups) };
+    if (tool === undefined) return { request };
+    const verdict = scope.runtime.engines.tools.decide(tool, scope.caller.principal.groups);
+    return { request, tool, verdict: scope.pinning ? scope.pinning.verdict(scope.runtime.policy, tool, verdict) : verdict };
   });
 }
 
@@ -49,7 +51,9 @@ export async function decide(scope: RequestScope, requests: readonly Classified[
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', 'allowed', callId));
       continue;
     }
-    const { tool, verdict } = c;
+    const { tool } = c;
+    // Tool pinning: a tool never listed through this sidecar is listed now, then checked.
+    const verdict = scope.pinning?.isUnseen(c.verdict) ? await scope.pinning.recheck(scope, tool) : c.verdict;
     if (verdict.action === 'allow') {
       allowed.push(pendingCall(m, caller.principal, runtime, session, 'allow', verdict.reason, callId));
     } else if (verdict.action === 'deny') {
@@ -59,7 +63,7 @@ export async function decide(scope: RequestScope, requests: readonly Classified[
         decision: 'deny',
         reason: verdict.reason,
         code: ErrorCode.PolicyDenied,
-        message: `mcp-residency: policy "${runtime.policy.name}" denied the tool "${tool}" (${verdict.reason})`,
+        message: verdict.message ?? `mcp-residency: policy "${runtime.policy.name}" denied the tool "${tool}" (${verdict.reason})`,
         callId,
       });
     } else {

@@ -8,6 +8,7 @@ import type { AuditDecision, AuditEntry, Principal } from '../audit/record.ts';
 import type { HealthState } from '../admin/readiness.ts';
 import { MaskReport, type Masker } from '../masking/engine.ts';
 import { countMasked, type SidecarMetrics } from '../admin/metrics.ts';
+import type { ToolPinning } from '../pinning/guard.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import { ErrorCode, errorResponse, isErrorResponse, isResult, toolName, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from './jsonrpc.ts';
 import { auditCopy, auditParams, protectServerMessage, type RequestContext } from './messages.ts';
@@ -23,6 +24,7 @@ export interface ExchangeDeps {
   readonly audit: AuditSink;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
+  readonly pinning?: ToolPinning | undefined;
 }
 
 /** A client request the gateway let through and whose answer it is waiting for. */
@@ -83,6 +85,13 @@ export class Exchange {
     session: string | undefined,
     streamOwner?: Principal,
   ): Promise<JsonRpcMessage> {
+    if (call === undefined && 'method' in message && message.method === 'notifications/tools/list_changed') this.#deps.pinning?.listChanged(runtime.policy);
+    if (call?.request.method === 'tools/list' && this.#deps.pinning && isResult(message)) {
+      const ctx = { policy: runtime.policy, masker: runtime.engines.masker, principal: call.principal, session };
+      const screened = await this.#deps.pinning.screenList(message.result, ctx);
+      if (!screened.ok) return auditFailure(call.request.id);
+      if (screened.result !== message.result) message = { ...message, result: screened.result };
+    }
     const report = new MaskReport();
     const safe = protectServerMessage(message, call?.context, runtime.engines, report);
     countMasked(this.#deps.metrics, report.counts);

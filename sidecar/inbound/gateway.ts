@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { ApprovalHook } from '../approvals/hook.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
+import type { ToolPinning } from '../pinning/guard.ts';
 import type { PolicyRuntime, PolicyState } from '../policy/runtime.ts';
 import { challenge, externalOrigin, metadataDocument, metadataUrl, PRM_PREFIX } from './auth/resource-metadata.ts';
 import { Exchange, sendJson, sendRpcError, type AuditSink } from './exchange.ts';
@@ -34,6 +35,7 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Aggregation of repeated refusals (tests shorten the window). */
   readonly refusals?: Pick<RefusalRecorderOptions, 'windowMs' | 'maxKeys' | 'now'>;
+  readonly pinning?: ToolPinning | undefined;
 }
 
 export class Gateway {
@@ -46,7 +48,7 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#opts = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const exchange = new Exchange({ audit: options.audit, metrics: options.metrics, logger: options.logger });
+    const exchange = new Exchange({ audit: options.audit, metrics: options.metrics, logger: options.logger, pinning: options.pinning });
     this.#refusals = new RefusalRecorder({ audit: options.audit, logger: options.logger, metrics: options.metrics, ...options.refusals });
     const shared = {
       upstream: options.upstream,
@@ -102,7 +104,7 @@ export class Gateway {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const scope: RequestScope = { req, res, runtime, caller, started, signal: abort.signal };
+    const scope: RequestScope = { req, res, runtime, caller, started, signal: abort.signal, pinning: this.#opts.pinning };
     switch (req.method) {
       case 'POST':
         return this.#legacy.owns(req) ? this.#legacy.post(scope) : this.#streamable.post(scope);

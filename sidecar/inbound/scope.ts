@@ -2,6 +2,7 @@
 // limits. They live apart from gateway.ts so the transports need not import the gateway itself.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../audit/record.ts';
+import type { ToolPinning } from '../pinning/guard.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 
 export interface GatewayLimits {
@@ -47,4 +48,6 @@ export interface RequestScope {
   readonly started: bigint;
   /** Aborted when the client disconnects before the response is complete. */
   readonly signal: AbortSignal;
+  /** Tool pinning (rug-pull defence), when the sidecar has a pin store. */
+  readonly pinning?: ToolPinning | undefined;
 }

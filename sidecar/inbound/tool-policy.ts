@@ -11,6 +11,8 @@ export interface ToolDecision {
   readonly rule: number | undefined;
   /** Human-readable, for the audit record and error messages. */
   readonly reason: string;
+  /** For the client, when a deny needs more than "policy denied" (tool pinning says how to approve). */
+  readonly message?: string;
 }
 
 interface CompiledRule {

@@ -18,6 +18,7 @@ import { silentLogger } from '../../lib/log.ts';
 import { startHarness, type Harness } from '../operator/harness.ts';
 import { runCli } from '../support/cli.ts';
 import { tokenKubeconfig, useControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { impersonatingKubeconfigs } from '../support/impersonate.ts';
 import { AUDIENCE } from '../support/crm.ts';
 import { startIssuer, type TestClient, type TestIssuer } from '../support/oidc.ts';
 import { eventually, waitReady } from '../support/sidecar.ts';
@@ -124,12 +125,7 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mcp-res
 subjects: [ { apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory } ]
 `);
     // Approvers as the API server sees them: the admin acting as each user (kubectl --as).
-    const base = await readFile(cp.kubeconfigPath, 'utf8');
-    for (const [user, groups] of [['carol', ['privacy-officers']], ['alice', ['privacy-officers']], ['mallory', ['sales']]] as const) {
-      const file = join(dir, `kubeconfig-${user}`);
-      await writeFile(file, base.replace(/(client-key-data: .*)/u, `$1\n    as: ${user}\n    as-groups: [${groups.join(', ')}]`));
-      kubeconfigAs[user] = file;
-    }
+    Object.assign(kubeconfigAs, await impersonatingKubeconfigs(cp, dir, { carol: ['privacy-officers'], alice: ['privacy-officers'], mallory: ['sales'] }));
     const token = await cp.tokenFor(ns, 'default');
     sidecarKubeconfig = join(dir, 'sidecar-kubeconfig');
     await writeFile(sidecarKubeconfig, tokenKubeconfig(cp, token, { namespace: ns }));

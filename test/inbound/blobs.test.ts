@@ -6,7 +6,7 @@ import { protectServerMessage } from '../../sidecar/inbound/messages.ts';
 import { ToolPolicy } from '../../sidecar/inbound/tool-policy.ts';
 import { redactor } from '../masking/helpers.ts';
 
-const engines = { masker: redactor(), tools: new ToolPolicy({ default: 'allow', rules: [] }) };
+const engines = { masker: redactor(), tools: new ToolPolicy({ default: 'allow', rules: [], pinning: 'off', pins: [] }) };
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR jane.doe@example.com')]);
 

@@ -37,7 +37,7 @@ describe('masking: encodings, neighbours and splits', () => {
   });
 
   it('masks a value split across adjacent text items of one result', () => {
-    const engines = { masker, tools: new ToolPolicy({ default: 'allow', rules: [] }) };
+    const engines = { masker, tools: new ToolPolicy({ default: 'allow', rules: [], pinning: 'off', pins: [] }) };
     const message = {
       jsonrpc: '2.0' as const,
       id: 1,

@@ -67,7 +67,7 @@ describe('CRD validation by the API server @cluster', () => {
     expect(r.code, r.stderr).to.equal(0);
     const spec = (JSON.parse(r.stdout) as { spec: Record<string, Record<string, unknown>> }).spec;
     expect(spec.authentication).to.include({ mode: 'oidc', groupsClaim: 'groups' });
-    expect(spec.tools).to.deep.equal({ default: 'allow', rules: [] });
+    expect(spec.tools).to.deep.equal({ default: 'allow', rules: [], pinning: 'off', pins: [] });
     expect(spec.masking).to.deep.include({ mode: 'redact', custom: [] });
     expect(spec.egress).to.deep.include({ tunnels: 'allow', upstreams: [] });
     expect(spec.audit).to.deep.equal({ payloads: 'masked' });

@@ -62,7 +62,7 @@ describe('CRDs', () => {
     expect(v.subresources).to.deep.equal({ status: {} });
     expect(v.additionalPrinterColumns.map((c: { name: string }) => c.name)).to.include.members(['Ready', 'Age']);
     const status = v.schema.openAPIV3Schema.properties.status.properties;
-    expect(status).to.have.keys('conditions', 'observedGeneration', 'enforcingPods', 'unprotectedPods');
+    expect(status).to.have.keys('conditions', 'observedGeneration', 'enforcingPods', 'unprotectedPods', 'toolsPendingReview');
     const approval = parse(await readFile(join(root, 'crds', 'mcpapproval.yaml'), 'utf8'));
     expect(approval.metadata.name).to.equal('mcpapprovals.mcpresidency.io');
     expect(approval.spec.names.kind).to.equal('MCPApproval');

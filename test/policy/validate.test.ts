@@ -79,6 +79,14 @@ const cases: Case[] = [
   { what: 'unclosed glob class', mutate: (p) => (rules(p)[0]!.name = 'delete_[abc'), path: 'spec.tools.rules[0].name', message: /invalid glob: .*never closed/ },
   { what: 'glob with trailing escape', mutate: (p) => (rules(p)[0]!.name = 'delete_\\'), path: 'spec.tools.rules[0].name', message: /escapes nothing/ },
   { what: 'reversed glob range', mutate: (p) => (rules(p)[0]!.name = 'x[z-a]'), path: 'spec.tools.rules[0].name', message: /reversed/ },
+  { what: 'unknown pinning mode', mutate: (p) => (sec(p, 'tools').pinning = 'strict'), path: 'spec.tools.pinning', message: /"strict" is not one of "off", "audit", "enforce"/ },
+  { what: 'pin that is not a sha256 fingerprint', mutate: (p) => (sec(p, 'tools').pins = [{ name: 'a', fingerprint: 'md5:00' }]), path: 'spec.tools.pins[0].fingerprint', message: /must be sha256: followed by 64 lowercase hex digits/ },
+  {
+    what: 'one tool pinned twice',
+    mutate: (p) => (sec(p, 'tools').pins = [{ name: 'a', fingerprint: `sha256:${'1'.repeat(64)}` }, { name: 'a', fingerprint: `sha256:${'2'.repeat(64)}` }]),
+    path: 'spec.tools.pins[1].name',
+    message: /duplicate "a" \(already at index 0\)/,
+  },
   { what: 'rule with empty groups', mutate: (p) => (rules(p)[0]!.groups = []), path: 'spec.tools.rules[0].groups', message: /matches nobody/ },
   { what: 'rule after a catch-all', mutate: (p) => rules(p).unshift({ name: '*', action: 'allow' }), path: 'spec.tools.rules[1]', message: /never used: rules\[0\] matches every tool/ },
   { what: 'approve rule without approval', mutate: (p) => delete spec(p).approval, path: 'spec.approval', message: /required because tools.rules\[1\] has action approve/ },
@@ -193,6 +201,20 @@ describe('policy validation', () => {
     const warning = problems.find((x) => x.severity === 'warning');
     expect(formatPath(warning!.segments)).to.equal('spec.egress.upstreams[1].region');
     expect(warning!.message).to.match(/eu-central-1 .* is outside allowedRegions/);
+  });
+
+  it('warns when pinning is on but nobody can approve a changed tool', () => {
+    const p = base();
+    sec(p, 'tools').rules = [];
+    sec(p, 'tools').pinning = 'enforce';
+    delete spec(p).approval;
+    const { policy, problems } = validatePolicy(p);
+    expect(policy?.tools.pinning).to.equal('enforce');
+    expect(problems.map((x) => [x.severity, formatPath(x.segments), x.message])).to.deep.include([
+      'warning',
+      'spec.tools.pinning',
+      'is enforce but approval.approverGroups is not set, so a changed tool can only be pinned in tools.pins',
+    ]);
   });
 
   it('warns when authentication is off on purpose', () => {

@@ -5,7 +5,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { listenLoopback } from './net.ts';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { CUSTOMERS, type RunningSampleServer } from '../../demo/sample-server.ts';
+import { CUSTOMERS, ToolDescriptions, type RunningSampleServer } from '../../demo/sample-server.ts';
 
 export async function startModernServer(): Promise<RunningSampleServer> {
   const calls = new Map<string, number>();
@@ -39,6 +39,7 @@ export async function startModernServer(): Promise<RunningSampleServer> {
   const listening = await listenLoopback(server);
   return {
     calls,
+    descriptions: new ToolDescriptions(),
     origin: listening.origin,
     url: `${listening.origin}/mcp`,
     close: async () => {

@@ -36,6 +36,8 @@ export interface SidecarTestOptions {
   readonly notify?: SidecarDeps['notify'];
   readonly shutdownDrainMs?: number;
   readonly refusalWindowMs?: number;
+  /** Tool pins kept outside the temp dir, to outlive this sidecar (a restart). */
+  readonly pinsFile?: string;
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -63,6 +65,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.shutdownDrainMs !== undefined ? { shutdownDrainMs: options.shutdownDrainMs } : {}),
       ...(options.refusalWindowMs !== undefined ? { refusalWindowMs: options.refusalWindowMs } : {}),
+      ...(options.pinsFile ? { pinsFile: options.pinsFile } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );
