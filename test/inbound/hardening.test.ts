@@ -309,13 +309,18 @@ describe('inbound hardening: nothing the sidecar cannot read gets through', func
       expect(r.text).to.include('[EMAIL]').and.to.include('[CREDIT_CARD]');
     });
 
-    it('checks Mcp-Method and Mcp-Name against every message of a batch', async () => {
-      hostile.script = (_req, _body, res) => void res.writeHead(500).end();
+    it('refuses Mcp-Method and Mcp-Name on a batch, whose messages one header cannot describe', async () => {
+      let reached = false;
+      hostile.script = (_req, _body, res) => {
+        reached = true;
+        res.writeHead(500).end();
+      };
       const batch = `[${list},${call('delete_customer').replace('"id":1', '"id":2')}]`;
       const r = await send(url(), batch, { ...auth(), 'mcp-method': 'tools/list' });
       expect(r.status).to.equal(400);
       expect(r.json.error?.code).to.equal(-32020);
-      expect(r.json.error?.message).to.include('the Mcp-Method header says "tools/list" but the body calls "tools/call"');
+      expect(r.json.error?.message).to.include('describe a single message, and this POST is a batch');
+      expect(reached, 'the server was called').to.equal(false);
     });
 
     it('gives the official SDK client an error naming why, never the unreadable or unmatched answer', async () => {
