@@ -34,6 +34,8 @@ function runHelper(args: readonly string[], input: string, env: NodeJS.ProcessEn
   }
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The helper reads stdin only for apply; an early exit must not turn into an EPIPE crash.
+    child.stdin.on('error', () => undefined);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
