@@ -2,6 +2,7 @@
 // namespace. The injected init container `mcp-residency-init` runs `capture apply`; a test runs
 // the same command inside a network namespace of its own.
 import { readFile } from 'node:fs/promises';
+import type { InstalledTable } from '../../sidecar/capture/executor.ts';
 import { CliError, defineCommand, type CommandGroup, type CommandIO } from '../command.ts';
 
 const DEFAULT_SIDECAR_UID = '65532';
@@ -107,7 +108,7 @@ const show = defineCommand({
   },
 });
 
-function printTable(table: Awaited<ReturnType<typeof import('../../sidecar/capture/executor.ts').showTable>>, io: CommandIO): void {
+function printTable(table: InstalledTable, io: CommandIO): void {
   if (!table.present) {
     io.stdout.write(`no table inet ${table.table}: traffic is not captured in this network namespace\n`);
     return;

@@ -24,6 +24,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     'secrets-dir': { type: 'string', value: 'DIR', help: 'secrets as DIR/<secretName>/<key> files (the mounted-Secret layout)' },
     'audit-durability': { type: 'string', value: 'MODE', default: 'fsync', help: 'fsync (each flush waits for the disk) or group:<ms> (flush at most every <ms>)' },
     'log-level': { type: 'string', value: 'LEVEL', default: 'info', help: 'debug, info, warn or error' },
+    'app-probes': { type: 'string', value: 'JSON', help: "the app's kubelet probes served on the admin port under /app-health/ (the injector sets this)" },
   },
   examples: ['mcp-residency sidecar --policy examples/demo-policy.yaml --upstream http://127.0.0.1:8080 --listen 127.0.0.1:15080'],
   async run({ flags }) {
@@ -57,10 +58,17 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
+    const { appProbeRoute, parseAppProbes } = await import('../../sidecar/admin/app-probes.ts');
+    let adminRoutes;
+    try {
+      adminRoutes = flags['app-probes'] === undefined ? [] : [appProbeRoute(parseAppProbes(flags['app-probes']))];
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
     const { startSidecar } = await import('../../sidecar/main.ts');
     const sidecar = await startSidecar(
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], auditDurability: durability },
-      { logger },
+      { logger, adminRoutes },
     );
     logger.info('shutting down', { signal: await untilStopSignal() });
     await sidecar.close();

@@ -1,7 +1,7 @@
 // The injected container and its volumes, built from the operator's settings and the policy.
 // Pure: the same inputs give byte-identical output, which the golden files and idempotency rely on.
 import { createHash } from 'node:crypto';
-import type { Container, Volume, VolumeMount } from '../../kube/core.ts';
+import type { Container, EnvVar, Volume, VolumeMount } from '../../kube/core.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import {
   AUDIT_DIR,
@@ -9,6 +9,7 @@ import {
   PORT_ADMIN,
   PORT_EGRESS,
   PORT_MCP,
+  PORT_TRANSPARENT,
   SECRET_VOLUME_PREFIX,
   SECRETS_DIR,
   SERVICE_ACCOUNT_DIR,
@@ -53,6 +54,8 @@ export interface SidecarInput {
    * gets its own projected token (the pod does not automount one)
    */
   readonly tokenVolume: string | undefined;
+  /** more environment for the sidecar (the app probes it serves) */
+  readonly extraEnv?: readonly EnvVar[];
 }
 
 export interface SidecarParts {
@@ -113,11 +116,13 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      ...(input.extraEnv ?? []),
     ],
     ports: [
       { name: 'mcp', containerPort: PORT_MCP, protocol: 'TCP' },
       { name: 'egress', containerPort: PORT_EGRESS, protocol: 'TCP' },
       { name: 'admin', containerPort: PORT_ADMIN, protocol: 'TCP' },
+      { name: 'capture', containerPort: PORT_TRANSPARENT, protocol: 'TCP' },
     ],
     resources: structuredClone(settings.resources),
     // A native sidecar: started before the app containers, kept running beside them, and not

@@ -31,7 +31,7 @@ function inject(pod: Pod): Pod {
 
 describe('sidecar injection (golden files)', () => {
   it('has the five cases the issue asks for', () => {
-    expect(cases).to.include.members(['deployment-pod', 'init-containers', 'existing-sidecar', 'job-pod', 'already-injected']);
+    expect(cases).to.include.members(['deployment-pod', 'init-containers', 'existing-sidecar', 'job-pod', 'already-injected', 'capture-opt-out', 'app-probes']);
   });
 
   for (const name of cases) {
@@ -73,16 +73,16 @@ describe('sidecar injection (golden files)', () => {
   it('a stale injection (older image, a Secret the policy no longer names) is replaced, not doubled', () => {
     const out = inject(readPod('stale-injection.in.yaml'));
     expect(out.spec.initContainers!.filter((c) => c.name === SIDECAR_CONTAINER)).to.have.length(1);
-    expect(out.spec.initContainers![0]!.image).to.equal(settings.sidecar.image);
+    expect(out.spec.initContainers![1]!.image).to.equal(settings.sidecar.image);
     expect(out.spec.volumes!.map((v) => v.name)).not.to.include('mcp-residency-secret-old-key');
     expect(JSON.parse(out.metadata.annotations![ANNOTATION_STATUS]!).version).to.equal(settings.sidecar.version);
   });
 
   it('the native sidecar has the contract\'s ports, probes and hardening', () => {
-    const c = inject(readPod('deployment-pod.in.yaml')).spec.initContainers![0]!;
+    const c = inject(readPod('deployment-pod.in.yaml')).spec.initContainers![1]!;
     expect(c.name).to.equal(SIDECAR_CONTAINER);
     expect(c.restartPolicy).to.equal('Always');
-    expect(c.ports!.map((p) => [p.name, p.containerPort])).to.deep.equal([['mcp', 15080], ['egress', 15081], ['admin', 15090]]);
+    expect(c.ports!.map((p) => [p.name, p.containerPort])).to.deep.equal([['mcp', 15080], ['egress', 15081], ['admin', 15090], ['capture', 15082]]);
     expect(c.startupProbe!.httpGet).to.deep.equal({ path: '/healthz', port: 15090 });
     expect(c.readinessProbe!.httpGet).to.deep.equal({ path: '/readyz', port: 15090 });
     expect(c.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });

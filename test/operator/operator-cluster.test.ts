@@ -7,7 +7,7 @@ import { connect } from 'node:tls';
 import type { Pod } from '../../kube/core.ts';
 import type { PolicyObject } from '../../policy/types.ts';
 import { checkPolicy } from '../../operator/policies/check.ts';
-import { ANNOTATION_STATUS, SIDECAR_CONTAINER } from '../../operator/inject/constants.ts';
+import { ANNOTATION_STATUS, CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER } from '../../operator/inject/constants.ts';
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { randomBytes } from 'node:crypto';
 import { operatorClusterRules, operatorNamespaceRules } from '../../operator/rbac-requirements.ts';
@@ -62,11 +62,11 @@ describe('operator against a real API server @cluster', function () {
     const r = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('mcp', { 'mcpresidency.io/policy': 'eu' }));
     expect(r.status, r.text).to.equal(201);
     const pod = r.body as Pod;
-    expect(pod.spec.initContainers![0]!.name).to.equal(SIDECAR_CONTAINER);
-    expect(pod.spec.initContainers![0]!.restartPolicy).to.equal('Always');
-    expect(pod.spec.initContainers![0]!.args).to.include(`${ns}/eu`);
+    expect(pod.spec.initContainers!.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.restartPolicy).to.equal('Always');
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.args).to.include(`${ns}/eu`);
     // the ServiceAccount plugin's token volume is mounted into the sidecar too
-    expect(pod.spec.initContainers![0]!.volumeMounts!.map((m) => m.mountPath)).to.include('/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.volumeMounts!.map((m) => m.mountPath)).to.include('/var/run/secrets/kubernetes.io/serviceaccount');
     expect(pod.spec.volumes!.map((v) => v.name)).to.include('mcp-residency-secret-aoai-key');
     expect(JSON.parse(pod.metadata.annotations![ANNOTATION_STATUS]!)).to.include({ policy: 'eu', image: h.options.sidecar.image });
     expect(pod.spec.containers[0]!.env!.find((e) => e.name === 'HTTPS_PROXY')?.value).to.equal('http://127.0.0.1:15081');
@@ -198,7 +198,7 @@ describe('operator against a real API server @cluster', function () {
       const res = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('web', { 'mcpresidency.io/policy': 'eu' }));
       return res.status === 201 ? (res.body as Pod) : undefined;
     });
-    expect(pod.spec.initContainers![0]!.name).to.equal(SIDECAR_CONTAINER);
+    expect(pod.spec.initContainers!.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
   });
 
   it('recovers a watch reset in the middle (RST) and one that went silent (frozen connection)', async () => {
@@ -330,7 +330,7 @@ describe('operator: TLS rotation, leader election, least privilege @cluster', fu
       const app = await op.coveredNamespace('least');
       expect((await createPolicy(cp, app, policyManifest(app, 'eu'))).status).to.equal(201);
       const pod = await cp.api('POST', `/api/v1/namespaces/${app}/pods`, podManifest('web', { 'mcpresidency.io/policy': 'eu' }));
-      expect((pod.body as Pod).spec.initContainers?.[0]?.name).to.equal(SIDECAR_CONTAINER);
+      expect((pod.body as Pod).spec.initContainers?.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
       const bare = await cluster().newNamespace('least-bare');
       await createPolicy(cp, bare, policyManifest(bare, 'eu'));
       await cp.api('POST', `/api/v1/namespaces/${bare}/pods`, podManifest('bare', { 'mcpresidency.io/policy': 'eu' }));

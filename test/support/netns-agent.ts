@@ -12,8 +12,8 @@ import { connect, createServer } from 'node:net';
 const [command, ...args] = process.argv.slice(2);
 
 function become(uid: string): void {
-  process.setgid(Number(uid));
-  process.setuid(Number(uid));
+  process.setgid!(Number(uid));
+  process.setuid!(Number(uid));
 }
 
 const done = (line: string): void => {

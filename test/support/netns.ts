@@ -129,7 +129,8 @@ export class PodBox {
   /** Removes everything it made; safe to call after a partial create. */
   async destroy(): Promise<void> {
     for (const child of this.#children) child.kill('SIGKILL');
-    await Promise.all([...this.#children].map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    const running = [...this.#children].filter((c) => c.exitCode === null && c.signalCode === null);
+    await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
     this.#children.clear();
     for (const ns of [this.pod, this.node]) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     for (const dir of this.#etc) rmSync(dir, { recursive: true, force: true });
