@@ -75,7 +75,7 @@ const isPort = (p: number): boolean => Number.isInteger(p) && p >= 1 && p <= 655
 /** A single address or a CIDR, normalised; throws naming the flag and the value. */
 export function parseRange(value: string, what: string): string {
   const [addr, bits, ...rest] = value.trim().split('/');
-  const family = isIP(addr ?? '');
+  const family = addr?.includes('%') ? 0 : isIP(addr ?? '');
   const max = family === 4 ? 32 : 128;
   if (family === 0 || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/u.test(bits) || Number(bits) > max))) {
     throw new CaptureOptionError(`${what}: "${value}" is not an IPv4 or IPv6 address or CIDR (e.g. 10.96.0.0/12, fd00::/8)`);
@@ -178,7 +178,7 @@ export function resolvConfServers(text: string): string[] {
   for (const line of text.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/u.exec(line);
     // A zone index (fe80::1%eth0) cannot be matched by address; such resolvers are link-local anyway.
-    if (m && isIP(m[1]!) !== 0 && !out.includes(m[1]!)) out.push(m[1]!);
+    if (m && !m[1]!.includes('%') && isIP(m[1]!) !== 0 && !out.includes(m[1]!)) out.push(m[1]!);
   }
   return out;
 }

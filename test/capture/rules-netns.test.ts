@@ -4,11 +4,30 @@
 // connection landed. Needs root (netns, veth); fails with that reason otherwise.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { Pod } from '../../kube/core.ts';
+import { runCli } from '../support/cli.ts';
+import { goldenDir } from '../operator/support.ts';
 import { helperPath } from '../../sidecar/capture/executor.ts';
 import { eventually } from '../support/eventually.ts';
 import { PodBox, requireNetns } from '../support/netns.ts';
 
 const SIDECAR = 65532;
+
+async function initContainerArgs(inside: string): Promise<string[]> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'mcp', namespace: 'agents', annotations: { 'mcpresidency.io/policy': 'eu-crm' } },
+    spec: { containers: [{ name: 'server', image: 'mcp:1', ports: [{ containerPort: MCP_PORT }] }] },
+  };
+  const r = await runCli(['inject', '-f', '-', '--policy', join(goldenDir, 'policy.yaml'), '--capture-inside', inside], { input: stringify(pod) });
+  expect(r.code, r.stderr).to.equal(0);
+  const init = (parse(r.stdout) as Pod).spec.initContainers!.find((c) => c.name === 'mcp-residency-init')!;
+  expect(init.args!.slice(0, 2)).to.deep.equal(['capture', 'apply']);
+  return init.args!;
+}
 const APP = 1000;
 const MCP_PORT = 8080;
 
@@ -31,7 +50,8 @@ describe('capture rules in a network namespace (root, netns)', function () {
     await box.start(box.node, ['listen-tcp', '443', 'node']);
     await box.start(box.node, ['listen-tcp', '53', 'node-dns']);
     nodeUdp = await box.start(box.node, ['listen-udp', '53']);
-    applyArgs = ['capture', 'apply', '--mcp-port', String(MCP_PORT), '--inside', box.otherRange];
+    // The rules come from the init container's command, as `inject` prints it for a pod.
+    applyArgs = await initContainerArgs(box.otherRange);
     box.etc(box.pod, { 'resolv.conf': `nameserver ${box.nodeV4}\nnameserver ${box.nodeV6}\n` });
     const r = await box.cli(box.pod, applyArgs);
     expect(r.code, r.stderr).to.equal(0);
