@@ -39,7 +39,7 @@ export class PodBox {
   readonly otherRange: string;
   readonly podV6: string;
   readonly nodeV6: string;
-  readonly #children = new Set<ChildProcessByStdio<null, Readable, null>>();
+  readonly #children = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   readonly #etc: string[] = [];
 
   constructor() {
@@ -102,17 +102,36 @@ export class PodBox {
 
   /** A long-running agent (listener) inside a namespace; resolves once it is bound. */
   async start(ns: string, args: readonly string[]): Promise<{ lines: string[] }> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    return this.spawn(ns, [process.execPath, AGENT, ...args]);
+  }
+
+  /**
+   * A long-running process inside a namespace, as `uid` when given (setpriv, after entering the
+   * namespace, which needs root); resolves once it prints "ready" on stdout or a stderr line
+   * satisfies `readyOnStderr`. `lines` keeps the rest of its stdout, `errors` its stderr.
+   */
+  async spawn(
+    ns: string,
+    argv: readonly string[],
+    options: { uid?: number; env?: NodeJS.ProcessEnv; readyOnStderr?: (line: string) => boolean } = {},
+  ): Promise<{ lines: string[]; errors: string[] }> {
+    const asUser = options.uid === undefined ? [] : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups'];
+    const child = spawn('ip', ['netns', 'exec', ns, ...asUser, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.#children.add(child);
     const lines: string[] = [];
+    const errors: string[] = [];
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (line === 'ready') resolve();
         else lines.push(line);
       });
-      child.once('exit', (code) => reject(new Error(`netns agent ${args.join(' ')} in ${ns} exited with ${code} before it was ready`)));
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        errors.push(line);
+        if (options.readyOnStderr?.(line)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`${argv.join(' ')} in ${ns} exited with ${code} before it was ready:\n${errors.join('\n')}`)));
     });
-    return { lines };
+    return { lines, errors };
   }
 
   /** A TCP connection from `ns` as `uid`: "reply:<tag>" or "error:<code>". */
