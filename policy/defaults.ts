@@ -10,6 +10,7 @@ export const DEFAULT_TOOL_ACTION = 'allow';
 export const DEFAULT_MASKING_MODE = 'redact';
 export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
+export const DEFAULT_DESTINATION_PORT = 443;
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
 export const DEFAULT_AUDIT_PAYLOADS = 'masked';
 
@@ -69,6 +70,12 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
         },
         caSecret: u.caSecret,
         allowPrivateAddresses: u.allowPrivateAddresses ?? false,
+      })),
+      destinations: (egress.destinations ?? []).map((d) => ({
+        host: d.host,
+        region: d.region,
+        port: d.port ?? DEFAULT_DESTINATION_PORT,
+        allowPrivateAddresses: d.allowPrivateAddresses ?? false,
       })),
       tunnels: egress.tunnels ?? DEFAULT_TUNNELS,
     },

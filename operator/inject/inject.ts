@@ -161,7 +161,7 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
   const tokenVolume = pod.spec.automountServiceAccountToken === false ? undefined : serviceAccountVolume(pod);
   // With capture on, the MCP port belongs to the gateway: the app's HTTP probes on it go through the admin port.
   const appProbes = choice.capture ? rewriteProbes(pod, port) : {};
-  const { container, volumes } = buildSidecar({ settings: settings.sidecar, namespace, policy, upstreamPort: port, tokenVolume, extraEnv: appProbesEnv(appProbes) });
+  const { container, volumes } = buildSidecar({ settings: settings.sidecar, namespace, policy, upstreamPort: port, tokenVolume, capture: choice.capture, extraEnv: appProbesEnv(appProbes) });
   const clash = volumes.find((v) => pod.spec.volumes?.some((existing) => existing.name === v.name));
   if (clash) {
     return { ok: false, message: `${describePod(pod, namespace)} already has a volume named ${clash.name}, which the injector needs; rename it` };

@@ -54,6 +54,8 @@ export interface SidecarInput {
    * gets its own projected token (the pod does not automount one)
    */
   readonly tokenVolume: string | undefined;
+  /** the pod's traffic is captured: the sidecar's /readyz then proves it (--capture) */
+  readonly capture?: boolean;
   /** more environment for the sidecar (the app probes it serves) */
   readonly extraEnv?: readonly EnvVar[];
 }
@@ -112,6 +114,7 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
       SECRETS_DIR,
       '--log-level',
       settings.logLevel,
+      ...(input.capture ? ['--capture'] : []),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },

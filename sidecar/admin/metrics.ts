@@ -17,6 +17,10 @@ export interface SidecarMetrics {
   readonly policyLoaded: Gauge;
   /** 1 while the sidecar runs on its last good policy because it lost its policy source. */
   readonly policyStale: Gauge;
+  /** Connections the transparent egress listener took (issue 13): decision allow | deny | error; protocol tls | http | none. */
+  readonly capturedConnections: Counter<'decision' | 'protocol'>;
+  /** 1 when the capture probe proved this pod's traffic is redirected, 0 when it proved it is not. */
+  readonly captureInPlace: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
@@ -68,6 +72,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     policyStale: new Gauge({
       name: 'mcp_residency_policy_stale',
       help: '1 while the sidecar enforces its last good policy because the policy source is unreachable.',
+      registers: [registry],
+    }),
+    capturedConnections: new Counter({
+      name: 'mcp_residency_captured_connections_total',
+      help: 'Connections redirected to the transparent egress listener, by decision and protocol (tls, http, none).',
+      labelNames: ['decision', 'protocol'] as const,
+      registers: [registry],
+    }),
+    captureInPlace: new Gauge({
+      name: 'mcp_residency_capture_in_place',
+      help: '1 when the capture probe last proved the pod traffic is redirected to the sidecar, 0 when it proved it is not.',
       registers: [registry],
     }),
   };

@@ -49,6 +49,8 @@ export function auditProperties(r: AuditRecord): Record<string, string> {
   put('tunnel', r.tunnel);
   put('status', r.status);
   put('durationMs', r.durationMs);
+  put('bytesSent', r.bytesSent);
+  put('bytesReceived', r.bytesReceived);
   put('masked', canonicalJson(r.masked));
   if (r.payload !== undefined) {
     const text = canonicalJson(r.payload);
