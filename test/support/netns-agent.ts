@@ -3,7 +3,7 @@
 //
 //   listen-tcp PORT TAG      accept on all addresses, write "TAG\n" to each connection, keep going
 //   listen-udp PORT          print "udp:<text>" for every datagram
-//   connect UID HOST PORT    print "reply:<what the server wrote>" or "error:<code>"
+//   connect UID HOST PORT [TEXT]  print "reply:<what the server wrote>" or "error:<code>" (TEXT is sent first)
 //   udp-send UID HOST PORT   print "sent" or "error:<code>"
 // Listeners print "ready" once bound.
 import { createSocket } from 'node:dgram';
@@ -32,10 +32,11 @@ if (command === 'listen-tcp') {
   sock.on('message', (m) => process.stdout.write(`udp:${m.toString('utf8')}\n`));
   sock.bind(Number(args[0]), '::', () => process.stdout.write('ready\n'));
 } else if (command === 'connect') {
-  const [uid, host, port] = args;
+  const [uid, host, port, text] = args;
   become(uid!);
   let got = '';
   const s = connect({ host: host!, port: Number(port) });
+  if (text !== undefined) s.write(text);
   s.setEncoding('utf8');
   s.on('data', (d: string) => (got += d));
   s.on('end', () => done(`reply:${got.trim()}`));

@@ -39,6 +39,11 @@ export class PodBox {
   readonly otherRange: string;
   readonly podV6: string;
   readonly nodeV6: string;
+  /** "the internet", behind the node (addWorld): two IPv4 addresses and one IPv6 */
+  readonly world: string;
+  readonly worldA: string;
+  readonly worldB: string;
+  readonly worldA6: string;
   readonly #children = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   readonly #etc: string[] = [];
 
@@ -54,6 +59,29 @@ export class PodBox {
     this.otherRange = `10.${n}.1.0/24`;
     this.podV6 = `fd42:${n}::2`;
     this.nodeV6 = `fd42:${n}::1`;
+    this.world = `mr-world-${this.id}`;
+    this.worldA = `10.${n}.2.2`;
+    this.worldB = `10.${n}.2.3`;
+    this.worldA6 = `fd42:${n}:2::2`;
+  }
+
+  /** A third namespace routed through the node: the pod reaches it only by the node forwarding. */
+  async addWorld(): Promise<void> {
+    const [nw, wv] = [`mrw${this.id}`, `mrx${this.id}`];
+    const n = this.nodeV4.split('.')[1];
+    await run('ip', ['netns', 'add', this.world]);
+    await run('ip', ['link', 'add', nw, 'netns', this.node, 'type', 'veth', 'peer', 'name', wv, 'netns', this.world]);
+    await this.exec(this.world, ['ip', 'link', 'set', 'lo', 'up']);
+    for (const a of [this.worldA, this.worldB]) await this.exec(this.world, ['ip', 'addr', 'add', `${a}/24`, 'dev', wv]);
+    await this.exec(this.world, ['ip', '-6', 'addr', 'add', `${this.worldA6}/64`, 'dev', wv, 'nodad']);
+    await this.exec(this.node, ['ip', 'addr', 'add', `10.${n}.2.1/24`, 'dev', nw]);
+    await this.exec(this.node, ['ip', '-6', 'addr', 'add', `fd42:${n}:2::1/64`, 'dev', nw, 'nodad']);
+    for (const [ns, dev] of [[this.world, wv], [this.node, nw]] as const) await this.exec(ns, ['ip', 'link', 'set', dev, 'up']);
+    await this.exec(this.node, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    await this.exec(this.world, ['ip', 'route', 'add', 'default', 'via', `10.${n}.2.1`]);
+    await this.exec(this.world, ['ip', '-6', 'route', 'add', 'default', 'via', `fd42:${n}:2::1`]);
+    await this.exec(this.pod, ['ip', 'route', 'add', 'default', 'via', this.nodeV4]);
+    await this.exec(this.pod, ['ip', '-6', 'route', 'add', 'default', 'via', this.nodeV6]);
   }
 
   async create(): Promise<void> {
@@ -83,8 +111,8 @@ export class PodBox {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   }
 
-  exec(ns: string, argv: readonly string[], input?: string): Promise<{ stdout: string; stderr: string }> {
-    const p = run('ip', ['netns', 'exec', ns, ...argv], { env: process.env });
+  exec(ns: string, argv: readonly string[], input?: string, env?: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+    const p = run('ip', ['netns', 'exec', ns, ...argv], { env: { ...process.env, ...env } });
     if (input !== undefined) p.child.stdin?.end(input);
     return p;
   }
@@ -135,8 +163,8 @@ export class PodBox {
   }
 
   /** A TCP connection from `ns` as `uid`: "reply:<tag>" or "error:<code>". */
-  async connect(ns: string, uid: number, host: string, port: number): Promise<string> {
-    const { stdout } = await this.exec(ns, [process.execPath, AGENT, 'connect', String(uid), host, String(port)]);
+  async connect(ns: string, uid: number, host: string, port: number, text?: string): Promise<string> {
+    const { stdout } = await this.exec(ns, [process.execPath, AGENT, 'connect', String(uid), host, String(port), ...(text === undefined ? [] : [text])]);
     return stdout.trim();
   }
 
@@ -151,7 +179,7 @@ export class PodBox {
     const running = [...this.#children].filter((c) => c.exitCode === null && c.signalCode === null);
     await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
     this.#children.clear();
-    for (const ns of [this.pod, this.node]) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const ns of [this.pod, this.node, this.world]) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     for (const dir of this.#etc) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,8 @@
 //   get URL                                 prints {"status","body"} of a plain GET (a kubelet probe)
 //   unauthenticated URL                     an MCP initialize without a token: {"status","wwwAuthenticate"}
 //   agent URL TOKEN                         the official MCP SDK client calls get_customer {"id":"42"}: {"text"}
+//   fetch URL BODY                          an app's plain fetch POST (no proxy): {"status","text"} or {"error"}
+//   tls ADDRESS SNI PATH BODY               HTTPS to ADDRESS:443 naming SNI (and Host): {"status","text"} or {"error"}
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -53,6 +55,26 @@ if (command === 'issuer') {
   const content = result.content as { type: string; text?: string }[];
   print({ text: content.map((c) => c.text ?? '').join('') });
   await client.close();
+} else if (command === 'fetch') {
+  try {
+    const r = await fetch(args[0]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: args[1] });
+    print({ status: r.status, text: await r.text() });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    print({ error: cause?.code ?? cause?.message ?? (err as Error).message });
+  }
+} else if (command === 'tls') {
+  const [address, sni, path, body] = args as [string, string, string, string];
+  const reply = await new Promise<unknown>((resolve) => {
+    const req = https.request({ host: address, port: 443, servername: sni, method: 'POST', path, headers: { host: sni, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.end(body);
+  });
+  print(reply);
 } else {
   process.stderr.write(`box/node.ts: unknown command ${command}\n`);
   process.exit(2);
