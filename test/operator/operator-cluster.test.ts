@@ -96,6 +96,28 @@ describe('operator against a real API server @cluster', function () {
     await eventually('enforcing pods back to 1', async () => ((await getPolicy(cp, ns, 'eu')).status?.enforcingPods === 1 ? true : undefined));
   });
 
+  it('capture: a PodSecurity level that forbids the init container is refused with what to do; an opted-out pod counts as unprotected', async () => {
+    const cp = cluster();
+    const ns = await h.coveredNamespace('psa');
+    const labelled = await cp.api('PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } }, { contentType: 'application/merge-patch+json' });
+    expect(labelled.status, labelled.text).to.equal(200);
+    await createPolicy(cp, ns, policyManifest(ns, 'eu'));
+    const refused = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('captured', { 'mcpresidency.io/policy': 'eu' }));
+    expect(refused.status, refused.text).to.equal(403);
+    expect(refused.text).to.include(`namespace ${ns} has pod-security.kubernetes.io/enforce=baseline, which forbids the capabilities NET_ADMIN and NET_RAW`);
+    expect(refused.text).to.include('CNI plugin');
+
+    // Opted out: the sidecar without the init container, which baseline admits; reported as unprotected.
+    const optOut = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('opted-out', { 'mcpresidency.io/policy': 'eu', 'mcpresidency.io/capture': 'false' }));
+    expect(optOut.status, optOut.text).to.equal(201);
+    expect((optOut.body as Pod).spec.initContainers!.map((c) => c.name)).to.deep.equal([SIDECAR_CONTAINER]);
+    const p = await eventually('the opted-out pod counted as unprotected', async () => {
+      const pol = await getPolicy(cp, ns, 'eu');
+      return pol.status?.unprotectedPods === 1 ? pol : undefined;
+    });
+    expect(p.status).to.include({ enforcingPods: 0, unprotectedPods: 1 });
+  });
+
   it('refuses an invalid policy at create with the messages of `policy validate`', async () => {
     const cp = cluster();
     const ns = await h.coveredNamespace('invalid');
