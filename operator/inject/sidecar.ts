@@ -114,6 +114,12 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
       SECRETS_DIR,
       '--log-level',
       settings.logLevel,
+      // All addresses, both families (as the transparent listener's default): captured inbound
+      // IPv6 connections and IPv6 kubelet probes arrive on the pod's IPv6 address.
+      '--listen',
+      `[::]:${PORT_MCP}`,
+      '--admin-listen',
+      `[::]:${PORT_ADMIN}`,
       ...(input.capture ? ['--capture'] : []),
     ],
     env: [

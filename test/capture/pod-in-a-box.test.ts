@@ -127,7 +127,18 @@ describe('a pod in a box: the sidecar behind the capture rules (root, netns)', f
       }),
       { mode: 0o644 },
     );
-    await box.spawn(box.pod, [process.execPath, cliEntry, 'sidecar', '--policy', policy, '--upstream', `http://127.0.0.1:${MCP_PORT}`, '--audit-dir', auditDir, '--capture'], {
+    // The injected sidecar's own arguments, with the policy as a file and the box's directories
+    // (there is no API server in the box).
+    const args = [...sidecarArgs];
+    const swap = (flag: string, value: string | undefined): void => {
+      const i = args.indexOf(flag);
+      if (value === undefined) args.splice(i, 2);
+      else args.splice(i, 2, flag, value);
+    };
+    swap('--audit-dir', auditDir);
+    swap('--secrets-dir', undefined);
+    args.splice(args.indexOf('--policy-ref'), 2, '--policy', policy);
+    await box.spawn(box.pod, [process.execPath, cliEntry, ...args], {
       uid: SIDECAR,
       env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), MCP_RESIDENCY_APP_PROBES: appProbes },
       readyOnStderr: (line) => line.includes('"sidecar started"'),
@@ -204,10 +215,12 @@ describe('a pod in a box: the sidecar behind the capture rules (root, netns)', f
     expect(m.body).to.match(/mcp_residency_captured_connections_total\{[^}]*decision="deny"[^}]*\} [1-9]/u);
   });
 
-  it("from the node, podIP:<app port> without a token gets the sidecar's 401", async () => {
-    const r = await fromNode(['unauthenticated', mcpUrl]);
-    expect(r.status).to.equal(401);
-    expect(r.wwwAuthenticate).to.match(/^Bearer resource_metadata="/u);
+  it("from the node, podIP:<app port> (IPv4 and IPv6) without a token gets the sidecar's 401", async () => {
+    for (const url of [mcpUrl, `http://[${box.podV6}]:${MCP_PORT}/mcp`]) {
+      const r = await fromNode(['unauthenticated', url]);
+      expect(r.status, url).to.equal(401);
+      expect(r.wwwAuthenticate).to.match(/^Bearer resource_metadata="/u);
+    }
   });
 
   it('from the node, podIP:<app port> with a token gets a masked result', async () => {

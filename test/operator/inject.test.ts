@@ -90,7 +90,7 @@ describe('sidecar injection (golden files)', () => {
     expect(c.securityContext!.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
     expect(c.args).to.deep.equal([
       'sidecar', '--policy-ref', 'agents/eu-crm', '--upstream', 'http://127.0.0.1:8080',
-      '--audit-dir', '/var/lib/mcp-residency/audit', '--secrets-dir', '/var/run/secrets/mcp-residency', '--log-level', 'info', '--capture',
+      '--audit-dir', '/var/lib/mcp-residency/audit', '--secrets-dir', '/var/run/secrets/mcp-residency', '--log-level', 'info', '--listen', '[::]:15080', '--admin-listen', '[::]:15090', '--capture',
     ]);
     expect(c.resources).to.deep.equal(settings.sidecar.resources);
   });
