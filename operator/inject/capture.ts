@@ -122,6 +122,22 @@ export function restoreProbes(pod: Pod): void {
   }
 }
 
+/**
+ * An app container that runs as the sidecar's UID would be exempt from capture like the sidecar
+ * (Istio's UID 1337 pitfall, istio#11130); 65532 is also distroless's "nonroot" user, so this
+ * is not far-fetched. Only what the spec says can be seen: an image's own USER cannot.
+ */
+export function sidecarUidClash(pod: Pod): string | undefined {
+  const podUid = (pod.spec as { securityContext?: { runAsUser?: number } }).securityContext?.runAsUser;
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+    if (c.name === SIDECAR_CONTAINER || c.name === CAPTURE_INIT_CONTAINER) continue;
+    if ((c.securityContext?.runAsUser ?? podUid) === SIDECAR_UID) {
+      return `container "${c.name}" runs as UID ${SIDECAR_UID}, the ${SIDECAR_CONTAINER} sidecar's UID, whose traffic is never captured: run it as another UID (securityContext.runAsUser), or opt the pod out with ${ANNOTATION_CAPTURE}: "false"`;
+    }
+  }
+  return undefined;
+}
+
 /** The PodSecurity levels that forbid NET_ADMIN and NET_RAW (both are outside baseline). */
 const FORBIDDING = new Set(['baseline', 'restricted']);
 export const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';

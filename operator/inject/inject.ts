@@ -20,7 +20,7 @@ import {
   SIDECAR_CONTAINER,
   SIDECAR_PORTS,
 } from './constants.ts';
-import { appProbesEnv, buildCaptureInit, captureChoice, restoreProbes, rewriteProbes } from './capture.ts';
+import { appProbesEnv, buildCaptureInit, captureChoice, restoreProbes, rewriteProbes, sidecarUidClash } from './capture.ts';
 import { DEFAULT_CAPTURE, type InjectionSettings } from './settings.ts';
 import { buildSidecar } from './sidecar.ts';
 import { encodeStatus, readStatus, type InjectionStatus } from './status.ts';
@@ -157,6 +157,8 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
   const captureSettings = settings.capture ?? DEFAULT_CAPTURE;
   const choice = captureChoice(pod, captureSettings);
   if ('error' in choice) return { ok: false, message: `${describePod(pod, namespace)}: ${choice.error}` };
+  const uidClash = choice.capture ? sidecarUidClash(pod) : undefined;
+  if (uidClash !== undefined) return { ok: false, message: `${describePod(pod, namespace)}: ${uidClash}` };
 
   const tokenVolume = pod.spec.automountServiceAccountToken === false ? undefined : serviceAccountVolume(pod);
   // With capture on, the MCP port belongs to the gateway: the app's HTTP probes on it go through the admin port.

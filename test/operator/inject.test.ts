@@ -138,6 +138,14 @@ describe('sidecar injection: refusals and pass-through', () => {
     expect(refusal(clash)).to.include('port 15081 is one the mcp-residency-proxy sidecar listens on');
   });
 
+  it("refuses, with capture on, an app container that runs as the sidecar's UID (it would never be captured)", () => {
+    const pod = base();
+    pod.spec.containers[0]!.securityContext = { runAsUser: 65532 };
+    expect(refusal(pod)).to.include('container "server" runs as UID 65532, the mcp-residency-proxy sidecar\'s UID, whose traffic is never captured');
+    pod.metadata.annotations!['mcpresidency.io/capture'] = 'false';
+    expect(injectPod(pod, 'agents', goldenPolicy(), settings).ok, 'opted out: nothing to walk around').to.equal(true);
+  });
+
   it('refuses a hand-written mcp-residency-proxy container (it could be anything)', () => {
     const pod = base();
     pod.spec.containers.push({ name: SIDECAR_CONTAINER, image: 'evil' });
