@@ -100,7 +100,8 @@ class Listener implements TransparentListener {
     this.#limits = { ...DEFAULT_TRANSPARENT_LIMITS, ...options.limits };
     this.#resolver = options.resolver ?? systemResolver;
     this.#recorder = new EgressRecorder(options.audit, options.metrics, options.logger, options.principal ?? workloadPrincipal());
-    this.#server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    // Half-open like TCP itself: an application that shuts down its sending side still gets the answer.
+    this.#server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#accept(socket));
   }
 
   async listen(): Promise<void> {
