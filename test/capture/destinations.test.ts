@@ -79,6 +79,9 @@ describe('capture: egress.destinations', () => {
     expect(!wrongPort.ok && wrongPort.denial).to.deep.include({ destination: 'api.crm.example:443', region: 'unknown' });
     const us = decidePassThrough(p, 'api.us-crm.example', undefined, gw);
     expect(!us.ok && us.denial).to.deep.include({ type: 'egress_denied', region: 'eastus', destination: 'api.us-crm.example:443' });
+    const plainHttp = decidePassThrough(p, 'contoso-weu.openai.azure.com', 80, gw);
+    expect(!plainHttp.ok && plainHttp.denial).to.deep.include({ upstream: 'aoai', destination: 'contoso-weu.openai.azure.com:80' });
+    expect(!plainHttp.ok && plainHttp.denial.message).to.include('upstream aoai is reached at https://contoso-weu.openai.azure.com, not on this port');
     const upstream = decidePassThrough(p, 'contoso-weu.openai.azure.com', undefined, gw);
     expect(upstream.ok && upstream.pass).to.deep.include({ destination: 'contoso-weu.openai.azure.com:443', region: 'westeurope', port: 443 });
     const denied = policy([{ host: 'api.crm.example', region: 'westeurope' }], 'deny');
