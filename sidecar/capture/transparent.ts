@@ -30,6 +30,9 @@ import type { PolicyState } from '../policy/runtime.ts';
 import { peekDestination } from './peek.ts';
 import { PROBE_ANSWER } from './sniff.ts';
 
+/** Where the capture rules redirect the pod's outbound TCP (the CLI's --transparent-listen default). */
+export const TRANSPARENT_LISTEN_PORT = 15082;
+
 export interface TransparentLimits {
   /** Most bytes read while looking for the name (a ClientHello or an HTTP request head). */
   readonly maxPeekBytes: number;
