@@ -78,7 +78,7 @@ describe('live policy updates to a running sidecar @cluster', function () {
     expect(args).to.include.members(['sidecar', '--policy-ref', `${ns}/crm`, '--upstream', `http://127.0.0.1:${port}`]);
     const env: NodeJS.ProcessEnv = { ...process.env, POD_NAME: 'crm-0', POD_NAMESPACE: ns };
     for (const e of proxy!.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-    Object.assign(env, { MCP_RESIDENCY_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_ADMIN_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_EGRESS_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_KUBECONFIG: kubeconfig });
+    Object.assign(env, { MCP_RESIDENCY_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_ADMIN_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_EGRESS_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_TRANSPARENT_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_KUBECONFIG: kubeconfig });
     const sidecar = startCli<{ msg: string; mcp: string; admin: string }>(args, 'sidecar started', { env });
     child = sidecar.child;
     urls = await sidecar.started;
