@@ -3,6 +3,10 @@
 // target stands in for the capture rules: pointed at the listener itself, the probe arrives as
 // the rules would redirect it; pointed at a closed port, it fails as without the rules.
 import { expect } from 'chai';
+import net from 'node:net';
+import { CaptureMonitor } from '../../sidecar/capture/probe.ts';
+import { eventually } from '../support/eventually.ts';
+import { startCaptureHarness, type CaptureHarness } from './support/listener.ts';
 import { startSampleServer, type RunningSampleServer } from '../../demo/sample-server.ts';
 import { freePort } from '../support/net.ts';
 import { runSidecar, waitReady, type SidecarUnderTest } from '../support/sidecar.ts';
@@ -65,5 +69,47 @@ describe('capture: readiness of the assembled sidecar', function () {
     expect(r.body.checks.capture!.ok).to.equal(false);
     expect(r.body.checks.capture!.reason).to.include('capture not in place').and.to.include('mcp-residency capture apply');
     expect(await sut.sidecar.metrics.registry.getSingleMetricAsString('mcp_residency_capture_in_place')).to.match(/mcp_residency_capture_in_place 0$/mu);
+  });
+});
+
+describe('capture: the probe is re-checked', function () {
+  this.timeout(30_000);
+  let c: CaptureHarness;
+  before(async () => {
+    c = await startCaptureHarness();
+  });
+  after(async () => c.close());
+
+  it('notices rules that appear after the start and rules that go away later', async () => {
+    // A relay on a port standing in for the capture rules: up, it redirects the probe to the listener.
+    const port = await freePort();
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((s) => {
+      const to = net.connect(c.port, '127.0.0.1');
+      for (const x of [s, to]) {
+        sockets.add(x);
+        x.on('error', () => x.destroy());
+      }
+      s.pipe(to).pipe(s);
+    });
+    const results: boolean[] = [];
+    const monitor = new CaptureMonitor({ listener: c.listener, logger: c.h.logger, target: { host: '127.0.0.1', port }, intervalMs: 50, onResult: (ok) => results.push(ok) });
+    try {
+      await monitor.start();
+      expect(monitor.health().ok).to.equal(false);
+      await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+      await eventually('capture seen in place', () => (monitor.health().ok ? true : undefined), 10_000);
+      await new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      await eventually('capture seen gone', () => (monitor.health().ok ? undefined : true), 10_000);
+      expect(monitor.health().reason).to.include('capture not in place');
+      expect(results[0]).to.equal(false);
+      expect(results).to.include(true);
+    } finally {
+      monitor.stop();
+      relay.close();
+    }
   });
 });
