@@ -216,9 +216,11 @@ class Listener implements TransparentListener {
     this.#sockets.add(upstream);
     upstream.once('close', () => this.#sockets.delete(upstream));
     upstream.setNoDelay(true);
+    // Counted when it opens, recorded when it closes (the record carries the bytes and duration).
+    this.#count('allow', c.protocol);
+    this.#o.logger.debug('captured connection passed', { destination: pass.destination, method: call.method });
     const bytes = await splice(socket, upstream, peeked.head);
     const named = sniffed.kind === 'tls' ? `TLS connection (SNI ${host})` : `HTTP connection (Host ${host})`;
-    this.#count('allow', c.protocol);
     const recorded = await this.#recorder.record(call, {
       decision: 'allow',
       reason: `captured ${named} to ${passReason(pass)}: passed through unread, not masked`,
