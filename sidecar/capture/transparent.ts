@@ -242,6 +242,8 @@ class Listener implements TransparentListener {
   #answerRefusal(c: Connection, decision: 'deny' | 'error', status: number, detail: ErrorDetail): void {
     const { socket } = c;
     if (socket.destroyed) return;
+    // Half-open is allowed: a client that never closes its side after a refusal is cut.
+    socket.setTimeout(this.#limits.peekTimeoutMs, () => socket.destroy());
     if (c.protocol === 'tls') {
       // A fatal alert before any ServerHello: the application's TLS stack reports the handshake refused.
       socket.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, decision === 'deny' ? TLS_ALERT_ACCESS_DENIED : TLS_ALERT_INTERNAL_ERROR]));
