@@ -96,6 +96,8 @@ class Listener implements TransparentListener {
   readonly #server: net.Server;
   readonly #sockets = new Set<Socket>();
   readonly #probes = new Set<string>();
+  /** Connections still being handled: close() waits for their records. */
+  readonly #handling = new Set<Promise<void>>();
   #closed = false;
 
   constructor(options: TransparentOptions) {
@@ -136,6 +138,8 @@ class Listener implements TransparentListener {
     this.#closed = true;
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // Connections cut here are still recorded, before the caller closes the audit log.
+    await Promise.allSettled([...this.#handling]);
   }
 
   #accept(socket: Socket): void {
@@ -143,10 +147,13 @@ class Listener implements TransparentListener {
     socket.once('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const c: Connection = { call: { started: process.hrtime.bigint(), method: 'TCP', runtime: undefined, tunnel: true }, socket, protocol: 'none' };
-    this.#handle(c).catch((err: unknown) => {
-      this.#o.logger.error('captured connection failed', { error: err });
-      socket.resetAndDestroy();
-    });
+    const handling = this.#handle(c)
+      .catch((err: unknown) => {
+        this.#o.logger.error('captured connection failed', { error: err });
+        socket.resetAndDestroy();
+      })
+      .finally(() => this.#handling.delete(handling));
+    this.#handling.add(handling);
   }
 
   async #handle(c: Connection): Promise<void> {

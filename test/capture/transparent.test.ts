@@ -4,6 +4,7 @@
 // receive, so a refused connection can be shown to have sent nothing.
 import { expect } from 'chai';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { probeCapture } from '../../sidecar/capture/probe.ts';
@@ -229,6 +230,33 @@ describe('capture: the transparent egress listener', function () {
       expect(c.h.openai.tcpConnections).to.equal(2);
     } finally {
       await v6.close();
+    }
+  });
+
+  it('a connection still open when the listener closes is cut, and its record is written before close() returns', async () => {
+    const extra = await addListener(c.h, '127.0.0.1');
+    const agent = new https.Agent({ keepAlive: true });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request(
+          { host: '127.0.0.1', port: extra.port, servername: 'api.openai.example', ca: c.h.pki.caPem, agent, path: '/v1/models', headers: { host: 'api.openai.example' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).to.equal(404);
+      expect(c.h.audit.entries).to.have.length(0);
+      await extra.close();
+      expect(c.h.audit.entries).to.have.length(1);
+      expect(c.h.audit.entries[0]!.decision).to.equal('allow');
+      expect(c.h.audit.entries[0]!.bytesReceived).to.be.greaterThan(0);
+    } finally {
+      agent.destroy();
+      await extra.close();
     }
   });
 
