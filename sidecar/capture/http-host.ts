@@ -8,7 +8,9 @@ export type HeadVerdict =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/u;
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/u;
+// Methods are tokens; every registered one is upper-case letters, and only those are taken, so
+// the bytes that decide "this is HTTP" are the same ones looksLikeHttp() waits on.
+const REQUEST_LINE = /^([A-Z]{1,20}) (\S+) HTTP\/1\.([01])$/u;
 const AUTHORITY = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9._-]+)(?::(\d{1,5}))?$/u;
 
 /** Whether the first bytes can be the start of an HTTP/1 request line (a method token). */

@@ -69,6 +69,7 @@ export class CaptureMonitor {
   #state: HealthState = { ok: false, reason: 'capture not yet checked' };
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #checked = false;
 
   constructor(options: CaptureMonitorOptions) {
     this.#o = options;
@@ -91,11 +92,12 @@ export class CaptureMonitor {
   async #run(): Promise<void> {
     const state = await probeCapture(this.#o.listener, this.#o.target);
     if (this.#stopped) return;
-    if (state.ok !== this.#state.ok) {
+    if (state.ok !== this.#state.ok || !this.#checked) {
       if (state.ok) this.#o.logger.info('capture in place: the sidecar receives its own redirected traffic');
       else this.#o.logger.error('capture is not in place: traffic can leave the pod around the sidecar', { reason: state.reason });
     }
     this.#state = state;
+    this.#checked = true;
     this.#o.onResult?.(state.ok);
     this.#timer = setTimeout(() => void this.#run(), state.ok ? (this.#o.intervalMs ?? 30_000) : 1_000);
     this.#timer.unref();

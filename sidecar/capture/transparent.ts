@@ -30,6 +30,9 @@ import type { PolicyState } from '../policy/runtime.ts';
 import { peekDestination } from './peek.ts';
 import { PROBE_ANSWER } from './sniff.ts';
 
+/** Where the capture rules redirect the pod's outbound TCP (the CLI's --transparent-listen default). */
+export const TRANSPARENT_LISTEN_PORT = 15082;
+
 export interface TransparentLimits {
   /** Most bytes read while looking for the name (a ClientHello or an HTTP request head). */
   readonly maxPeekBytes: number;
@@ -93,6 +96,8 @@ class Listener implements TransparentListener {
   readonly #server: net.Server;
   readonly #sockets = new Set<Socket>();
   readonly #probes = new Set<string>();
+  /** Connections still being handled: close() waits for their records. */
+  readonly #handling = new Set<Promise<void>>();
   #closed = false;
 
   constructor(options: TransparentOptions) {
@@ -100,7 +105,8 @@ class Listener implements TransparentListener {
     this.#limits = { ...DEFAULT_TRANSPARENT_LIMITS, ...options.limits };
     this.#resolver = options.resolver ?? systemResolver;
     this.#recorder = new EgressRecorder(options.audit, options.metrics, options.logger, options.principal ?? workloadPrincipal());
-    this.#server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    // Half-open like TCP itself: an application that shuts down its sending side still gets the answer.
+    this.#server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#accept(socket));
   }
 
   async listen(): Promise<void> {
@@ -132,6 +138,8 @@ class Listener implements TransparentListener {
     this.#closed = true;
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // Connections cut here are still recorded, before the caller closes the audit log.
+    await Promise.allSettled([...this.#handling]);
   }
 
   #accept(socket: Socket): void {
@@ -139,10 +147,13 @@ class Listener implements TransparentListener {
     socket.once('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const c: Connection = { call: { started: process.hrtime.bigint(), method: 'TCP', runtime: undefined, tunnel: true }, socket, protocol: 'none' };
-    this.#handle(c).catch((err: unknown) => {
-      this.#o.logger.error('captured connection failed', { error: err });
-      socket.resetAndDestroy();
-    });
+    const handling = this.#handle(c)
+      .catch((err: unknown) => {
+        this.#o.logger.error('captured connection failed', { error: err });
+        socket.resetAndDestroy();
+      })
+      .finally(() => this.#handling.delete(handling));
+    this.#handling.add(handling);
   }
 
   async #handle(c: Connection): Promise<void> {
@@ -212,9 +223,11 @@ class Listener implements TransparentListener {
     this.#sockets.add(upstream);
     upstream.once('close', () => this.#sockets.delete(upstream));
     upstream.setNoDelay(true);
+    // Counted when it opens, recorded when it closes (the record carries the bytes and duration).
+    this.#count('allow', c.protocol);
+    this.#o.logger.debug('captured connection passed', { destination: pass.destination, method: call.method });
     const bytes = await splice(socket, upstream, peeked.head);
     const named = sniffed.kind === 'tls' ? `TLS connection (SNI ${host})` : `HTTP connection (Host ${host})`;
-    this.#count('allow', c.protocol);
     const recorded = await this.#recorder.record(call, {
       decision: 'allow',
       reason: `captured ${named} to ${passReason(pass)}: passed through unread, not masked`,
@@ -236,6 +249,8 @@ class Listener implements TransparentListener {
   #answerRefusal(c: Connection, decision: 'deny' | 'error', status: number, detail: ErrorDetail): void {
     const { socket } = c;
     if (socket.destroyed) return;
+    // Half-open is allowed: a client that never closes its side after a refusal is cut.
+    socket.setTimeout(this.#limits.peekTimeoutMs, () => socket.destroy());
     if (c.protocol === 'tls') {
       // A fatal alert before any ServerHello: the application's TLS stack reports the handshake refused.
       socket.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, decision === 'deny' ? TLS_ALERT_ACCESS_DENIED : TLS_ALERT_INTERNAL_ERROR]));

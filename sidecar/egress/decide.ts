@@ -100,10 +100,25 @@ export function decidePassThrough(policy: ResolvedPolicy, host: string, port: nu
     return { ok: true, pass: { destination: tunnel.route.destination, host: h, port: p, region: upstream.region, upstream, allowPrivateAddresses: upstream.allowPrivateAddresses } };
   }
   const declared = destinations.find((d) => d.host === h && (port === undefined || d.port === port));
-  if (declared === undefined) return { ok: false, status: 403, denial: unknownDestinationDenial(port === undefined ? h : authorityOf(h, port), h, allowedRegions) };
+  if (declared === undefined) {
+    const onHost = upstreams.find((u) => bareHost(upstreamUrl(u).hostname) === h);
+    if (onHost !== undefined && port !== undefined) return { ok: false, status: 403, denial: wrongPortDenial(onHost, authorityOf(h, port), allowedRegions) };
+    return { ok: false, status: 403, denial: unknownDestinationDenial(port === undefined ? h : authorityOf(h, port), h, allowedRegions) };
+  }
   const destination = authorityOf(h, declared.port);
   if (!regionAllowed(declared.region, allowedRegions)) return { ok: false, status: 403, denial: destinationRegionDenial(declared, destination, allowedRegions) };
   return { ok: true, pass: { destination, host: h, port: declared.port, region: declared.region, upstream: undefined, allowPrivateAddresses: declared.allowPrivateAddresses } };
+}
+
+/** A known upstream asked for on another port (typically plain http to an https provider). */
+function wrongPortDenial(upstream: ResolvedUpstream, destination: string, allowedRegions: readonly string[]): Denial {
+  const url = upstreamUrl(upstream);
+  return {
+    ...regionDenial(upstream, destination, allowedRegions),
+    message:
+      `egress to ${destination} is refused: upstream ${upstream.name} is reached at ${url.protocol}//${url.host}, not on this port; ` +
+      `nothing was sent`,
+  };
 }
 
 /** What an allowed pass-through reaches, for its audit reason. */

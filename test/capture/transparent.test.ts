@@ -4,13 +4,15 @@
 // receive, so a refused connection can be shown to have sent nothing.
 import { expect } from 'chai';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { probeCapture } from '../../sidecar/capture/probe.ts';
 import { PROBE_PREFIX } from '../../sidecar/capture/sniff.ts';
 import { FakeProvider } from '../egress/support/fake-provider.ts';
 import { testPkis } from '../egress/support/harness.ts';
 import { freePort } from '../support/net.ts';
-import { declareDestinations, httpCall, nextRecord, rawCall, startCaptureHarness, tlsCall, type CaptureHarness } from './support/listener.ts';
+import { addListener, declareDestinations, httpCall, nextRecord, rawCall, startCaptureHarness, tlsCall, type CaptureHarness } from './support/listener.ts';
 
 const CHAT = JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'mail jane.doe@example.com' }] });
 
@@ -145,6 +147,19 @@ describe('capture: the transparent egress listener', function () {
     expect(plainHits).to.equal(1);
   });
 
+  it('an application that shuts down its sending side after the request still gets the answer', async () => {
+    const port = (plain.address() as AddressInfo).port;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(c.port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+      socket.end(`GET /half HTTP/1.1\r\nHost: plain.saas.example:${port}\r\nConnection: close\r\n\r\n`);
+    });
+    expect(reply).to.match(/^HTTP\/1\.1 200 OK\r\n/u).and.to.include(`plain plain.saas.example:${port}`);
+  });
+
   it('the SSRF rules of the egress gateway: a name resolving to a metadata or private address is refused', async () => {
     for (const name of ['metadata.example', 'internal.example']) {
       const err = await tlsCall(c, name, name, '/').then(
@@ -199,6 +214,50 @@ describe('capture: the transparent egress listener', function () {
     expect(status).to.equal(200);
     const record = await nextRecord(c, 0);
     expect(record).to.deep.include({ method: 'CONNECT', decision: 'allow', destination: `api.saas.example:${saas.port}`, region: 'westeurope' });
+  });
+
+  it('IPv6: a listener on [::] judges a connection over ::1 the same way, and takes IPv4 too', async () => {
+    const v6 = await addListener(c.h, '::');
+    try {
+      expect((await tlsCall(v6, 'api.openai.example', 'api.openai.example', '/v1/models')).status).to.equal(404);
+      const err = await tlsCall(v6, 'api.us.example', 'api.us.example', '/v1/models').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refusedTls(err)).to.include('alert access denied');
+      expect(c.h.us.tcpConnections).to.equal(0);
+      expect((await tlsCall({ ...v6, host: '127.0.0.1' }, 'api.openai.example', 'api.openai.example', '/v1/models')).status).to.equal(404);
+      expect(c.h.openai.tcpConnections).to.equal(2);
+    } finally {
+      await v6.close();
+    }
+  });
+
+  it('a connection still open when the listener closes is cut, and its record is written before close() returns', async () => {
+    const extra = await addListener(c.h, '127.0.0.1');
+    const agent = new https.Agent({ keepAlive: true });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request(
+          { host: '127.0.0.1', port: extra.port, servername: 'api.openai.example', ca: c.h.pki.caPem, agent, path: '/v1/models', headers: { host: 'api.openai.example' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).to.equal(404);
+      expect(c.h.audit.entries).to.have.length(0);
+      await extra.close();
+      expect(c.h.audit.entries).to.have.length(1);
+      expect(c.h.audit.entries[0]!.decision).to.equal('allow');
+      expect(c.h.audit.entries[0]!.bytesReceived).to.be.greaterThan(0);
+    } finally {
+      agent.destroy();
+      await extra.close();
+    }
   });
 
   describe('the capture probe', () => {

@@ -7,7 +7,7 @@ import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/scope.ts';
-import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
+import { startSidecar, type RunningSidecar, type SidecarConfig, type SidecarDeps } from '../../sidecar/main.ts';
 import { eventually } from './eventually.ts';
 import { memoryLogger } from './log.ts';
 
@@ -33,6 +33,9 @@ export interface SidecarTestOptions {
   readonly approvals?: ApprovalHook;
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
+  /** The transparent egress listener and the capture expectation (sidecar/capture/). */
+  readonly transparentListen?: SidecarConfig['transparentListen'];
+  readonly capture?: SidecarConfig['capture'];
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -58,6 +61,8 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       policyPollMs: 100,
       unknownKidCooldownMs: 200,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.transparentListen ? { transparentListen: options.transparentListen } : {}),
+      ...(options.capture !== undefined ? { capture: options.capture } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}) },
   );

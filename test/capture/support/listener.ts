@@ -15,14 +15,28 @@ import { eventually } from '../../support/eventually.ts';
 export interface CaptureHarness {
   readonly h: Harness;
   readonly listener: TransparentListener;
+  /** Where clients connect: the listener's address (127.0.0.1, or ::1 for a listener on [::]). */
+  readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
 
 export async function startCaptureHarness(o: HarnessOptions = {}): Promise<CaptureHarness> {
   const h = await startHarness(o);
+  const c = await addListener(h, '127.0.0.1');
+  return {
+    ...c,
+    close: async () => {
+      await c.close();
+      await h.close();
+    },
+  };
+}
+
+/** Another transparent listener on the same harness, bound to `bind` (e.g. "::"); close() closes only it. */
+export async function addListener(h: Harness, bind: string): Promise<CaptureHarness> {
   const listener = await startTransparentListener({
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: bind, port: 0 },
     policy: () => h.policyState,
     audit: h.audit,
     metrics: h.metrics,
@@ -31,15 +45,7 @@ export async function startCaptureHarness(o: HarnessOptions = {}): Promise<Captu
     resolver: h.resolve,
     principal: { sub: 'pod-under-test' },
   });
-  return {
-    h,
-    listener,
-    port: listener.address().port,
-    close: async () => {
-      await listener.close();
-      await h.close();
-    },
-  };
+  return { h, listener, host: bind === '::' ? '::1' : bind, port: listener.address().port, close: () => listener.close() };
 }
 
 export interface Reply {
@@ -52,7 +58,7 @@ export function tlsCall(c: CaptureHarness, servername: string | undefined, hostH
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1',
+        host: c.host,
         port: c.port,
         ...(servername !== undefined ? { servername } : {}),
         ca: c.h.pki.caPem,
@@ -73,7 +79,7 @@ export function tlsCall(c: CaptureHarness, servername: string | undefined, hostH
 /** A plain HTTP request to the listener with the given Host header. */
 export function httpCall(c: CaptureHarness, hostHeader: string, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: c.port, path, agent: false, headers: { host: hostHeader } }, (res) => collect(res, resolve, reject));
+    const req = http.request({ host: c.host, port: c.port, path, agent: false, headers: { host: hostHeader } }, (res) => collect(res, resolve, reject));
     req.on('error', reject);
     req.end();
   });
