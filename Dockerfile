@@ -14,7 +14,16 @@
 # so the build stages (Debian 12 as well) only compile TypeScript and fetch JavaScript.
 # Pin both images by digest in CI: --build-arg BUILD_IMAGE=node:24-bookworm-slim@sha256:...
 ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+
+# 0. The capture helper (`mcp-residency capture apply` runs it in the init container): a static
+#    Go program that installs the netfilter rules over netlink, because the distroless runtime
+#    has no nft or iptables. CGO off: no libc needed; modules pinned by go.sum.
+FROM ${GO_IMAGE} AS helper
+WORKDIR /src
+COPY sidecar/capture/nft ./
+RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/mcp-residency-nft .
 
 # 1. Compile TypeScript to dist/ with the dev dependencies (tsc, @types/node). `npm ci` also
 #    installs the pinned `node` devDependency here, which is what `make build` compiles with; it
@@ -40,7 +49,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # 3. The image's /app: package.json (the version the operator stamps on injected pods), the
-#    production node_modules, the compiled dist/, examples/ (the demo reads
+#    production node_modules, the compiled dist/ with the capture helper at dist/bin/ (where
+#    `make build` puts it in a checkout), examples/ (the demo reads
 #    examples/demo-policy.yaml) and crds/. Owned by root, readable by all, writable by none: the
 #    runtime user reads the program and cannot change it, whatever the build machine's umask.
 FROM ${BUILD_IMAGE} AS app
@@ -48,6 +58,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+COPY --from=helper /out/mcp-residency-nft ./dist/bin/mcp-residency-nft
 COPY examples ./examples
 COPY crds ./crds
 RUN chown -R 0:0 /app && chmod -R a+rX,go-w /app
@@ -60,6 +71,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 # Numeric, so Kubernetes can check runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
-# 15080 MCP gateway, 15081 egress gateway, 15090 sidecar admin; 9443 webhook, 9090 operator admin.
-EXPOSE 15080 15081 15090 9443 9090
+# 15080 MCP gateway, 15081 egress gateway, 15082 transparent egress listener, 15090 sidecar admin;
+# 9443 webhook, 9090 operator admin.
+EXPOSE 15080 15081 15082 15090 9443 9090
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]

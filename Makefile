@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 DEPS_STAMP := node_modules/.deps-stamp
 
-.PHONY: help deps build lint typecheck test unit bench demo clean crds controlplane
+.PHONY: help deps build helper lint typecheck test unit bench demo clean crds controlplane
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,10 +23,21 @@ $(DEPS_STAMP): package.json package-lock.json
 
 deps: $(DEPS_STAMP) ## install npm dependencies and the pinned Node
 
-build: deps ## compile TypeScript to dist/ (the CLI is ./bin/mcp-residency)
+build: deps helper ## compile TypeScript to dist/ (the CLI is ./bin/mcp-residency) and the capture helper
 	@echo "==> compiling (tsc)"
 	tsc -p tsconfig.build.json
 	@chmod +x dist/cli/main.js
+
+# The static netfilter helper `capture apply` runs (sidecar/capture/nft/), at the path the image
+# has it too; Go modules pinned by go.sum. Linux only: it talks netlink.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+HELPER := dist/bin/mcp-residency-nft
+helper: $(HELPER) ## build the capture helper (Go, static) into dist/bin/
+
+$(HELPER): $(wildcard sidecar/capture/nft/*.go) sidecar/capture/nft/go.mod sidecar/capture/nft/go.sum
+	@echo "==> building the capture helper (go build)"
+	@mkdir -p $(@D)
+	cd sidecar/capture/nft && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(CURDIR)/$@ .
 
 lint: deps ## eslint, no warnings allowed
 	@echo "==> lint"

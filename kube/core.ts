@@ -23,13 +23,30 @@ export interface VolumeMount {
   subPath?: string;
 }
 
+export interface HttpGetAction {
+  path: string;
+  port: number | string;
+  scheme?: 'HTTP' | 'HTTPS';
+  host?: string;
+  httpHeaders?: { name: string; value: string }[];
+}
+
 export interface HttpGetProbe {
-  httpGet: { path: string; port: number | string; scheme?: 'HTTP' | 'HTTPS' };
+  httpGet: HttpGetAction;
   initialDelaySeconds?: number;
   periodSeconds?: number;
   timeoutSeconds?: number;
   failureThreshold?: number;
   successThreshold?: number;
+}
+
+/** Any kubelet probe: the injector rewrites httpGet ones and leaves the others as they are. */
+export interface Probe extends Omit<HttpGetProbe, 'httpGet'> {
+  httpGet?: HttpGetAction;
+  tcpSocket?: { port: number | string; host?: string };
+  exec?: { command?: string[] };
+  grpc?: { port: number; service?: string };
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface ResourceRequirements {
@@ -60,9 +77,9 @@ export interface Container {
   resources?: ResourceRequirements;
   /** only `Always`, and only on init containers: a native sidecar */
   restartPolicy?: 'Always';
-  startupProbe?: HttpGetProbe;
-  readinessProbe?: HttpGetProbe;
-  livenessProbe?: HttpGetProbe;
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
   securityContext?: SecurityContext;
   volumeMounts?: VolumeMount[];
 }

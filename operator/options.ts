@@ -2,7 +2,7 @@
 // so a wrong flag is one clear line at startup rather than a failure on the first pod.
 import { parseListen } from '../lib/listen.ts';
 import { isLevel, type Level } from '../lib/log.ts';
-import type { SidecarSettings } from './inject/settings.ts';
+import type { CaptureSettings, SidecarSettings } from './inject/settings.ts';
 import type { TlsTiming } from './tls/plan.ts';
 
 export interface Address {
@@ -16,6 +16,8 @@ export interface OperatorOptions {
   /** this replica's name in the Lease and in Events (the pod name in a cluster) */
   readonly identity: string;
   readonly sidecar: SidecarSettings;
+  /** traffic capture in injected pods; omitted: on, nothing inside the boundary */
+  readonly capture?: CaptureSettings;
   /** namespaces never injected, besides kube-system, kube-public, kube-node-lease and `namespace` */
   readonly excludeNamespaces: readonly string[];
   readonly webhookListen: Address;

@@ -26,6 +26,8 @@ export function operatorClusterRules(n: RbacNames): PolicyRule[] {
     ...SIDECAR_RULES.filter((r) => !r.resources.includes('mcpresidencypolicies') && !r.resources.includes('events')),
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    // A namespace's PodSecurity labels, to refuse a pod whose capture init container it forbids with a useful message.
+    { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
     { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
     {
       apiGroups: ['admissionregistration.k8s.io'],

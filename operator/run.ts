@@ -7,12 +7,13 @@ import { isNotFound, KubeClient } from '../kube/client.ts';
 import type { Pod, Role, RoleBinding } from '../kube/core.ts';
 import { Informer, type RestartReason } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader.ts';
-import { APPROVALS, MUTATING_WEBHOOKS, PODS, POLICIES, ROLE_BINDINGS, ROLES, VALIDATING_WEBHOOKS } from '../kube/resources.ts';
+import { APPROVALS, MUTATING_WEBHOOKS, NAMESPACES, PODS, POLICIES, ROLE_BINDINGS, ROLES, VALIDATING_WEBHOOKS } from '../kube/resources.ts';
+import type { KubeObject } from '../kube/types.ts';
 import type { ApprovalObject, PolicyObject } from '../policy/types.ts';
 import { Readiness } from '../sidecar/admin/readiness.ts';
 import { startAdminServer, type AdminServer } from './admin.ts';
 import { admitApproval, type ApprovalAdmissionContext } from './admission/approvals.ts';
-import { admitPod } from './admission/pods.ts';
+import { admitPod, type NamespaceSource } from './admission/pods.ts';
 import { admitPolicy } from './admission/policies.ts';
 import { WebhookServer } from './admission/server.ts';
 import { EventRecorder } from './events.ts';
@@ -65,7 +66,18 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
   const metrics = createOperatorMetrics();
   const readiness = new Readiness();
   const excluded = new Set([...SYSTEM_NAMESPACES, o.namespace, ...o.excludeNamespaces]);
-  const injection: InjectionSettings = { sidecar: o.sidecar, excludedNamespaces: excluded };
+  const injection: InjectionSettings = { sidecar: o.sidecar, excludedNamespaces: excluded, ...(o.capture ? { capture: o.capture } : {}) };
+  const namespaceLabels: NamespaceSource = {
+    labels: async (ns) => {
+      try {
+        return (await client.get<KubeObject>(NAMESPACES, ns, undefined, AbortSignal.timeout(3000))).metadata.labels;
+      } catch (err) {
+        // Unknown level: inject; the API server's own PodSecurity admission still decides.
+        log.warn('cannot read the namespace for its PodSecurity level', { namespace: ns, error: (err as Error).message });
+        return undefined;
+      }
+    },
+  };
   const informerTiming = { resyncMs: o.resyncMs, idleTimeoutMs: o.watchIdleTimeoutMs };
   const restarts = (resource: string) => (reason: RestartReason) => metrics.watchRestarts.inc({ resource, reason });
 
@@ -105,7 +117,7 @@ export async function startOperator(o: OperatorOptions, deps: OperatorDeps): Pro
     observe: (path, seconds) => metrics.admissionDuration.observe({ webhook: path === WEBHOOK_PATHS.pods ? 'pods' : path === WEBHOOK_PATHS.approvals ? 'approvals' : 'policies' }, seconds),
     routes: {
       [WEBHOOK_PATHS.pods]: async (req) => {
-        const r = await admitPod(req, injection, policyController);
+        const r = await admitPod(req, injection, policyController, namespaceLabels);
         metrics.admissions.inc({ webhook: 'pods', outcome: r.outcome });
         if (r.outcome === 'refused' || r.outcome === 'error') log.info('refused a pod', { namespace: req.namespace, reason: r.response.status?.message });
         else if (r.outcome === 'injected') log.debug('injected the sidecar', { namespace: req.namespace, policy: r.policy });

@@ -12,6 +12,7 @@ export const DEFAULT_PINNING = 'off';
 export const DEFAULT_MASKING_MODE = 'redact';
 export const DEFAULT_CREDENTIAL_HEADER = 'Authorization';
 export const DEFAULT_TUNNELS = 'allow';
+export const DEFAULT_DESTINATION_PORT = 443;
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
 /** A tool change waits for review far longer than a held call: nobody is blocked on it. */
 export const TOOL_REVIEW_DAYS = 30;
@@ -76,6 +77,12 @@ export function resolvePolicy(policy: PolicyObject): ResolvedPolicy {
         credential: resolveCredential(u.credential),
         caSecret: u.caSecret,
         allowPrivateAddresses: u.allowPrivateAddresses ?? false,
+      })),
+      destinations: (egress.destinations ?? []).map((d) => ({
+        host: d.host,
+        region: d.region,
+        port: d.port ?? DEFAULT_DESTINATION_PORT,
+        allowPrivateAddresses: d.allowPrivateAddresses ?? false,
       })),
       tunnels: egress.tunnels ?? DEFAULT_TUNNELS,
     },

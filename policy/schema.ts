@@ -18,6 +18,7 @@ import {
   DEFAULT_AUTH_MODE,
   DEFAULT_AZURE_MONITOR_AUTHENTICATION,
   DEFAULT_CREDENTIAL_HEADER,
+  DEFAULT_DESTINATION_PORT,
   DEFAULT_GROUPS_CLAIM,
   DEFAULT_MASKING_MODE,
   DEFAULT_PINNING,
@@ -235,6 +236,30 @@ export const UpstreamSchema = Type.Object(
   strictObject,
 );
 
+export const DestinationSchema = Type.Object(
+  {
+    host: Type.String({
+      description: 'DNS name of the service, exactly as the application dials it (the TLS SNI or HTTP Host).',
+      pattern: DNS_SUBDOMAIN,
+      minLength: 1,
+      maxLength: 253,
+    }),
+    region: ShortString('Where the service processes the data: a region from the catalog.', 64),
+    port: Type.Optional(
+      Type.Integer({
+        description: 'The port the sidecar connects to (a captured connection does not say which port was dialled).',
+        minimum: 1,
+        maximum: 65535,
+        default: DEFAULT_DESTINATION_PORT,
+      }),
+    ),
+    allowPrivateAddresses: Type.Optional(
+      Type.Boolean({ description: 'Allow this host to resolve to private, loopback or link-local addresses.', default: false }),
+    ),
+  },
+  { ...strictObject, description: 'A service that is not an LLM provider (e.g. a SaaS API): passed through unmasked when its region is allowed, and audited.' },
+);
+
 export const EgressSchema = Type.Object(
   {
     allowedRegions: Type.Optional(
@@ -247,6 +272,15 @@ export const EgressSchema = Type.Object(
         default: [],
         'x-kubernetes-list-type': 'map',
         'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    destinations: Type.Optional(
+      Type.Array(DestinationSchema, {
+        description: 'Other services the MCP server may call (captured traffic and CONNECT): allowed when their region is, passed through and audited.',
+        maxItems: 256,
+        default: [],
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['host'],
       }),
     ),
     tunnels: Type.Optional(

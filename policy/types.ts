@@ -86,6 +86,14 @@ export interface ResolvedUpstream {
   readonly allowPrivateAddresses: boolean;
 }
 
+/** A non-LLM service the pod may reach (egress.destinations). */
+export interface ResolvedDestination {
+  readonly host: string;
+  readonly region: string;
+  readonly port: number;
+  readonly allowPrivateAddresses: boolean;
+}
+
 /** A policy with every default applied; produced only from a policy that validated. */
 export interface ResolvedPolicy {
   readonly name: string;
@@ -108,6 +116,7 @@ export interface ResolvedPolicy {
   readonly egress: {
     readonly allowedRegions: readonly string[];
     readonly upstreams: readonly ResolvedUpstream[];
+    readonly destinations: readonly ResolvedDestination[];
     readonly tunnels: 'allow' | 'deny';
   };
   readonly approval: { readonly approverGroups: readonly string[]; readonly timeoutSeconds: number; readonly notify: readonly NotifyTarget[] } | undefined;

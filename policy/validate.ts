@@ -203,6 +203,40 @@ function checkEgress(spec: PolicySpec, problems: ProblemList): void {
       }
     }
   });
+  checkDestinations(egress, allowedSet, problems);
+}
+
+/** egress.destinations: named services with a known region, none of them an upstream's host. */
+function checkDestinations(egress: NonNullable<PolicySpec['egress']>, allowedSet: ReadonlySet<string>, problems: ProblemList): void {
+  const upstreamHosts = new Map<string, number>();
+  egress.upstreams?.forEach((up, i) => {
+    try {
+      upstreamHosts.set(new URL(up.url).hostname.toLowerCase(), i);
+    } catch {
+      // reported at the upstream's url
+    }
+  });
+  egress.destinations?.forEach((d, i) => {
+    const at = (...p: PathSegment[]): PathSegment[] => ['spec', 'egress', 'destinations', i, ...p];
+    const host = d.host.toLowerCase();
+    if (isIP(host) !== 0 || /^[0-9.]+$/u.test(host)) {
+      problems.error(at('host'), `${show(d.host)} is an IP address; declare the service's DNS name (it is matched against the TLS SNI or HTTP Host)`);
+    }
+    const upstream = upstreamHosts.get(host);
+    if (upstream !== undefined) {
+      problems.error(at('host'), `${show(d.host)} is already the host of upstreams[${upstream}]; an LLM provider is declared once, as an upstream (masked and credentialed)`);
+    }
+    if (!isKnownRegion(d.region)) {
+      problems.error(at('region'), `${show(d.region)} is not a known region${didYouMean(suggestRegions(d.region))}`);
+      return;
+    }
+    const known = regionOfHost(host);
+    if (known?.region !== undefined && known.region !== d.region) {
+      problems.error(at('region'), `${show(d.region)} contradicts the host ${host}, which is ${describeRegion(known.region)} (${known.rule})`);
+    } else if (!allowedSet.has(d.region)) {
+      problems.warning(at('region'), `${describeRegion(d.region)} is outside allowedRegions, so every connection to ${host} will be refused`);
+    }
+  });
 }
 
 /** https URLs, or http to a loopback address; no credentials, query or fragment in them. */

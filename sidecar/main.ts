@@ -1,5 +1,6 @@
 // Assembles the sidecar: the policy (from a file or, in a cluster, the API), the audit log,
-// the inbound MCP gateway (15080), the egress gateway (15081) and the admin port (15090).
+// the inbound MCP gateway (15080), the egress gateway (15081), the transparent egress
+// listener for captured traffic (15082) and the admin port (15090).
 // Start order matters: the listeners come up at once so probes can see *why* the sidecar is
 // not ready, while every request is refused until a policy and the audit log are in place.
 import http from 'node:http';
@@ -37,6 +38,8 @@ import { reportUnshipped } from './audit/unshipped.ts';
 
 /** Kubernetes' default terminationGracePeriodSeconds is 30; leave room for the app and the Event. */
 export const DEFAULT_SHUTDOWN_DRAIN_MS = 20_000;
+import { CaptureMonitor, type ProbeTarget } from './capture/probe.ts';
+import { startTransparentListener, type TransparentListener } from './capture/transparent.ts';
 
 export type { ListenAddress };
 
@@ -53,6 +56,13 @@ export interface SidecarConfig {
   readonly listen: ListenAddress;
   readonly egressListen: ListenAddress;
   readonly adminListen: ListenAddress;
+  /** The transparent egress listener for captured traffic; none when omitted. */
+  readonly transparentListen?: ListenAddress | undefined;
+  /**
+   * Capture is expected (the injector sets it with the capture init container): /readyz fails
+   * until the probe proves the pod's traffic is redirected. Needs transparentListen.
+   */
+  readonly capture?: boolean | { readonly probeTarget?: ProbeTarget; readonly intervalMs?: number };
   readonly auditDir: string;
   readonly secretsDir?: string | undefined;
   /** Standalone: approved tool definitions (default <auditDir>/tool-pins.json). */
@@ -90,7 +100,7 @@ export interface SidecarDeps {
 }
 
 export interface RunningSidecar {
-  readonly urls: { readonly mcp: string; readonly egress: string; readonly admin: string };
+  readonly urls: { readonly mcp: string; readonly egress: string; readonly admin: string; readonly transparent?: string };
   readonly policy: PolicyHolder;
   readonly audit: AuditSinkHolder;
   readonly metrics: SidecarMetrics;
@@ -198,9 +208,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       server.listen(at.port, at.host, resolve);
     });
     servers.push(server);
-    const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+    return addressUrl(server.address() as AddressInfo, 'http');
   };
 
   await audit.open({ dir: config.auditDir, metrics, logger: logger.child({ component: 'audit' }), ...(config.auditDurability ? { durability: config.auditDurability } : {}) }, logger);
@@ -208,6 +216,34 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   notifier.adminUrl = adminUrl;
   const mcpUrl = await listen(inbound, config.listen, 'MCP gateway');
   const egressUrl = await listen(outbound, config.egressListen, 'egress gateway');
+  let transparent: TransparentListener | undefined;
+  let capture: CaptureMonitor | undefined;
+  if (config.transparentListen !== undefined) {
+    transparent = await startTransparentListener({
+      listen: config.transparentListen,
+      policy: policy.state,
+      audit,
+      metrics,
+      logger: logger.child({ component: 'capture' }),
+      gatewayOrigin: egressUrl,
+      ...(deps.resolver ? { resolver: deps.resolver } : {}),
+    });
+  }
+  if (config.capture !== undefined && config.capture !== false) {
+    if (transparent === undefined) throw new Error('capture is expected but no transparent egress listener is configured (--transparent-listen)');
+    const tuning = config.capture === true ? {} : config.capture;
+    capture = new CaptureMonitor({
+      listener: transparent,
+      logger: logger.child({ component: 'capture' }),
+      onResult: (inPlace) => metrics.captureInPlace.set(inPlace ? 1 : 0),
+      ...(tuning.probeTarget ? { target: tuning.probeTarget } : {}),
+      ...(tuning.intervalMs !== undefined ? { intervalMs: tuning.intervalMs } : {}),
+    });
+    const monitor = capture;
+    readiness.register('capture', () => monitor.health());
+    await monitor.start();
+  }
+  const transparentUrl = transparent === undefined ? undefined : addressUrl(transparent.address(), 'tcp');
 
   let source: FilePolicySource | undefined;
   let kubeSource: KubePolicySource | undefined;
@@ -230,7 +266,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   } else {
     await policy.apply({ ok: false, reason: 'no policy configured (--policy or --policy-ref)' });
   }
-  logger.info('sidecar started', { mcp: mcpUrl, egress: egressUrl, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
+  logger.info('sidecar started', { mcp: mcpUrl, egress: egressUrl, transparent: transparentUrl, capture: capture !== undefined, admin: adminUrl, upstream: config.upstream.origin, auditDir: config.auditDir });
 
   // Requests still being answered at shutdown get a grace period to finish (a held call's
   // refusal, a tool result on its way) before connections are cut.
@@ -243,7 +279,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   }
 
   return {
-    urls: { mcp: mcpUrl, egress: egressUrl, admin: adminUrl },
+    urls: { mcp: mcpUrl, egress: egressUrl, admin: adminUrl, ...(transparentUrl !== undefined ? { transparent: transparentUrl } : {}) },
     policy,
     audit,
     metrics,
@@ -264,6 +300,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
       while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await gateway.close();
       egress.close();
+      capture?.stop();
+      await transparent?.close();
       for (const s of servers) s.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       upstream.close();
@@ -298,4 +336,10 @@ async function loadClusterParts(): Promise<{
     import('./policy/kube-source.ts'),
   ]);
   return { KubeClient: client.KubeClient, loadConnection: config.loadConnection, KubeApprovals: approvals.KubeApprovals, KubePolicySource: source.KubePolicySource };
+}
+
+/** A URL a local client can use for a bound address (the unspecified addresses become loopback). */
+function addressUrl(addr: AddressInfo, scheme: string): string {
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
 }

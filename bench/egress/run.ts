@@ -1,9 +1,10 @@
 // Egress gateway overhead on a streamed chat completion: time to first byte and total time,
 // direct to the provider versus through the gateway (pseudonymize mode: the prompt masked on
 // the way out, the streamed answer restored on the way back, tokens split across deltas), in
-// one run, interleaved, with p50/p99 and the ratios.
+// one run, interleaved, with p50/p99 and the ratios. Then the transparent listener for
+// captured traffic against direct (transparent.ts): time to first byte and throughput.
 //
-//   node_modules/.bin/node bench/egress/run.ts [--iterations N] [--deltas N] [--delay-ms N] [--quick]
+//   node_modules/.bin/node bench/egress/run.ts [--iterations N] [--deltas N] [--delay-ms N] [--bulk-mib N] [--quick]
 //
 // The provider is the test suite's fake (HTTPS, test CA) on loopback; it echoes the prompt
 // back in small deltas, so every answer carries tokens to restore. By default it sends them
@@ -14,8 +15,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { OPENAI_KEY, startHarness } from '../../test/egress/support/harness.ts';
+import { startCaptureHarness } from '../../test/capture/support/listener.ts';
+import { OPENAI_KEY } from '../../test/egress/support/harness.ts';
 import { percentile } from '../lib/stats.ts';
+import { benchTransparent } from './transparent.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -27,6 +30,7 @@ const ITERATIONS = arg('iterations', quick ? 60 : 400);
 const WARMUP = Math.max(10, Math.floor(ITERATIONS / 10));
 const DELTAS = arg('deltas', 64);
 const DELAY_MS = arg('delay-ms', 0);
+const BULK_MIB = arg('bulk-mib', quick ? 16 : 64);
 
 const PROMPT =
   'Please draft a reply to jane.doe@example.com about invoice 2291; she also left +44 20 7946 0958 ' +
@@ -70,7 +74,8 @@ function contentOf(sse: string): string {
 
 async function main(): Promise<void> {
   const reply = `Echo: ${PROMPT}`;
-  const h = await startHarness({ chunk: Math.max(1, Math.ceil(reply.length / DELTAS)), delayMs: DELAY_MS });
+  const captured = await startCaptureHarness({ chunk: Math.max(1, Math.ceil(reply.length / DELTAS)), delayMs: DELAY_MS });
+  const h = captured.h;
   const body = JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: PROMPT }] });
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
   const directAgent = new https.Agent({ keepAlive: true, ca: h.pki.caPem, servername: 'api.openai.example' });
@@ -111,7 +116,6 @@ async function main(): Promise<void> {
   directAgent.destroy();
   gatewayAgent.destroy();
   const masked = h.audit.last().masked;
-  await h.close();
 
   const stats = (xs: readonly Sample[], key: 'ttfb' | 'total'): { p50: number; p99: number } => {
     const sorted = xs.map((s) => s[key]).sort((a, b) => a - b);
@@ -132,6 +136,9 @@ async function main(): Promise<void> {
   const added = stats(samples.gateway, 'total').p50 - stats(samples.direct, 'total').p50;
   console.log('');
   console.log(`added per streamed completion (p50 total): ${added.toFixed(3)} ms`);
+
+  await benchTransparent(captured, { iterations: ITERATIONS, warmup: WARMUP, body, bulkBytes: BULK_MIB * 2 ** 20, bulkRuns: quick ? 3 : 7 });
+  await captured.close();
 }
 
 await main();

@@ -114,6 +114,7 @@ spec:
         '--listen', `127.0.0.1:${port}`,
         '--admin-listen', `127.0.0.1:${admin}`,
         '--egress-listen', '127.0.0.1:0',
+        '--transparent-listen', '127.0.0.1:0',
         '--audit-dir', auditDir,
         '--log-level', 'warn',
       ],

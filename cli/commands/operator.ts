@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { createLogger } from '../../lib/log.ts';
 import {
-  checkQuantity,
   checkTiming,
   OptionsError,
   parseAddress,
@@ -9,9 +8,9 @@ import {
   parseLevel,
   type OperatorOptions,
 } from '../../operator/options.ts';
-import { productVersion } from '../../operator/version.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { untilStopSignal } from '../signals.ts';
+import { injectionFlags, injectionSettingsFrom } from './injection-flags.ts';
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -33,14 +32,7 @@ Uses --kubeconfig when given, the pod's service account otherwise.`,
     namespace: { type: 'string', value: 'NS', help: "the operator's own namespace (default: $POD_NAMESPACE, then the in-cluster or context namespace)" },
     'webhook-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:9443', help: 'admission webhook (HTTPS) address' },
     'admin-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:9090', help: '/healthz, /readyz and /metrics (HTTP) address' },
-    'sidecar-image': { type: 'string', value: 'IMAGE', default: `ghcr.io/mcp-residency/mcp-residency:${productVersion()}`, help: 'image of the injected sidecar' },
-    'sidecar-image-pull-policy': { type: 'string', value: 'POLICY', default: 'IfNotPresent', help: 'Always, IfNotPresent or Never' },
-    'sidecar-cpu-request': { type: 'string', value: 'QTY', default: '50m', help: "the sidecar's CPU request" },
-    'sidecar-memory-request': { type: 'string', value: 'QTY', default: '64Mi', help: "the sidecar's memory request" },
-    'sidecar-cpu-limit': { type: 'string', value: 'QTY', default: '1', help: "the sidecar's CPU limit ('' for none)" },
-    'sidecar-memory-limit': { type: 'string', value: 'QTY', default: '256Mi', help: "the sidecar's memory limit" },
-    'sidecar-log-level': { type: 'string', value: 'LEVEL', default: 'info', help: "the sidecar's --log-level" },
-    'sidecar-audit-size-limit': { type: 'string', value: 'QTY', default: '1Gi', help: 'sizeLimit of the audit emptyDir' },
+    ...injectionFlags,
     'exclude-namespaces': { type: 'string', value: 'NS,...', help: 'more namespaces never injected (kube-system, kube-public, kube-node-lease and --namespace always are)' },
     'leader-elect': { type: 'boolean', help: 'elect a leader (a Lease) to write status, Events, RBAC and certificates; every replica serves the webhooks' },
     'leader-election-lease': { type: 'string', value: 'NAME', default: 'mcp-residency-operator', help: 'the Lease in --namespace' },
@@ -78,26 +70,12 @@ Uses --kubeconfig when given, the pod's service account otherwise.`,
       connection = loadConnection(flags.kubeconfig, { context: flags.context, env: io.env });
       const namespace = flags.namespace ?? io.env.POD_NAMESPACE ?? connection.namespace;
       if (!namespace) throw new OptionsError('--namespace is required here (no POD_NAMESPACE, no namespace in the kubeconfig context)');
-      const pullPolicy = flags['sidecar-image-pull-policy'];
-      if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
-        throw new OptionsError(`--sidecar-image-pull-policy: "${pullPolicy}" is not one of Always, IfNotPresent, Never`);
-      }
-      const limits: Record<string, string> = { memory: checkQuantity('sidecar-memory-limit', flags['sidecar-memory-limit']) };
-      if (flags['sidecar-cpu-limit'] !== '') limits.cpu = checkQuantity('sidecar-cpu-limit', flags['sidecar-cpu-limit']);
+      const { sidecar, capture } = injectionSettingsFrom(flags);
       options = {
         namespace,
         identity: io.env.POD_NAME ?? hostname(),
-        sidecar: {
-          image: flags['sidecar-image'],
-          imagePullPolicy: pullPolicy,
-          resources: {
-            requests: { cpu: checkQuantity('sidecar-cpu-request', flags['sidecar-cpu-request']), memory: checkQuantity('sidecar-memory-request', flags['sidecar-memory-request']) },
-            limits,
-          },
-          logLevel: parseLevel('sidecar-log-level', flags['sidecar-log-level']),
-          auditSizeLimit: checkQuantity('sidecar-audit-size-limit', flags['sidecar-audit-size-limit']),
-          version: productVersion(),
-        },
+        sidecar,
+        capture,
         approverUsernamePrefix: flags['approver-username-prefix'],
         excludeNamespaces: list(flags['exclude-namespaces']),
         webhookListen: parseAddress('webhook-listen', flags['webhook-listen']),

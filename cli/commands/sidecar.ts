@@ -11,6 +11,9 @@ Listens for MCP clients on --listen and forwards to the MCP server at --upstream
 request path (a client of http://sidecar:15080/mcp reaches <upstream>/mcp). Tokens are verified,
 tools allowed, denied or held, personal data masked, and every interaction recorded in the
 audit log. The egress gateway on --egress-listen is the MCP server's way to LLM providers.
+The transparent egress listener on --transparent-listen takes the pod's outbound connections
+that the capture rules (mcp-residency capture apply) redirect to it; with --capture, /readyz
+fails until a probe proves those rules are in place.
 Without a valid policy, or with the audit log unwritable, every request is refused.`,
   flags: {
     policy: { type: 'string', value: 'FILE', help: 'MCPResidencyPolicy YAML (the same file kubectl apply takes); reloaded when it changes' },
@@ -19,6 +22,8 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     upstream: { type: 'string', value: 'URL', required: true, help: "the MCP server's origin, e.g. http://127.0.0.1:8080" },
     listen: { type: 'string', value: 'ADDR', default: '0.0.0.0:15080', help: 'MCP gateway (inbound) address' },
     'egress-listen': { type: 'string', value: 'ADDR', default: '127.0.0.1:15081', help: 'egress gateway address' },
+    'transparent-listen': { type: 'string', value: 'ADDR', default: '[::]:15082', help: 'transparent egress listener for captured traffic (all addresses, IPv4 and IPv6)' },
+    capture: { type: 'boolean', help: 'capture is expected (set by the injector): /readyz fails until the capture probe succeeds' },
     'admin-listen': { type: 'string', value: 'ADDR', default: '0.0.0.0:15090', help: 'admin address (/healthz, /readyz, /metrics)' },
     'audit-dir': { type: 'string', value: 'DIR', default: 'mcp-residency-audit', help: 'where the audit log is written' },
     'secrets-dir': { type: 'string', value: 'DIR', help: 'secrets as DIR/<secretName>/<key> files (the mounted-Secret layout)' },
@@ -31,6 +36,7 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       help: "on SIGTERM, keep shipping audit records for up to N seconds (keep it below the pod's terminationGracePeriodSeconds; the injector sets it)",
     },
     'log-level': { type: 'string', value: 'LEVEL', default: 'info', help: 'debug, info, warn or error' },
+    'app-probes': { type: 'string', value: 'JSON', help: "the app's kubelet probes served on the admin port under /app-health/ (the injector sets this)" },
   },
   examples: ['mcp-residency sidecar --policy examples/demo-policy.yaml --upstream http://127.0.0.1:8080 --listen 127.0.0.1:15080'],
   async run({ flags }) {
@@ -61,18 +67,26 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     const drain = flags['shutdown-drain-seconds'];
     if (!/^\d{1,5}$/u.test(drain)) throw new CliError(`--shutdown-drain-seconds: "${drain}" is not a whole number of seconds`, 2);
     const logger = createLogger({ level });
-    let listen, egressListen, adminListen;
+    let listen, egressListen, adminListen, transparentListen;
     try {
       listen = parseListen(flags.listen, '--listen');
       egressListen = parseListen(flags['egress-listen'], '--egress-listen');
+      transparentListen = parseListen(flags['transparent-listen'], '--transparent-listen', '[::]:15082');
       adminListen = parseListen(flags['admin-listen'], '--admin-listen');
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    const { appProbeRoute, parseAppProbes } = await import('../../sidecar/admin/app-probes.ts');
+    let adminRoutes;
+    try {
+      adminRoutes = flags['app-probes'] === undefined ? [] : [appProbeRoute(parseAppProbes(flags['app-probes']))];
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
     const { startSidecar } = await import('../../sidecar/main.ts');
     const sidecar = await startSidecar(
-      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
-      { logger },
+      { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, transparentListen, capture: flags.capture, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
+      { logger, adminRoutes },
     );
     logger.info('shutting down', { signal: await untilStopSignal() });
     await sidecar.close();

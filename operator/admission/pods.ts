@@ -3,7 +3,8 @@
 // through untouched.
 import type { Pod } from '../../kube/core.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
-import { injectPod, invalidPolicyMessage, missingPolicyMessage, preflight } from '../inject/inject.ts';
+import { podSecurityProblem } from '../inject/capture.ts';
+import { describePod, injectPod, invalidPolicyMessage, missingPolicyMessage, podHasCapture, preflight } from '../inject/inject.ts';
 import { diff } from '../inject/patch.ts';
 import type { InjectionSettings } from '../inject/settings.ts';
 import { allow, deny, patched, type AdmissionRequest, type AdmissionResponse } from './review.ts';
@@ -17,6 +18,11 @@ export interface PolicySource {
   lookup(namespace: string, name: string): Promise<PolicyLookup>;
 }
 
+/** A namespace's labels (for its PodSecurity level); undefined when unknown. */
+export interface NamespaceSource {
+  labels(namespace: string): Promise<Readonly<Record<string, string>> | undefined>;
+}
+
 /** injected: a patch; unchanged: asked and already right; ignored: did not ask (or excluded). */
 export type PodOutcome = 'injected' | 'unchanged' | 'ignored' | 'refused' | 'error';
 
@@ -26,7 +32,7 @@ export interface PodAdmission {
   readonly policy?: string;
 }
 
-export async function admitPod(req: AdmissionRequest, settings: InjectionSettings, policies: PolicySource): Promise<PodAdmission> {
+export async function admitPod(req: AdmissionRequest, settings: InjectionSettings, policies: PolicySource, namespaces?: NamespaceSource): Promise<PodAdmission> {
   if (req.operation !== 'CREATE' || req.subResource) return { response: allow(req.uid), outcome: 'ignored' };
   const pod = req.object as Pod | undefined;
   if (!pod || typeof pod !== 'object' || !pod.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
@@ -55,6 +61,14 @@ export async function admitPod(req: AdmissionRequest, settings: InjectionSetting
   }
   const result = injectPod(pod, namespace, found.policy, settings);
   if (!result.ok) return { response: deny(req.uid, result.message), outcome: 'refused', policy: plan.policyName };
+  const warnings: string[] = [];
+  if (podHasCapture(result.pod) && namespaces) {
+    // The API server's PodSecurity admission would refuse the injected pod anyway, after us, with
+    // a message that does not say what to do; this one does.
+    const psa = podSecurityProblem(namespace, await namespaces.labels(namespace), describePod(pod, namespace));
+    if (psa.refuse !== undefined) return { response: deny(req.uid, psa.refuse), outcome: 'refused', policy: plan.policyName };
+    if (psa.warn !== undefined) warnings.push(psa.warn);
+  }
   const ops = diff(pod, result.pod);
-  return { response: patched(req.uid, ops), outcome: ops.length === 0 ? 'unchanged' : 'injected', policy: plan.policyName };
+  return { response: patched(req.uid, ops, warnings), outcome: ops.length === 0 ? 'unchanged' : 'injected', policy: plan.policyName };
 }

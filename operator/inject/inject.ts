@@ -12,6 +12,7 @@ import {
   ANNOTATION_POLICY,
   ANNOTATION_PORT,
   ANNOTATION_STATUS,
+  CAPTURE_INIT_CONTAINER,
   EGRESS_PROXY_URL,
   NO_PROXY,
   PROXY_ENV_NAMES,
@@ -19,7 +20,8 @@ import {
   SIDECAR_CONTAINER,
   SIDECAR_PORTS,
 } from './constants.ts';
-import type { InjectionSettings } from './settings.ts';
+import { appProbesEnv, buildCaptureInit, captureChoice, restoreProbes, rewriteProbes, sidecarUidClash } from './capture.ts';
+import { DEFAULT_CAPTURE, type InjectionSettings } from './settings.ts';
 import { buildSidecar } from './sidecar.ts';
 import { encodeStatus, readStatus, type InjectionStatus } from './status.ts';
 import { confineWorkloadIdentity } from './workload-identity.ts';
@@ -104,11 +106,14 @@ const proxyEnv = (): EnvVar[] => [
   { name: 'https_proxy', value: EGRESS_PROXY_URL },
   { name: 'NO_PROXY', value: NO_PROXY },
   { name: 'no_proxy', value: NO_PROXY },
+  // Node's fetch (and so the OpenAI and Anthropic SDKs) ignores the variables above without this.
+  { name: 'NODE_USE_ENV_PROXY', value: '1' },
 ];
 
 /** Takes out what an earlier pass recorded in the status annotation. */
 function removePrevious(pod: Pod, prev: InjectionStatus): void {
   const spec = pod.spec;
+  restoreProbes(pod);
   const injected = new Set(prev.initContainers);
   if (spec.initContainers) {
     spec.initContainers = spec.initContainers.filter((c) => !injected.has(c.name));
@@ -151,9 +156,16 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
   }
   const port = upstreamPort(pod, namespace, policy.name);
   if (typeof port === 'string') return { ok: false, message: port };
+  const captureSettings = settings.capture ?? DEFAULT_CAPTURE;
+  const choice = captureChoice(pod, captureSettings);
+  if ('error' in choice) return { ok: false, message: `${describePod(pod, namespace)}: ${choice.error}` };
+  const uidClash = choice.capture ? sidecarUidClash(pod) : undefined;
+  if (uidClash !== undefined) return { ok: false, message: `${describePod(pod, namespace)}: ${uidClash}` };
 
   const tokenVolume = pod.spec.automountServiceAccountToken === false ? undefined : serviceAccountVolume(pod);
-  const { container, volumes } = buildSidecar({ settings: settings.sidecar, namespace, policy, upstreamPort: port, tokenVolume });
+  // With capture on, the MCP port belongs to the gateway: the app's HTTP probes on it go through the admin port.
+  const appProbes = choice.capture ? rewriteProbes(pod, port) : {};
+  const { container, volumes } = buildSidecar({ settings: settings.sidecar, namespace, policy, upstreamPort: port, tokenVolume, capture: choice.capture, extraEnv: appProbesEnv(appProbes) });
   const clash = volumes.find((v) => pod.spec.volumes?.some((existing) => existing.name === v.name));
   if (clash) {
     return { ok: false, message: `${describePod(pod, namespace)} already has a volume named ${clash.name}, which the injector needs; rename it` };
@@ -164,8 +176,10 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
     // The audit backlog ships on SIGTERM while the grace period lasts; 10 s are left for the app and the Event.
     container.env = [...(container.env ?? []), { name: 'MCP_RESIDENCY_SHUTDOWN_DRAIN_SECONDS', value: String(Math.max(1, grace - 10)) }];
   }
-  // First among init containers: app init containers then run with the proxy up (istio#11130).
-  pod.spec.initContainers = [container, ...(pod.spec.initContainers ?? [])];
+  // First among init containers: app init containers then run with the proxy up (istio#11130),
+  // and after the capture rules, so their traffic is captured too.
+  const ours = choice.capture ? [buildCaptureInit(settings.sidecar, captureSettings, port), container] : [container];
+  pod.spec.initContainers = [...ours, ...(pod.spec.initContainers ?? [])];
   confineWorkloadIdentity(pod, container, policy, previousSidecar);
   pod.spec.volumes = [...(pod.spec.volumes ?? []), ...volumes];
 
@@ -182,7 +196,7 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
     version: settings.sidecar.version,
     policy: policy.name,
     image: settings.sidecar.image,
-    initContainers: [container.name],
+    initContainers: ours.map((c) => c.name),
     volumes: volumes.map((v) => v.name),
     proxyEnv: owners,
   };
@@ -193,4 +207,9 @@ export function injectPod(input: Pod, namespace: string, policy: ResolvedPolicy,
 /** Whether the pod carries the sidecar (for the operator's enforcing/unprotected counts, and a clash before injecting). */
 export function podHasSidecar(pod: Pod): boolean {
   return hasSidecar(pod.spec.initContainers) || hasSidecar(pod.spec.containers);
+}
+
+/** Whether the pod's traffic is captured: the init container that installs the rules is there. */
+export function podHasCapture(pod: Pod): boolean {
+  return pod.spec.initContainers?.some((c) => c.name === CAPTURE_INIT_CONTAINER) ?? false;
 }

@@ -12,8 +12,19 @@ export interface SidecarSettings {
   readonly version: string;
 }
 
+export interface CaptureSettings {
+  /** capture pods' traffic unless they opt out (mcpresidency.io/capture: "false") */
+  readonly enabled: boolean;
+  /** address ranges inside the boundary: traffic to them passes the capture without a decision */
+  readonly insideRanges: readonly string[];
+}
+
+export const DEFAULT_CAPTURE: CaptureSettings = { enabled: true, insideRanges: [] };
+
 export interface InjectionSettings {
   readonly sidecar: SidecarSettings;
+  /** omitted: DEFAULT_CAPTURE */
+  readonly capture?: CaptureSettings;
   /** never inject here: kube-system and friends, the operator's own namespace, any the user adds */
   readonly excludedNamespaces: ReadonlySet<string>;
 }

@@ -1,7 +1,7 @@
 // The injected container and its volumes, built from the operator's settings and the policy.
 // Pure: the same inputs give byte-identical output, which the golden files and idempotency rely on.
 import { createHash } from 'node:crypto';
-import type { Container, Volume, VolumeMount } from '../../kube/core.ts';
+import type { Container, EnvVar, Volume, VolumeMount } from '../../kube/core.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
 import {
   AUDIT_DIR,
@@ -9,6 +9,7 @@ import {
   PORT_ADMIN,
   PORT_EGRESS,
   PORT_MCP,
+  PORT_TRANSPARENT,
   SECRET_VOLUME_PREFIX,
   SECRETS_DIR,
   SERVICE_ACCOUNT_DIR,
@@ -53,6 +54,10 @@ export interface SidecarInput {
    * gets its own projected token (the pod does not automount one)
    */
   readonly tokenVolume: string | undefined;
+  /** the pod's traffic is captured: the sidecar's /readyz then proves it (--capture) */
+  readonly capture?: boolean;
+  /** more environment for the sidecar (the app probes it serves) */
+  readonly extraEnv?: readonly EnvVar[];
 }
 
 export interface SidecarParts {
@@ -109,15 +114,24 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
       SECRETS_DIR,
       '--log-level',
       settings.logLevel,
+      // All addresses, both families (as the transparent listener's default): captured inbound
+      // IPv6 connections and IPv6 kubelet probes arrive on the pod's IPv6 address.
+      '--listen',
+      `[::]:${PORT_MCP}`,
+      '--admin-listen',
+      `[::]:${PORT_ADMIN}`,
+      ...(input.capture ? ['--capture'] : []),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      ...(input.extraEnv ?? []),
     ],
     ports: [
       { name: 'mcp', containerPort: PORT_MCP, protocol: 'TCP' },
       { name: 'egress', containerPort: PORT_EGRESS, protocol: 'TCP' },
       { name: 'admin', containerPort: PORT_ADMIN, protocol: 'TCP' },
+      { name: 'capture', containerPort: PORT_TRANSPARENT, protocol: 'TCP' },
     ],
     resources: structuredClone(settings.resources),
     // A native sidecar: started before the app containers, kept running beside them, and not

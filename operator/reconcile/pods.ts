@@ -4,15 +4,17 @@
 // in memory is not.
 import type { Pod } from '../../kube/core.ts';
 import type { KubeObject, ObjectMeta } from '../../kube/types.ts';
-import { podHasSidecar, requestedPolicy } from '../inject/inject.ts';
+import { podHasCapture, podHasSidecar, requestedPolicy } from '../inject/inject.ts';
 import { readStatus } from '../inject/status.ts';
 
 export interface PodSummary {
   readonly metadata: Required<Pick<ObjectMeta, 'name' | 'namespace' | 'uid'>> & Pick<ObjectMeta, 'resourceVersion'>;
   /** the policy the pod asks for */
   readonly policy: string;
-  /** carries the sidecar (and it was injected for `policy`) */
+  /** carries the sidecar (injected for `policy`) and its traffic is captured */
   readonly protected: boolean;
+  /** carries the sidecar but opted out of traffic capture (mcpresidency.io/capture: "false") */
+  readonly captureOptOut: boolean;
   readonly serviceAccount: string;
   /** Succeeded or Failed: no longer enforcing anything, no longer at risk */
   readonly terminated: boolean;
@@ -24,10 +26,14 @@ export function summarizePod(obj: KubeObject): PodSummary | undefined {
   if (policy === undefined || !pod.spec) return undefined;
   const status = readStatus(pod);
   const phase = pod.status?.phase;
+  const sidecar = podHasSidecar(pod) && (status === undefined || status.policy === policy);
+  // Without capture, traffic can go around the sidecar: such a pod is not protected.
+  const captured = podHasCapture(pod);
   return {
     metadata: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? '', uid: pod.metadata.uid ?? '', resourceVersion: pod.metadata.resourceVersion },
     policy,
-    protected: podHasSidecar(pod) && (status === undefined || status.policy === policy),
+    protected: sidecar && captured,
+    captureOptOut: sidecar && !captured,
     serviceAccount: pod.spec.serviceAccountName || 'default',
     terminated: phase === 'Succeeded' || phase === 'Failed',
   };

@@ -10,7 +10,7 @@ import { POLICIES } from '../../kube/resources.ts';
 import { objectKey } from '../../kube/types.ts';
 import type { ApprovalObject, PolicyObject } from '../../policy/types.ts';
 import type { PolicyLookup, PolicySource } from '../admission/pods.ts';
-import { SIDECAR_CONTAINER } from '../inject/constants.ts';
+import { ANNOTATION_CAPTURE, SIDECAR_CONTAINER } from '../inject/constants.ts';
 import type { EventRecorder } from '../events.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { checkPolicy, type PolicyCheck } from '../policies/check.ts';
@@ -232,11 +232,9 @@ export class PolicyController implements PolicySource {
     const why = this.#o.excludedNamespaces.has(ns)
       ? `mcp-residency never injects in namespace ${ns}`
       : 'it was created while the injector webhook was not running, or in a namespace the webhook does not cover';
-    await this.#o.events.emit(
-      { apiVersion: 'v1', kind: 'Pod', name: p.metadata.name, namespace: ns, uid: p.metadata.uid },
-      'Warning',
-      'Unprotected',
-      `the pod asks for MCPResidencyPolicy "${p.policy}" but runs without the ${SIDECAR_CONTAINER} sidecar (${why}), so its MCP traffic is not protected; delete the pod to have it re-created with the sidecar`,
-    );
+    const message = p.captureOptOut
+      ? `the pod asks for MCPResidencyPolicy "${p.policy}" but its traffic is not captured (${ANNOTATION_CAPTURE}: "false", or injected before capture existed), so its processes can reach LLM providers and be reached around the ${SIDECAR_CONTAINER} sidecar; remove the annotation and re-create the pod to protect it`
+      : `the pod asks for MCPResidencyPolicy "${p.policy}" but runs without the ${SIDECAR_CONTAINER} sidecar (${why}), so its MCP traffic is not protected; delete the pod to have it re-created with the sidecar`;
+    await this.#o.events.emit({ apiVersion: 'v1', kind: 'Pod', name: p.metadata.name, namespace: ns, uid: p.metadata.uid }, 'Warning', 'Unprotected', message);
   }
 }

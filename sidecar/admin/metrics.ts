@@ -23,6 +23,10 @@ export interface SidecarMetrics {
   readonly approvalNotifications: Counter<'target' | 'result'>;
   /** Audit records a stopping sidecar could not ship before its grace period ended (they stay in the pod's emptyDir). */
   readonly auditUnshippedAtShutdown: Gauge;
+  /** Connections the transparent egress listener took (issue 13): decision allow | deny | error; protocol tls | http | none. */
+  readonly capturedConnections: Counter<'decision' | 'protocol'>;
+  /** 1 when the capture probe proved this pod's traffic is redirected, 0 when it proved it is not. */
+  readonly captureInPlace: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
@@ -91,6 +95,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     auditUnshippedAtShutdown: new Gauge({
       name: 'mcp_residency_audit_unshipped_at_shutdown_records',
       help: 'Audit records not acknowledged by Azure Monitor when the sidecar stopped shipping at shutdown; also reported as a Kubernetes Event on the pod.',
+      registers: [registry],
+    }),
+    capturedConnections: new Counter({
+      name: 'mcp_residency_captured_connections_total',
+      help: 'Connections redirected to the transparent egress listener, by decision and protocol (tls, http, none).',
+      labelNames: ['decision', 'protocol'] as const,
+      registers: [registry],
+    }),
+    captureInPlace: new Gauge({
+      name: 'mcp_residency_capture_in_place',
+      help: '1 when the capture probe last proved the pod traffic is redirected to the sidecar, 0 when it proved it is not.',
       registers: [registry],
     }),
   };

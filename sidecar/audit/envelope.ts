@@ -53,6 +53,8 @@ export function auditProperties(r: AuditRecord): Record<string, string> {
   put('count', r.count);
   put('claimed.sub', r.claimed?.sub);
   put('claimed.issuer', r.claimed?.issuer);
+  put('bytesSent', r.bytesSent);
+  put('bytesReceived', r.bytesReceived);
   put('masked', canonicalJson(r.masked));
   if (r.payload !== undefined) {
     const text = canonicalJson(r.payload);

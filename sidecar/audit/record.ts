@@ -34,6 +34,9 @@ export interface AuditEntry {
   tunnel?: boolean;
   status?: number;
   durationMs?: number;
+  /** Connections passed through unread (tunnels, captured traffic): bytes from the pod, and back to it. */
+  bytesSent?: number;
+  bytesReceived?: number;
   /** Counts by TYPE. */
   masked: Record<string, number>;
   /** Masked arguments/result; absent when audit.payloads is metadata. */
@@ -104,6 +107,8 @@ export function pickEntry(entry: AuditEntry): AuditEntry {
   }
   if (e.status !== undefined) out.status = finite(e.status, 'status');
   if (e.durationMs !== undefined) out.durationMs = finite(e.durationMs, 'durationMs');
+  if (e.bytesSent !== undefined) out.bytesSent = finite(e.bytesSent, 'bytesSent');
+  if (e.bytesReceived !== undefined) out.bytesReceived = finite(e.bytesReceived, 'bytesReceived');
   if (e.payload !== undefined) {
     if (e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) {
       throw new InvalidAuditEntry('audit entry payload must be a JSON object');

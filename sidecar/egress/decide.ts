@@ -3,8 +3,8 @@
 // end here, so a destination is judged the same however it is asked for. Pure.
 import { describeRegion } from '../../policy/regions.ts';
 import type { ResolvedPolicy, ResolvedUpstream } from '../../policy/types.ts';
-import { regionAllowed, regionDenial, unknownDestinationDenial, type Denial } from './region.ts';
-import { bareHost, namedRoutePath, upstreamByName, upstreamForAuthority, upstreamForUrl, upstreamUrl, type Target } from './routes.ts';
+import { destinationRegionDenial, regionAllowed, regionDenial, unknownDestinationDenial, type Denial } from './region.ts';
+import { bareHost, effectivePort, namedRoutePath, upstreamByName, upstreamForAuthority, upstreamForUrl, upstreamUrl, type Target } from './routes.ts';
 
 export interface Route {
   readonly upstream: ResolvedUpstream;
@@ -46,7 +46,7 @@ export function decideRequest(policy: ResolvedPolicy, target: Target): RouteDeci
 /** gateway: the origin the application reached the gateway at, for the route it should use instead. */
 export function decideTunnel(policy: ResolvedPolicy, host: string, port: number, gateway: string): RouteDecision {
   const { upstreams, allowedRegions, tunnels } = policy.egress;
-  const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const authority = authorityOf(host, port);
   const upstream = upstreamForAuthority(upstreams, host, port);
   if (upstream === undefined) return { ok: false, status: 403, denial: unknownDestinationDenial(authority, host, allowedRegions) };
   if (!regionAllowed(upstream.region, allowedRegions)) return { ok: false, status: 403, denial: regionDenial(upstream, authority, allowedRegions) };
@@ -68,15 +68,79 @@ export function decideTunnel(policy: ResolvedPolicy, host: string, port: number,
   return { ok: true, route: { upstream, path: '', destination: authority, via: 'proxy' } };
 }
 
+/** A connection passed through unread (CONNECT, or captured by the transparent listener), once allowed. */
+export interface PassThrough {
+  /** host:port, as recorded and shown. */
+  readonly destination: string;
+  readonly host: string;
+  /** The port connected to: the dialled one when known, else the one the policy declares. */
+  readonly port: number;
+  readonly region: string;
+  /** The LLM upstream reached, or undefined for a declared non-LLM destination. */
+  readonly upstream: ResolvedUpstream | undefined;
+  readonly allowPrivateAddresses: boolean;
+}
+
+export type PassDecision = { readonly ok: true; readonly pass: PassThrough } | { readonly ok: false; readonly status: 400 | 403; readonly denial: Denial };
+
+/**
+ * The decision for a connection whose content stays unread: an upstream is judged as a CONNECT
+ * tunnel (region, then egress.tunnels); a declared destination by its region. `port` is
+ * undefined when the application's port is unknown (a TLS connection captured by the
+ * transparent listener): the host alone then picks the entry, and its declared port is used.
+ */
+export function decidePassThrough(policy: ResolvedPolicy, host: string, port: number | undefined, gateway: string): PassDecision {
+  const { upstreams, destinations, allowedRegions } = policy.egress;
+  const h = bareHost(host);
+  const upstream = port === undefined ? upstreams.find((u) => bareHost(upstreamUrl(u).hostname) === h) : upstreamForAuthority(upstreams, h, port);
+  if (upstream !== undefined) {
+    const p = port ?? effectivePort(upstreamUrl(upstream));
+    const tunnel = decideTunnel(policy, h, p, gateway);
+    if (!tunnel.ok) return tunnel;
+    return { ok: true, pass: { destination: tunnel.route.destination, host: h, port: p, region: upstream.region, upstream, allowPrivateAddresses: upstream.allowPrivateAddresses } };
+  }
+  const declared = destinations.find((d) => d.host === h && (port === undefined || d.port === port));
+  if (declared === undefined) {
+    const onHost = upstreams.find((u) => bareHost(upstreamUrl(u).hostname) === h);
+    if (onHost !== undefined && port !== undefined) return { ok: false, status: 403, denial: wrongPortDenial(onHost, authorityOf(h, port), allowedRegions) };
+    return { ok: false, status: 403, denial: unknownDestinationDenial(port === undefined ? h : authorityOf(h, port), h, allowedRegions) };
+  }
+  const destination = authorityOf(h, declared.port);
+  if (!regionAllowed(declared.region, allowedRegions)) return { ok: false, status: 403, denial: destinationRegionDenial(declared, destination, allowedRegions) };
+  return { ok: true, pass: { destination, host: h, port: declared.port, region: declared.region, upstream: undefined, allowPrivateAddresses: declared.allowPrivateAddresses } };
+}
+
+/** A known upstream asked for on another port (typically plain http to an https provider). */
+function wrongPortDenial(upstream: ResolvedUpstream, destination: string, allowedRegions: readonly string[]): Denial {
+  const url = upstreamUrl(upstream);
+  return {
+    ...regionDenial(upstream, destination, allowedRegions),
+    message:
+      `egress to ${destination} is refused: upstream ${upstream.name} is reached at ${url.protocol}//${url.host}, not on this port; ` +
+      `nothing was sent`,
+  };
+}
+
+/** What an allowed pass-through reaches, for its audit reason. */
+export function passReason(pass: PassThrough): string {
+  return pass.upstream === undefined
+    ? `declared destination ${pass.host} in allowed region ${pass.region}`
+    : `upstream ${pass.upstream.name} in allowed region ${pass.region}`;
+}
+
+export function authorityOf(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** A destination whose addresses the SSRF check refused. */
-export function ssrfDenial(route: Route, reason: string, allowedRegions: readonly string[]): Denial {
+export function ssrfDenial(where: { readonly destination: string; readonly region: string; readonly upstream?: string | undefined }, reason: string, allowedRegions: readonly string[]): Denial {
   return {
     type: 'egress_denied',
-    message: `egress to ${route.destination} (upstream ${route.upstream.name}) is refused: ${reason}; nothing was sent`,
-    destination: route.destination,
-    upstream: route.upstream.name,
-    region: route.upstream.region,
-    regionDescription: describeRegion(route.upstream.region),
+    message: `egress to ${where.destination}${where.upstream === undefined ? '' : ` (upstream ${where.upstream})`} is refused: ${reason}; nothing was sent`,
+    destination: where.destination,
+    ...(where.upstream === undefined ? {} : { upstream: where.upstream }),
+    region: where.region,
+    regionDescription: describeRegion(where.region),
     allowedRegions,
   };
 }

@@ -22,13 +22,13 @@ import type { SidecarMetrics } from '../admin/metrics.ts';
 import type { PolicyRuntime, PolicyState } from '../policy/runtime.ts';
 import { AgentPool } from './agents.ts';
 import { maskRequestBody, type MaskedBody } from './bodies/request.ts';
-import { decideRequest, decideTunnel, ssrfDenial, type Route } from './decide.ts';
+import { decidePassThrough, decideRequest, passReason, ssrfDenial, type Route } from './decide.ts';
 import { outboundHeaders, type Credential } from './headers.ts';
 import { denialBody, type Denial } from './region.ts';
 import { prepareRelay } from './relay.ts';
 import { auditPayload, EgressRecorder, workloadPrincipal, type CallFacts, type Outcome } from './record.ts';
 import { sendError, writeRawError, type ErrorDetail } from './replies.ts';
-import { resolvePinned, systemResolver, type Pinned, type Resolver } from './resolve.ts';
+import { pinPassThrough, resolvePinned, systemResolver, type Pinned, type Resolver } from './resolve.ts';
 import { TokenMap } from './restore.ts';
 import { bareHost, namedLocation, parseAuthority, parseTarget, upstreamUrl } from './routes.ts';
 import { SecretCache, UpstreamSecrets } from './secrets.ts';
@@ -163,7 +163,7 @@ export class EgressGateway {
 
     const pinned = await this.#pin(route.upstream);
     if (!pinned.ok) {
-      if (pinned.kind === 'ssrf') return refuse(403, { ...ssrfDenial(route, pinned.reason, runtime.policy.egress.allowedRegions) }, 'deny');
+      if (pinned.kind === 'ssrf') return refuse(403, { ...ssrfDenial({ ...where, region: route.upstream.region }, pinned.reason, runtime.policy.egress.allowedRegions) }, 'deny');
       return refuse(502, { type: 'upstream_unreachable', message: `${pinned.reason}; nothing was sent`, ...where }, 'error');
     }
 
@@ -263,20 +263,20 @@ export class EgressGateway {
     call.runtime = state.runtime;
     const authority = parseAuthority(req.url ?? '');
     if (authority === undefined) return refuse(400, { type: 'invalid_request', message: 'CONNECT needs host:port' }, 'deny');
-    const decision = decideTunnel(state.runtime.policy, authority.host, authority.port, gatewayOrigin(req));
+    const decision = decidePassThrough(state.runtime.policy, authority.host, authority.port, gatewayOrigin(req));
     if (!decision.ok) return this.#deny(call, refuse, decision.status, decision.denial);
-    const route = decision.route;
-    call.upstream = route.upstream.name;
-    call.destination = route.destination;
-    call.region = route.upstream.region;
+    const pass = decision.pass;
+    call.upstream = pass.upstream?.name;
+    call.destination = pass.destination;
+    call.region = pass.region;
     if (!this.#recorder.auditHealthy()) {
       this.#recorder.unrecorded();
       this.#recorder.finished(call);
       return writeRawError(socket, 503, { type: 'audit_unavailable', message: 'the audit log is not healthy, so nothing may leave' });
     }
-    const pinned = await this.#pin(route.upstream);
+    const pinned = await pinPassThrough(pass, this.#resolver, this.limits.dnsTimeoutMs);
     if (!pinned.ok) {
-      const detail = pinned.kind === 'ssrf' ? { ...ssrfDenial(route, pinned.reason, state.runtime.policy.egress.allowedRegions) } : { type: 'upstream_unreachable', message: pinned.reason, destination: route.destination };
+      const detail = pinned.kind === 'ssrf' ? { ...ssrfDenial({ ...pass, upstream: pass.upstream?.name }, pinned.reason, state.runtime.policy.egress.allowedRegions) } : { type: 'upstream_unreachable', message: pinned.reason, destination: pass.destination };
       return refuse(pinned.kind === 'ssrf' ? 403 : 502, detail, pinned.kind === 'ssrf' ? 'deny' : 'error');
     }
     const gone = new AbortController();
@@ -286,11 +286,11 @@ export class EgressGateway {
       upstream = await connectPinned(pinned.addresses, authority.port, this.limits.connectTimeoutMs, gone.signal);
     } catch (err) {
       if (!(err instanceof UpstreamFailure)) throw err;
-      return refuse(err.kind === 'timeout' ? 504 : 502, { type: 'upstream_unreachable', message: err.message, destination: route.destination }, 'error');
+      return refuse(err.kind === 'timeout' ? 504 : 502, { type: 'upstream_unreachable', message: err.message, destination: pass.destination }, 'error');
     }
     const recorded = await this.#recorder.record(call, {
       decision: 'allow',
-      reason: `CONNECT tunnel to upstream ${route.upstream.name} in allowed region ${route.upstream.region}: encrypted end to end, not masked`,
+      reason: `CONNECT tunnel to ${passReason(pass)}: encrypted end to end, not masked`,
       status: 200,
     });
     if (!recorded || socket.destroyed || this.#closed) {
@@ -305,7 +305,7 @@ export class EgressGateway {
     this.#tunnels.delete(socket);
     this.#tunnels.delete(upstream);
     this.#recorder.finished(call);
-    this.#o.logger.debug('egress tunnel closed', { upstream: route.upstream.name, ...bytes });
+    this.#o.logger.debug('egress tunnel closed', { destination: pass.destination, ...bytes });
   }
 
   #pin(upstream: ResolvedUpstream): Promise<Pinned> {

@@ -18,7 +18,8 @@ export function workloadPrincipal(env: NodeJS.ProcessEnv = process.env): Princip
 /** What is known about a call when its record is written. */
 export interface CallFacts {
   readonly started: bigint;
-  readonly method: string;
+  /** Known late for a captured connection: its first bytes say TLS or the HTTP method. */
+  method: string;
   runtime: PolicyRuntime | undefined;
   readonly tunnel: boolean;
   upstream?: string;
@@ -32,6 +33,8 @@ export interface Outcome {
   readonly status?: number;
   readonly masked?: Record<string, number>;
   readonly payload?: Record<string, unknown>;
+  /** A connection passed through unread: bytes each way. */
+  readonly bytes?: { readonly sent: number; readonly received: number };
 }
 
 export class EgressRecorder {
@@ -73,6 +76,10 @@ export class EgressRecorder {
     if (call.destination !== undefined) entry.destination = call.destination;
     if (call.region !== undefined) entry.region = call.region;
     if (outcome.status !== undefined) entry.status = outcome.status;
+    if (outcome.bytes !== undefined) {
+      entry.bytesSent = outcome.bytes.sent;
+      entry.bytesReceived = outcome.bytes.received;
+    }
     if (outcome.payload !== undefined && call.runtime?.policy.audit.payloads === 'masked') entry.payload = outcome.payload;
     try {
       await this.#audit.append(entry);

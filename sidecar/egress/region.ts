@@ -2,7 +2,7 @@
 // and geographies, expanded), and the 403 body that tells the application why not. Pure.
 import { describeRegion, expandRegions } from '../../policy/regions.ts';
 import { regionOfHost } from '../../policy/provider-endpoints.ts';
-import type { ResolvedUpstream } from '../../policy/types.ts';
+import type { ResolvedDestination, ResolvedUpstream } from '../../policy/types.ts';
 
 /** The region shown for a destination that is no declared upstream. */
 export const UNKNOWN_REGION = 'unknown';
@@ -56,15 +56,29 @@ export function regionDenial(upstream: ResolvedUpstream, destination: string, al
   };
 }
 
-/** A destination the policy does not declare as an upstream. */
+/** A declared non-LLM destination (egress.destinations) whose region the policy does not allow. */
+export function destinationRegionDenial(declared: ResolvedDestination, destination: string, allowedRegions: readonly string[]): Denial {
+  return {
+    type: 'egress_denied',
+    message:
+      `egress to ${destination} (a declared destination) is refused: its region ${describeRegion(declared.region)} ` +
+      `is not in the policy's allowedRegions [${allowedRegions.join(', ')}]; nothing was sent`,
+    destination,
+    region: declared.region,
+    regionDescription: describeRegion(declared.region),
+    allowedRegions,
+  };
+}
+
+/** A destination the policy declares neither as an upstream nor in egress.destinations. */
 export function unknownDestinationDenial(destination: string, host: string, allowedRegions: readonly string[]): Denial {
   const region = regionOfUnknownHost(host);
   return {
     type: 'egress_denied',
     message:
-      `egress to ${destination} is refused: it is not an upstream of the policy` +
+      `egress to ${destination} is refused: it is neither an upstream nor a declared destination of the policy` +
       `${region === UNKNOWN_REGION ? '' : ` (its host is in ${describeRegion(region)})`}; ` +
-      `only declared upstreams in allowedRegions [${allowedRegions.join(', ')}] are reachable; nothing was sent`,
+      `only upstreams and destinations in allowedRegions [${allowedRegions.join(', ')}] are reachable; nothing was sent`,
     destination,
     region,
     regionDescription: region === UNKNOWN_REGION ? 'region unknown: not a declared upstream' : describeRegion(region),

@@ -18,6 +18,11 @@ export const systemResolver: Resolver = async (host) => {
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
+/** The addresses of a pass-through's host, checked against what its policy entry allows. */
+export function pinPassThrough(pass: { readonly host: string; readonly allowPrivateAddresses: boolean }, resolver: Resolver, timeoutMs: number): Promise<Pinned> {
+  return resolvePinned(pass.host, { allowPrivate: pass.allowPrivateAddresses, urlHost: pass.host }, resolver, timeoutMs);
+}
+
 export type Pinned =
   | { readonly ok: true; readonly addresses: readonly ResolvedAddress[] }
   | { readonly ok: false; readonly kind: 'ssrf'; readonly address: string; readonly cls: AddressClass; readonly reason: string }

@@ -43,13 +43,14 @@ describe('mcp-residency sidecar (the process)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mrp-cli-'));
     const policy = join(dir, 'p.yaml');
     await writeFile(policy, 'apiVersion: mcpresidency.io/v1alpha1\nkind: MCPResidencyPolicy\nmetadata: { name: open }\nspec:\n  authentication: { mode: none }\n  tools: { rules: [ { name: "delete_*", action: deny } ] }\n');
-    const { child, started } = startCli<{ msg: string; mcp: string; admin: string }>(
+    const { child, started } = startCli<{ msg: string; mcp: string; admin: string; transparent: string }>(
       ['sidecar', '--policy', policy, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0'],
       'sidecar started',
-      { env: { MCP_RESIDENCY_UPSTREAM: server.origin, MCP_RESIDENCY_AUDIT_DIR: join(dir, 'audit') } },
+      { env: { MCP_RESIDENCY_UPSTREAM: server.origin, MCP_RESIDENCY_AUDIT_DIR: join(dir, 'audit'), MCP_RESIDENCY_TRANSPARENT_LISTEN: '127.0.0.1:0' } },
     );
     try {
       const urls = await started;
+      expect(urls.transparent).to.match(/^tcp:\/\/127\.0\.0\.1:\d+$/u);
       const res = await postMcp(`${urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
       const tools = ((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
       expect(tools).to.include('get_customer').and.not.include('delete_customer');

@@ -31,7 +31,7 @@ function inject(pod: Pod): Pod {
 
 describe('sidecar injection (golden files)', () => {
   it('has the five cases the issue asks for', () => {
-    expect(cases).to.include.members(['deployment-pod', 'init-containers', 'existing-sidecar', 'job-pod', 'already-injected']);
+    expect(cases).to.include.members(['deployment-pod', 'init-containers', 'existing-sidecar', 'job-pod', 'already-injected', 'capture-opt-out', 'app-probes']);
   });
 
   for (const name of cases) {
@@ -73,16 +73,16 @@ describe('sidecar injection (golden files)', () => {
   it('a stale injection (older image, a Secret the policy no longer names) is replaced, not doubled', () => {
     const out = inject(readPod('stale-injection.in.yaml'));
     expect(out.spec.initContainers!.filter((c) => c.name === SIDECAR_CONTAINER)).to.have.length(1);
-    expect(out.spec.initContainers![0]!.image).to.equal(settings.sidecar.image);
+    expect(out.spec.initContainers![1]!.image).to.equal(settings.sidecar.image);
     expect(out.spec.volumes!.map((v) => v.name)).not.to.include('mcp-residency-secret-old-key');
     expect(JSON.parse(out.metadata.annotations![ANNOTATION_STATUS]!).version).to.equal(settings.sidecar.version);
   });
 
   it('the native sidecar has the contract\'s ports, probes and hardening', () => {
-    const c = inject(readPod('deployment-pod.in.yaml')).spec.initContainers![0]!;
+    const c = inject(readPod('deployment-pod.in.yaml')).spec.initContainers![1]!;
     expect(c.name).to.equal(SIDECAR_CONTAINER);
     expect(c.restartPolicy).to.equal('Always');
-    expect(c.ports!.map((p) => [p.name, p.containerPort])).to.deep.equal([['mcp', 15080], ['egress', 15081], ['admin', 15090]]);
+    expect(c.ports!.map((p) => [p.name, p.containerPort])).to.deep.equal([['mcp', 15080], ['egress', 15081], ['admin', 15090], ['capture', 15082]]);
     expect(c.startupProbe!.httpGet).to.deep.equal({ path: '/healthz', port: 15090 });
     expect(c.readinessProbe!.httpGet).to.deep.equal({ path: '/readyz', port: 15090 });
     expect(c.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
@@ -90,7 +90,7 @@ describe('sidecar injection (golden files)', () => {
     expect(c.securityContext!.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
     expect(c.args).to.deep.equal([
       'sidecar', '--policy-ref', 'agents/eu-crm', '--upstream', 'http://127.0.0.1:8080',
-      '--audit-dir', '/var/lib/mcp-residency/audit', '--secrets-dir', '/var/run/secrets/mcp-residency', '--log-level', 'info',
+      '--audit-dir', '/var/lib/mcp-residency/audit', '--secrets-dir', '/var/run/secrets/mcp-residency', '--log-level', 'info', '--listen', '[::]:15080', '--admin-listen', '[::]:15090', '--capture',
     ]);
     expect(c.resources).to.deep.equal(settings.sidecar.resources);
   });
@@ -136,6 +136,14 @@ describe('sidecar injection: refusals and pass-through', () => {
     const clash = base();
     clash.spec.containers[0]!.ports![0]!.containerPort = 15081;
     expect(refusal(clash)).to.include('port 15081 is one the mcp-residency-proxy sidecar listens on');
+  });
+
+  it("refuses, with capture on, an app container that runs as the sidecar's UID (it would never be captured)", () => {
+    const pod = base();
+    pod.spec.containers[0]!.securityContext = { runAsUser: 65532 };
+    expect(refusal(pod)).to.include('container "server" runs as UID 65532, the mcp-residency-proxy sidecar\'s UID, whose traffic is never captured');
+    pod.metadata.annotations!['mcpresidency.io/capture'] = 'false';
+    expect(injectPod(pod, 'agents', goldenPolicy(), settings).ok, 'opted out: nothing to walk around').to.equal(true);
   });
 
   it('refuses a hand-written mcp-residency-proxy container (it could be anything)', () => {

@@ -7,7 +7,7 @@ import { connect } from 'node:tls';
 import type { Pod } from '../../kube/core.ts';
 import type { PolicyObject } from '../../policy/types.ts';
 import { checkPolicy } from '../../operator/policies/check.ts';
-import { ANNOTATION_STATUS, SIDECAR_CONTAINER } from '../../operator/inject/constants.ts';
+import { ANNOTATION_STATUS, CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER } from '../../operator/inject/constants.ts';
 import { useControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { randomBytes } from 'node:crypto';
 import { operatorClusterRules, operatorNamespaceRules } from '../../operator/rbac-requirements.ts';
@@ -62,11 +62,11 @@ describe('operator against a real API server @cluster', function () {
     const r = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('mcp', { 'mcpresidency.io/policy': 'eu' }));
     expect(r.status, r.text).to.equal(201);
     const pod = r.body as Pod;
-    expect(pod.spec.initContainers![0]!.name).to.equal(SIDECAR_CONTAINER);
-    expect(pod.spec.initContainers![0]!.restartPolicy).to.equal('Always');
-    expect(pod.spec.initContainers![0]!.args).to.include(`${ns}/eu`);
+    expect(pod.spec.initContainers!.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.restartPolicy).to.equal('Always');
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.args).to.include(`${ns}/eu`);
     // the ServiceAccount plugin's token volume is mounted into the sidecar too
-    expect(pod.spec.initContainers![0]!.volumeMounts!.map((m) => m.mountPath)).to.include('/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(pod.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!.volumeMounts!.map((m) => m.mountPath)).to.include('/var/run/secrets/kubernetes.io/serviceaccount');
     expect(pod.spec.volumes!.map((v) => v.name)).to.include('mcp-residency-secret-aoai-key');
     expect(JSON.parse(pod.metadata.annotations![ANNOTATION_STATUS]!)).to.include({ policy: 'eu', image: h.options.sidecar.image });
     expect(pod.spec.containers[0]!.env!.find((e) => e.name === 'HTTPS_PROXY')?.value).to.equal('http://127.0.0.1:15081');
@@ -94,6 +94,28 @@ describe('operator against a real API server @cluster', function () {
 
     await cp.api('DELETE', `/api/v1/namespaces/${ns}/pods/a?gracePeriodSeconds=0`);
     await eventually('enforcing pods back to 1', async () => ((await getPolicy(cp, ns, 'eu')).status?.enforcingPods === 1 ? true : undefined));
+  });
+
+  it('capture: a PodSecurity level that forbids the init container is refused with what to do; an opted-out pod counts as unprotected', async () => {
+    const cp = cluster();
+    const ns = await h.coveredNamespace('psa');
+    const labelled = await cp.api('PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } }, { contentType: 'application/merge-patch+json' });
+    expect(labelled.status, labelled.text).to.equal(200);
+    await createPolicy(cp, ns, policyManifest(ns, 'eu'));
+    const refused = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('captured', { 'mcpresidency.io/policy': 'eu' }));
+    expect(refused.status, refused.text).to.equal(403);
+    expect(refused.text).to.include(`namespace ${ns} has pod-security.kubernetes.io/enforce=baseline, which forbids the capabilities NET_ADMIN and NET_RAW`);
+    expect(refused.text).to.include('CNI plugin');
+
+    // Opted out: the sidecar without the init container, which baseline admits; reported as unprotected.
+    const optOut = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('opted-out', { 'mcpresidency.io/policy': 'eu', 'mcpresidency.io/capture': 'false' }));
+    expect(optOut.status, optOut.text).to.equal(201);
+    expect((optOut.body as Pod).spec.initContainers!.map((c) => c.name)).to.deep.equal([SIDECAR_CONTAINER]);
+    const p = await eventually('the opted-out pod counted as unprotected', async () => {
+      const pol = await getPolicy(cp, ns, 'eu');
+      return pol.status?.unprotectedPods === 1 ? pol : undefined;
+    });
+    expect(p.status).to.include({ enforcingPods: 0, unprotectedPods: 1 });
   });
 
   it('refuses an invalid policy at create with the messages of `policy validate`', async () => {
@@ -198,7 +220,7 @@ describe('operator against a real API server @cluster', function () {
       const res = await cp.api('POST', `/api/v1/namespaces/${ns}/pods`, podManifest('web', { 'mcpresidency.io/policy': 'eu' }));
       return res.status === 201 ? (res.body as Pod) : undefined;
     });
-    expect(pod.spec.initContainers![0]!.name).to.equal(SIDECAR_CONTAINER);
+    expect(pod.spec.initContainers!.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
   });
 
   it('recovers a watch reset in the middle (RST) and one that went silent (frozen connection)', async () => {
@@ -330,7 +352,7 @@ describe('operator: TLS rotation, leader election, least privilege @cluster', fu
       const app = await op.coveredNamespace('least');
       expect((await createPolicy(cp, app, policyManifest(app, 'eu'))).status).to.equal(201);
       const pod = await cp.api('POST', `/api/v1/namespaces/${app}/pods`, podManifest('web', { 'mcpresidency.io/policy': 'eu' }));
-      expect((pod.body as Pod).spec.initContainers?.[0]?.name).to.equal(SIDECAR_CONTAINER);
+      expect((pod.body as Pod).spec.initContainers?.map((c) => c.name)).to.deep.equal([CAPTURE_INIT_CONTAINER, SIDECAR_CONTAINER]);
       const bare = await cluster().newNamespace('least-bare');
       await createPolicy(cp, bare, policyManifest(bare, 'eu'));
       await cp.api('POST', `/api/v1/namespaces/${bare}/pods`, podManifest('bare', { 'mcpresidency.io/policy': 'eu' }));

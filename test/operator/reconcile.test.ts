@@ -42,14 +42,21 @@ describe('operator decisions', () => {
   });
 
   it('counts enforcing and unprotected pods; terminated pods count as neither', () => {
-    const pod = (name: string, sidecar: boolean, phase = 'Running'): Pod =>
+    const pod = (name: string, sidecar: boolean, phase = 'Running', capture = sidecar): Pod =>
       ({
         metadata: { name, namespace: 'a', uid: name, annotations: { 'mcpresidency.io/policy': 'eu' } },
-        spec: { containers: [{ name: 'app' }], ...(sidecar ? { initContainers: [{ name: 'mcp-residency-proxy' }] } : {}) },
+        spec: {
+          containers: [{ name: 'app' }],
+          ...(sidecar ? { initContainers: [...(capture ? [{ name: 'mcp-residency-init' }] : []), { name: 'mcp-residency-proxy' }] } : {}),
+        },
         status: { phase },
       }) as Pod;
     const summaries = [pod('a', true), pod('b', true, 'Succeeded'), pod('c', false), pod('d', false, 'Failed')].map((p) => summarizePod(p)!);
     expect(countPods(summaries)).to.deep.equal({ enforcing: 1, unprotected: 1 });
+    // A sidecar without capture (mcpresidency.io/capture: "false") is unprotected: traffic can go around it.
+    const optOut = summarizePod(pod('e', true, 'Running', false))!;
+    expect(optOut).to.include({ protected: false, captureOptOut: true });
+    expect(countPods([...summaries, optOut])).to.deep.equal({ enforcing: 1, unprotected: 2 });
     expect(summarizePod({ metadata: { name: 'x' }, spec: { containers: [] } } as unknown as Pod)).to.equal(undefined);
   });
 

@@ -74,11 +74,14 @@ describe('live policy updates to a running sidecar @cluster', function () {
     await writeFile(kubeconfig, tokenKubeconfig(cp, token, { server: apiProxy.url }));
     // What kubelet would mount, mapped to temp dirs; everything else exactly as written.
     const mounts: Record<string, string> = { '/var/lib/mcp-residency/audit': join(dir, 'audit'), '/var/run/secrets/mcp-residency': join(dir, 'secrets') };
-    const args = (proxy!.args ?? []).map((a) => mounts[a] ?? a);
+    // Its ports moved to free loopback ports, and no --capture: this sidecar runs outside a
+    // captured network namespace (test/capture/pod-in-a-box.test.ts runs one inside).
+    const ports: Record<string, string> = { '[::]:15080': '127.0.0.1:0', '[::]:15090': '127.0.0.1:0' };
+    const args = (proxy!.args ?? []).map((a) => mounts[a] ?? ports[a] ?? a).filter((a) => a !== '--capture');
     expect(args).to.include.members(['sidecar', '--policy-ref', `${ns}/crm`, '--upstream', `http://127.0.0.1:${port}`]);
     const env: NodeJS.ProcessEnv = { ...process.env, POD_NAME: 'crm-0', POD_NAMESPACE: ns };
     for (const e of proxy!.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-    Object.assign(env, { MCP_RESIDENCY_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_ADMIN_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_EGRESS_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_KUBECONFIG: kubeconfig });
+    Object.assign(env, { MCP_RESIDENCY_EGRESS_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_TRANSPARENT_LISTEN: '127.0.0.1:0', MCP_RESIDENCY_KUBECONFIG: kubeconfig });
     const sidecar = startCli<{ msg: string; mcp: string; admin: string }>(args, 'sidecar started', { env });
     child = sidecar.child;
     urls = await sidecar.started;

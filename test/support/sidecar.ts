@@ -7,7 +7,7 @@ import type { ApprovalHook } from '../../sidecar/approvals/hook.ts';
 import { readAuditRecords } from '../../sidecar/audit/layout.ts';
 import type { AuditRecord } from '../../sidecar/audit/record.ts';
 import type { GatewayLimits } from '../../sidecar/inbound/scope.ts';
-import { startSidecar, type RunningSidecar, type SidecarDeps } from '../../sidecar/main.ts';
+import { startSidecar, type RunningSidecar, type SidecarConfig, type SidecarDeps } from '../../sidecar/main.ts';
 import { eventually } from './eventually.ts';
 import { memoryLogger } from './log.ts';
 
@@ -38,6 +38,9 @@ export interface SidecarTestOptions {
   readonly refusalWindowMs?: number;
   /** Tool pins kept outside the temp dir, to outlive this sidecar (a restart). */
   readonly pinsFile?: string;
+  /** The transparent egress listener and the capture expectation (sidecar/capture/). */
+  readonly transparentListen?: SidecarConfig['transparentListen'];
+  readonly capture?: SidecarConfig['capture'];
 }
 
 export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUnderTest> {
@@ -66,6 +69,8 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       ...(options.shutdownDrainMs !== undefined ? { shutdownDrainMs: options.shutdownDrainMs } : {}),
       ...(options.refusalWindowMs !== undefined ? { refusalWindowMs: options.refusalWindowMs } : {}),
       ...(options.pinsFile ? { pinsFile: options.pinsFile } : {}),
+      ...(options.transparentListen ? { transparentListen: options.transparentListen } : {}),
+      ...(options.capture !== undefined ? { capture: options.capture } : {}),
     },
     { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
   );

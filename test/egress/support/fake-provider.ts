@@ -46,8 +46,9 @@ export class FakeProvider {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  /** On a free loopback port, or where a network namespace test puts it. */
+  async start(host = '127.0.0.1', port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(port, host, resolve));
     this.port = (this.#server.address() as AddressInfo).port;
     return this;
   }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../../lib/log.ts';
+import { createLogger, type Logger } from '../../../lib/log.ts';
 import { validatePolicy } from '../../../policy/validate.ts';
 import type { AuditEntry } from '../../../sidecar/audit/record.ts';
 import { EgressGateway, type EgressLimits, type ResolvedAddress } from '../../../sidecar/egress/gateway.ts';
@@ -50,6 +50,8 @@ export interface HarnessOptions {
   readonly limits?: Partial<EgressLimits>;
   readonly chunk?: number;
   readonly delayMs?: number;
+  /** egress.destinations of the policy (non-LLM services). */
+  readonly destinations?: ReadonlyArray<Record<string, unknown>>;
 }
 
 export interface Harness {
@@ -64,6 +66,9 @@ export interface Harness {
   readonly pki: TestPki;
   readonly secretsDir: string;
   readonly resolver: Map<string, ResolvedAddress[]>;
+  /** The test resolver as a function (names not in `resolver` fail like an unknown name). */
+  readonly resolve: (host: string) => Promise<ResolvedAddress[]>;
+  readonly logger: Logger;
   policyState: PolicyState;
   logs(): string;
   close(): Promise<void>;
@@ -74,7 +79,7 @@ let pkiCache: Promise<{ main: TestPki; other: TestPki }> | undefined;
 /** Two CAs: the main one (trusted through extraCa) and one only the anthropic upstream's caSecret trusts. */
 export function testPkis(): Promise<{ main: TestPki; other: TestPki }> {
   pkiCache ??= (async () => ({
-    main: await createTestPki(['api.openai.example', 'api.us.example', 'metadata.example', 'internal.example', 'rebind.example', 'localhost', '127.0.0.1']),
+    main: await createTestPki(['api.openai.example', 'api.us.example', 'api.saas.example', 'api.saas-us.example', 'metadata.example', 'internal.example', 'rebind.example', 'localhost', '127.0.0.1']),
     other: await createTestPki(['api.anthropic.example', 'untrusted.example'], 'private endpoint CA'),
   }))();
   return pkiCache;
@@ -92,6 +97,7 @@ export function policyYaml(ports: { openai: number; anthropic: number; us: numbe
       egress: {
         allowedRegions: ['eu'],
         tunnels: o.tunnels ?? 'allow',
+        ...(o.destinations !== undefined ? { destinations: o.destinations } : {}),
         upstreams: [
           {
             name: 'openai',
@@ -161,6 +167,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const audit = new MemoryAudit();
   const metrics = createMetrics({ defaultMetrics: false });
   const state: { policyState: PolicyState } = { policyState: { ok: true, runtime } };
+  const resolve = (host: string): Promise<ResolvedAddress[]> => {
+    const a = resolver.get(host);
+    if (a === undefined) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(a);
+  };
   const gateway = new EgressGateway({
     policy: () => state.policyState,
     audit,
@@ -168,11 +179,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     logger,
     secretsDir,
     extraCa: pkis.main.caPem,
-    resolver: (host) => {
-      const a = resolver.get(host);
-      if (a === undefined) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
-      return Promise.resolve(a);
-    },
+    resolver: resolve,
     ...(o.limits !== undefined ? { limits: o.limits } : {}),
   });
   const server = http.createServer(gateway.handleRequest);
@@ -191,6 +198,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     pki: pkis.main,
     secretsDir,
     resolver,
+    resolve,
+    logger,
     get policyState(): PolicyState {
       return state.policyState;
     },
