@@ -11,6 +11,7 @@ import { probeCapture } from '../../sidecar/capture/probe.ts';
 import { PROBE_PREFIX } from '../../sidecar/capture/sniff.ts';
 import { FakeProvider } from '../egress/support/fake-provider.ts';
 import { testPkis } from '../egress/support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { freePort } from '../support/net.ts';
 import { addListener, declareDestinations, httpCall, nextRecord, rawCall, startCaptureHarness, tlsCall, type CaptureHarness } from './support/listener.ts';
 
@@ -231,6 +232,38 @@ describe('capture: the transparent egress listener', function () {
     } finally {
       await v6.close();
     }
+  });
+
+  it('garbage and cut-off hellos are refused and recorded, one by one, and the listener keeps serving', async () => {
+    let x = 0x9e3779b9;
+    const next = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) & 0xff;
+    };
+    const inputs: Buffer[] = [];
+    for (let i = 0; i < 30; i++) {
+      const b = Buffer.alloc(1 + (next() << 3));
+      for (let j = 0; j < b.length; j++) b[j] = next();
+      // Half of them start like a TLS handshake record, so they get past the first byte.
+      if (i % 2 === 0) b.set([0x16, 3, 1], 0);
+      inputs.push(b);
+    }
+    for (const input of inputs) {
+      // Each is sent whole and the sending side closed: a cut-off hello must not wait for the timeout.
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(c.port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+        socket.end(input);
+      });
+    }
+    await eventually('every connection recorded', () => (c.h.audit.entries.length >= inputs.length ? true : undefined));
+    expect(c.h.audit.entries.map((e) => e.decision)).to.deep.equal(inputs.map(() => 'deny'));
+    expect(c.h.audit.entries.every((e) => e.bytesSent === 0)).to.equal(true);
+    expect(c.h.openai.tcpConnections + c.h.us.tcpConnections + c.h.anthropic.tcpConnections).to.equal(0);
+    expect((await tlsCall(c, 'api.openai.example', 'api.openai.example', '/v1/models')).status).to.equal(404);
   });
 
   it('a connection still open when the listener closes is cut, and its record is written before close() returns', async () => {
