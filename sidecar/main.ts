@@ -31,7 +31,7 @@ import { PolicyHolder } from './policy/holder.ts';
 import { pinRoutes } from './pinning/admin-routes.ts';
 import { FilePinStore } from './pinning/file-store.ts';
 import { ToolPinning } from './pinning/guard.ts';
-import { KubePinStore } from './pinning/kube-store.ts';
+import type { KubePinStore } from './pinning/kube-store.ts';
 import { join } from 'node:path';
 import { Shipping, type ShippingOptions } from './audit/shipping.ts';
 import { reportUnshipped } from './audit/unshipped.ts';
@@ -152,8 +152,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   const pinLogger = logger.child({ component: 'pinning' });
   const pinFile = kube === undefined ? new FilePinStore(config.pinsFile ?? join(config.auditDir, 'tool-pins.json'), () => adminUrl) : undefined;
   const pinKube =
-    kube !== undefined && config.policyRef !== undefined
-      ? new KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
+    cluster && kube !== undefined && config.policyRef !== undefined
+      ? new cluster.KubePinStore({ client: kube, namespace: config.policyRef.namespace, policy: config.policyRef.name, pod: config.podName ?? process.env.POD_NAME ?? hostname(), logger: pinLogger, audit })
       : undefined;
   await pinFile?.load();
   if (pinKube) readiness.register('tool-pins', () => (pinKube.synced ? { ok: true } : { ok: false, reason: 'listing the approved tool pins (MCPApprovals of kind tool)' }));
@@ -328,14 +328,22 @@ async function loadClusterParts(): Promise<{
   loadConnection: typeof loadConnection;
   KubeApprovals: typeof KubeApprovals;
   KubePolicySource: typeof KubePolicySource;
+  KubePinStore: typeof KubePinStore;
 }> {
-  const [client, config, approvals, source] = await Promise.all([
+  const [client, config, approvals, source, pins] = await Promise.all([
     import('../kube/client.ts'),
     import('../kube/config.ts'),
     import('./approvals/kube.ts'),
     import('./policy/kube-source.ts'),
+    import('./pinning/kube-store.ts'),
   ]);
-  return { KubeClient: client.KubeClient, loadConnection: config.loadConnection, KubeApprovals: approvals.KubeApprovals, KubePolicySource: source.KubePolicySource };
+  return {
+    KubeClient: client.KubeClient,
+    loadConnection: config.loadConnection,
+    KubeApprovals: approvals.KubeApprovals,
+    KubePolicySource: source.KubePolicySource,
+    KubePinStore: pins.KubePinStore,
+  };
 }
 
 /** A URL a local client can use for a bound address (the unspecified addresses become loopback). */

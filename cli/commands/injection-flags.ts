@@ -10,7 +10,7 @@ export const injectionFlags = {
   'sidecar-image': { type: 'string', value: 'IMAGE', default: `ghcr.io/mcp-residency/mcp-residency:${productVersion()}`, help: 'image of the injected sidecar' },
   'sidecar-image-pull-policy': { type: 'string', value: 'POLICY', default: 'IfNotPresent', help: 'Always, IfNotPresent or Never' },
   'sidecar-cpu-request': { type: 'string', value: 'QTY', default: '50m', help: "the sidecar's CPU request" },
-  'sidecar-memory-request': { type: 'string', value: 'QTY', default: '64Mi', help: "the sidecar's memory request" },
+  'sidecar-memory-request': { type: 'string', value: 'QTY', default: '128Mi', help: "the sidecar's memory request" },
   'sidecar-cpu-limit': { type: 'string', value: 'QTY', default: '1', help: "the sidecar's CPU limit ('' for none)" },
   'sidecar-memory-limit': { type: 'string', value: 'QTY', default: '256Mi', help: "the sidecar's memory limit" },
   'sidecar-log-level': { type: 'string', value: 'LEVEL', default: 'info', help: "the sidecar's --log-level" },

@@ -32,10 +32,10 @@ function pod(azureFirst: boolean, grace?: number): Pod {
 const sidecarOf = (p: Pod): Container => p.spec.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!;
 
 describe('injector: workload identity for the sidecar only', () => {
-  it("names the app containers in Azure's skip-containers annotation when ours runs first", () => {
+  it("names every container but the sidecar (the app, the capture init container) in Azure's skip-containers annotation when ours runs first", () => {
     const r = injectPod(pod(false), 'agents', withWorkloadIdentity(), settings);
     if (!r.ok) throw new Error(r.message);
-    expect(r.pod.metadata.annotations?.[WI_SKIP_ANNOTATION]).to.equal('server');
+    expect(r.pod.metadata.annotations?.[WI_SKIP_ANNOTATION]).to.equal('mcp-residency-init;server');
     expect(r.pod.spec.containers[0]!.env?.some((e) => e.name.startsWith('AZURE_')) ?? false).to.equal(false);
   });
 
