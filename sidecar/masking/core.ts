@@ -6,7 +6,7 @@ import { compileSafeRegex } from '../../policy/safe-regex.ts';
 import { BUILTIN_KINDS, CUSTOM_BASE, Hits, K_FIELD, type KindInfo } from './hits.ts';
 import { Pseudonymizer } from './pseudonym.ts';
 import type { Finding, MaskReport } from './report.ts';
-import { D_CARD, D_EMAIL, D_IBAN, D_IP, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
+import { D_CARD, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_PASSPORT, D_PHONE, D_SECRET, D_SSN, D_VAT_ID, scanBuiltins } from './scanner.ts';
 
 const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   email: D_EMAIL,
@@ -16,6 +16,9 @@ const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   ssn: D_SSN,
   ipAddress: D_IP,
   secret: D_SECRET,
+  nationalId: D_NATIONAL_ID,
+  passport: D_PASSPORT,
+  vatId: D_VAT_ID,
 };
 
 /** TYPE of values masked because of `masking.fields`. */

@@ -24,6 +24,10 @@ export const K_ASSIGNMENT = 18;
 export const K_SAS = 19;
 export const K_SECRET_KEY = 20;
 export const K_FIELD = 21;
+// 22-24 are left for the PERSON, ADDRESS and DATE_OF_BIRTH kinds of branch pii-people.
+export const K_NATIONAL_ID = 25;
+export const K_PASSPORT = 26;
+export const K_VAT_ID = 27;
 export const CUSTOM_BASE = 32;
 
 export interface KindInfo {
@@ -42,7 +46,10 @@ const TYPE_PRIORITY: Readonly<Record<string, number>> = {
   CREDIT_CARD: 1,
   IBAN: 2,
   SSN: 3,
+  NATIONAL_ID: 3,
+  VAT_ID: 3,
   EMAIL: 4,
+  PASSPORT: 5,
   PHONE: 5,
   IP_ADDRESS: 6,
 };
@@ -74,6 +81,12 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('SECRET', 'secret:sas-signature'),
   builtin('SECRET', 'secret:json-key'),
   { type: 'FIELD', detector: 'field', priority: -1 },
+  { type: 'UNUSED', detector: 'unused', priority: 99 },
+  { type: 'UNUSED', detector: 'unused', priority: 99 },
+  { type: 'UNUSED', detector: 'unused', priority: 99 },
+  builtin('NATIONAL_ID', 'nationalId'),
+  builtin('PASSPORT', 'passport'),
+  builtin('VAT_ID', 'vatId'),
 ];
 
 export class Hits {

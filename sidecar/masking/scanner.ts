@@ -11,11 +11,14 @@ import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
 import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
+import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, idLetterCandidate } from './detectors/national-id.ts';
+import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
 import { detectAssignment, endAssignmentScan } from './detectors/secret-assignment.ts';
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectSsn } from './detectors/ssn.ts';
+import { detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
 
 /** Bits of the enabled built-in detectors. */
@@ -26,6 +29,12 @@ export const D_IBAN = 8;
 export const D_SSN = 16;
 export const D_IP = 32;
 export const D_SECRET = 64;
+// 128-512 are left for branch pii-people's detectors.
+export const D_NATIONAL_ID = 1024;
+export const D_PASSPORT = 2048;
+export const D_VAT_ID = 4096;
+/** The detectors of identifiers that can start with a letter or mix letters and digits. */
+const D_IDS = D_NATIONAL_ID | D_PASSPORT | D_VAT_ID;
 
 /** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
 export const CTX_PHONE = 1;
@@ -77,8 +86,15 @@ function isSepCode(c: number): boolean {
 function atDigits(s: string, i: number, e: number, we: number, enabled: number, ctx: number, hits: Hits): number {
   const next = codeAt(s, we);
   if (e < we) {
-    // Digits then letters ("2a01:db8::1", "5e3", "10px"): only an IPv6 group can start so.
-    return (enabled & D_IP) !== 0 && we - i <= 4 && next === 58 ? detectIPv6(s, i, hits) : -1;
+    // Digits then letters ("2a01:db8::1", "5e3", "10px"): an IPv6 group, or an identifier
+    // such as "12345678Z" or "15070649C103".
+    if ((enabled & D_IP) !== 0 && we - i <= 4 && next === 58) return detectIPv6(s, i, hits);
+    if ((enabled & D_IDS) !== 0 && we - i >= 6 && we - i <= 12 && numberStartsToken(s, i, hits.lastEnd, 8)) {
+      const r = (enabled & D_NATIONAL_ID) !== 0 ? detectNationalIdMixed(s, i, e - i, we, hits) : -1;
+      if (r >= 0 || (enabled & D_PASSPORT) === 0) return r;
+      return detectPassport(s, i, we, hits);
+    }
+    return -1;
   }
   const run = e - i;
   const after = codeAt(s, we + 1);
@@ -107,6 +123,14 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   }
   if ((enabled & D_SSN) !== 0 && (run === 3 || run === 9)) {
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_NATIONAL_ID) !== 0) {
+    const r = detectNationalIdDigits(s, i, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === e) {
+    const r = detectPassport(s, i, we, hits);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) return detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
@@ -218,6 +242,17 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
     if (r >= 0) return r;
   }
   if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
+  if ((enabled & D_IDS) !== 0 && idLetterCandidate(s, i, we)) {
+    if ((enabled & D_VAT_ID) !== 0 && upper) {
+      const r = detectVatId(s, i, we, hits);
+      if (r >= 0) return r;
+    }
+    if ((enabled & D_NATIONAL_ID) !== 0) {
+      const r = detectNationalIdLetters(s, i, we, hits);
+      if (r >= 0) return r;
+    }
+    if ((enabled & D_PASSPORT) !== 0) return detectPassport(s, i, we, hits);
+  }
   return -1;
 }
 
@@ -263,7 +298,12 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       const next = i < n ? s.charCodeAt(i) : -1;
       if (t === T_DIGIT) {
         if (digitsEnd - start < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40) continue;
-      } else if ((LETTER_START[c]! & enabled) === 0 && !(next === 58 && i - start <= 4) && !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2)))) {
+      } else if (
+        (LETTER_START[c]! & enabled) === 0 &&
+        !(next === 58 && i - start <= 4) &&
+        !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) &&
+        !((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i))
+      ) {
         continue;
       }
       const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, enabled, hits);

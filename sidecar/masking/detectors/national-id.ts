@@ -1,0 +1,128 @@
+// NATIONAL_ID: personal, tax and social-security numbers of European countries, the UK and
+// Switzerland (the US SSN stays the `ssn` detector's SSN type, see README). A candidate is masked
+// only when its country's checksum or structure validates it (national-id/digits.ts, alnum.ts);
+// formats whose checksum a random number passes too often (nine or ten digits, one check
+// digit) also need a cue word before them (national-id/cues.ts).
+//
+// Three entry points, by how the candidate starts: digits only ("86095742719", "811228-9874",
+// "756.9217.0769.85"), digits then letters in one word ("12345678Z", "1234567T",
+// "15070649C103", "010101A123N"), or a letter ("RSSMRA85T10A562S", "X1234567L", "AB 12 34 56 C").
+import { codeAt, isAlnumCode, isDigit, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
+import { K_NATIONAL_ID, type Hits } from '../hits.ts';
+import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
+import { nationalIdCueBefore } from './national-id/cues.ts';
+import { RULES_BY_LENGTH } from './national-id/digits.ts';
+import { phoneContextBefore } from './phone.ts';
+
+const MAX_GROUPS = 7;
+const MAX_DIGITS = 15;
+const gEnd = new Int32Array(MAX_GROUPS);
+const gLen = new Int32Array(MAX_GROUPS);
+const gSep = new Int32Array(MAX_GROUPS);
+
+function isIdSep(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 47;
+}
+
+/** The word s[i, end) in upper case when it ends a token, else ''. */
+function upperWord(s: string, i: number, end: number): string {
+  return isWordCode(codeAt(s, end)) ? '' : s.slice(i, end).toUpperCase();
+}
+
+function found(hits: Hits, start: number, end: number): number {
+  hits.add(K_NATIONAL_ID, start, end);
+  return end;
+}
+
+/** `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. */
+export function detectNationalIdDigits(s: string, i: number, hits: Hits): number {
+  let j = i;
+  let digits = 0;
+  let groups = 0;
+  let sep = 0;
+  for (;;) {
+    const gs = j;
+    while (isDigit(codeAt(s, j)) && digits <= MAX_DIGITS) {
+      j++;
+      digits++;
+    }
+    if (digits > MAX_DIGITS) return -1;
+    gLen[groups] = j - gs;
+    gEnd[groups] = j;
+    gSep[groups] = sep;
+    groups++;
+    const c = codeAt(s, j);
+    if (groups === 1 && j - i === 6 && (c === 45 || c === 43)) {
+      // FI "131052-308T": the check character may be a letter, so it is read whole here.
+      const v = upperWord(s, i, i + 11);
+      if (v !== '' && fiHetu(v)) return found(hits, i, i + 11);
+    }
+    if (groups === 1 && j - i === 8 && (c === 45 || c === 32) && isUpper(codeAt(s, j + 1)) && !isAlnumCode(codeAt(s, j + 2))) {
+      // ES "12345678-Z".
+      if (esDniNie(s.slice(i, j) + s[j + 1])) return found(hits, i, j + 2);
+    }
+    if (groups === MAX_GROUPS || !isIdSep(c) || !isDigit(codeAt(s, j + 1))) break;
+    sep = c;
+    j++;
+  }
+  // The longest grouping that validates; a shorter one only when a space separates what is left.
+  for (let g = groups; g >= 1; g--) {
+    if (g < groups && gSep[g] !== 32) continue;
+    let total = 0;
+    for (let k = 0; k < g; k++) total += gLen[k]!;
+    if (total < 9) break;
+    const rules = RULES_BY_LENGTH[total];
+    const end = gEnd[g - 1]!;
+    if (rules === undefined || rules.length === 0 || !numberEndsToken(s, end)) continue;
+    let shape = String(gLen[0]);
+    for (let k = 1; k < g; k++) shape += String.fromCharCode(gSep[k]!) + String(gLen[k]);
+    let d = '';
+    for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
+    let cue = -1; // unknown until a rule needs it
+    for (const r of rules) {
+      if (!r.shapes.includes(shape) || !r.valid(d)) continue;
+      if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
+      if (cue < 0) cue = nationalIdCueBefore(s, i) ? 1 : 0;
+      if (cue === 1) return found(hits, i, end);
+    }
+  }
+  return -1;
+}
+
+/**
+ * `i` starts a word whose leading `run` digits are followed by letters, ending at `we`:
+ * ES DNI "12345678Z", IE PPSN "1234567T", DE RVNR "15070649C103", FI HETU "010101A123N".
+ */
+export function detectNationalIdMixed(s: string, i: number, run: number, we: number, hits: Hits): number {
+  const len = we - i;
+  if (!(run === 6 && len === 11) && !(run === 7 && (len === 8 || len === 9)) && !(run === 8 && (len === 9 || len === 12))) return -1;
+  const v = s.slice(i, we).toUpperCase();
+  const ok = run === 6 ? fiHetu(v) : run === 7 ? iePpsn(v) : len === 9 ? esDniNie(v) : deRvnr(v);
+  return ok ? found(hits, i, we) : -1;
+}
+
+/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO. */
+export function detectNationalIdLetters(s: string, i: number, we: number, hits: Hits): number {
+  const len = we - i;
+  if (len === 16) return itCodiceFiscale(s.slice(i, we).toUpperCase()) ? found(hits, i, we) : -1;
+  if (len === 9) {
+    const v = s.slice(i, we).toUpperCase();
+    return esDniNie(v) || ukNino(v) ? found(hits, i, we) : -1;
+  }
+  if (len === 2 && codeAt(s, we) === 32) {
+    // "AB 12 34 56 C", the way the NINO is printed on letters and cards.
+    const end = i + 13;
+    const t = s.slice(i, end);
+    if (!/^[A-Z]{2} \d\d \d\d \d\d [A-D]$/u.test(t) || isWordCode(codeAt(s, end))) return -1;
+    return ukNino(t.replaceAll(' ', '')) ? found(hits, i, end) : -1;
+  }
+  return -1;
+}
+
+/** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */
+export function idLetterCandidate(s: string, i: number, we: number): boolean {
+  const len = we - i;
+  if (len === 2) return codeAt(s, we) === 32 && isDigit(codeAt(s, we + 1));
+  if (len < 6 || len > 16) return false;
+  return isDigit(s.charCodeAt(i + 1)) || isDigit(s.charCodeAt(i + 2)) || isDigit(s.charCodeAt(i + 3)) || isDigit(s.charCodeAt(i + 6));
+}
