@@ -28,6 +28,8 @@ export const K_FIELD = 21;
 export const K_NATIONAL_ID = 25;
 export const K_PASSPORT = 26;
 export const K_VAT_ID = 27;
+export const K_SECRET_FORMAT = 28;
+export const K_CREDENTIAL_URL = 29;
 export const CUSTOM_BASE = 32;
 
 export interface KindInfo {
@@ -87,6 +89,8 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('NATIONAL_ID', 'nationalId'),
   builtin('PASSPORT', 'passport'),
   builtin('VAT_ID', 'vatId'),
+  builtin('SECRET', 'secret:token-format'),
+  builtin('SECRET', 'secret:credential-url'),
 ];
 
 export class Hits {

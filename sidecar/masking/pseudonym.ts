@@ -10,6 +10,7 @@
 //   SSN          digits only
 //   IBAN         upper-case, spaces and dashes removed
 //   IP_ADDRESS   canonical form: IPv4 as is, IPv6 compressed and lower-cased (RFC 5952)
+//   NATIONAL_ID, PASSPORT, VAT_ID  upper-case, spaces, dots, dashes and slashes removed
 //   SECRET       as is
 //   FIELD        strings as is, other JSON values as JSON text
 //   custom       as is
@@ -32,6 +33,10 @@ export function normalizeValue(type: string, value: string): string {
       return value.replace(/[\s-]/gu, '').toUpperCase();
     case 'IP_ADDRESS':
       return canonicalIp(value);
+    case 'NATIONAL_ID':
+    case 'PASSPORT':
+    case 'VAT_ID':
+      return value.replace(/[\s./-]/gu, '').toUpperCase();
     default:
       return value;
   }

@@ -15,7 +15,9 @@ import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed,
 import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
+import { FORMAT_PAIRS, detectAzureClientSecret, detectSecretFormat } from './detectors/secret-formats.ts';
 import { detectAssignment, endAssignmentScan } from './detectors/secret-assignment.ts';
+import { detectCallArguments, detectCurlUser, detectWebhookUrl, detectXmlElement } from './detectors/secret-syntax.ts';
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import { detectVatId } from './detectors/vat-id.ts';
@@ -52,6 +54,8 @@ const T_DASH = 8;
 const T_EQUALS = 9;
 const T_COLON = 10;
 const T_BACKSLASH = 11;
+const T_TILDE = 12;
+const T_GT = 13;
 
 const TRIGGER: Uint8Array = (() => {
   const t = new Uint8Array(128);
@@ -66,6 +70,8 @@ const TRIGGER: Uint8Array = (() => {
   t[61] = T_EQUALS;
   t[58] = T_COLON;
   t[92] = T_BACKSLASH;
+  t[126] = T_TILDE;
+  t[62] = T_GT;
   return t;
 })();
 
@@ -236,6 +242,10 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
       const r = detectPrefixedToken(s, i, hits);
       if (r >= 0) return r;
     }
+    if (FORMAT_PAIRS[(c << 7) | (codeAt(s, i + 1) & 127)] === 1) {
+      const r = detectSecretFormat(s, i, hits);
+      if (r >= 0) return r;
+    }
   }
   if ((enabled & D_IBAN) !== 0 && len >= 4 && (upper ? isUpper(codeAt(s, i + 1)) : isLower(codeAt(s, i + 1))) && isDigit(codeAt(s, i + 2))) {
     const r = detectIban(s, i, hits);
@@ -300,6 +310,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if (digitsEnd - start < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40) continue;
       } else if (
         (LETTER_START[c]! & enabled) === 0 &&
+        !((enabled & D_SECRET) !== 0 && FORMAT_PAIRS[(c << 7) | (s.charCodeAt(start + 1) & 127)] === 1) &&
         !(next === 58 && i - start <= 4) &&
         !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) &&
         !((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i))
@@ -322,19 +333,33 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if ((enabled & D_PHONE) !== 0 && isDigit(codeAt(s, i + 1))) end = detectPhone(s, i, hits, false);
         break;
       case T_PAREN:
-        if ((enabled & D_PHONE) !== 0 && (isDigit(codeAt(s, i + 1)) || (codeAt(s, i + 1) === 43 && isDigit(codeAt(s, i + 2)))) && numberStartsToken(s, i, hits.lastEnd)) {
+        if ((enabled & D_SECRET) !== 0 && (codeAt(s, i + 1) === 34 || codeAt(s, i + 1) === 39)) end = detectCallArguments(s, i, hits);
+        else if ((enabled & D_PHONE) !== 0 && (isDigit(codeAt(s, i + 1)) || (codeAt(s, i + 1) === 43 && isDigit(codeAt(s, i + 2)))) && numberStartsToken(s, i, hits.lastEnd)) {
           end = detectPhone(s, i, hits, false);
         }
         break;
       case T_DASH:
-        if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i + 1) === 45) end = detectPrivateKey(s, i, hits);
+        if ((enabled & D_SECRET) !== 0) {
+          const d1 = s.charCodeAt(i + 1);
+          if (d1 === 45) end = detectPrivateKey(s, i, hits);
+          if (end < 0 && (d1 === 117 || d1 === 45) && codeBefore(s, i) === 32) end = detectCurlUser(s, i, hits);
+        }
+        break;
+      case T_TILDE:
+        if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i - 1) === 81) end = detectAzureClientSecret(s, i, hits);
+        break;
+      case T_GT:
+        if ((enabled & D_SECRET) !== 0 && codeAt(s, i + 1) !== 60 && isAlnumCode(codeAt(s, i - 1))) end = detectXmlElement(s, i, hits);
         break;
       case T_EQUALS:
         if ((enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
         break;
       case T_COLON:
         if ((enabled & D_IP) !== 0 && s.charCodeAt(i + 1) === 58) end = detectIPv6(s, i, hits);
-        if (end < 0 && (enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
+        if (end < 0 && (enabled & D_SECRET) !== 0) {
+          end = s.charCodeAt(i + 1) === 47 && s.charCodeAt(i + 2) === 47 ? detectWebhookUrl(s, i, hits) : -1;
+          if (end < 0) end = detectAssignment(s, i, hits);
+        }
         break;
       case T_BACKSLASH:
         // An escape such as \n is whitespace: step over it so what follows starts a token.

@@ -137,7 +137,7 @@ export function chAhv(d: string): boolean {
 
 /** EE isikukood and LT asmens kodas: GYYMMDDSSSC, two-stage modulus 11. */
 export function eeLtPersonalCode(d: string): boolean {
-  if (d.length !== 11 || d[0] < '1' || d[0] > '6') return false;
+  if (d.length !== 11 || dg(d, 0) < 1 || dg(d, 0) > 6) return false;
   if (!validDate(num(d, 3, 5), num(d, 5, 7))) return false;
   let r = weighted(d, [1, 2, 3, 4, 5, 6, 7, 8, 9, 1]) % 11;
   if (r === 10) r = weighted(d, [3, 4, 5, 6, 7, 8, 9, 1, 2, 3]) % 11;
