@@ -10,7 +10,6 @@ import { K_SECRET_FORMAT, type Hits } from '../hits.ts';
 
 type CharTest = (c: number) => boolean;
 
-const word: CharTest = (c) => isAsciiAlnum(c) || c === 95;
 const wordDash: CharTest = (c) => isAsciiAlnum(c) || c === 95 || c === 45;
 const letters: CharTest = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const hex: CharTest = isHex;
