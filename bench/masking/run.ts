@@ -2,7 +2,10 @@
 // JSON.stringify of the same payload in the same run. Then the peak memory of masking the
 // 1 MB payload, measured in a fresh child process so nothing else is on the heap.
 //
-//   node_modules/.bin/node bench/masking/run.ts [--quick]
+//   node_modules/.bin/node bench/masking/run.ts [--quick] [--corpora-only]
+//
+// Last, recall and precision per TYPE on ../shared/corpora/*.json when present (corpora.ts;
+// MASKING_CORPORA=<dir> reads them elsewhere).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
 import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
+import { printCorpora } from './corpora.ts';
 import { cleanText, cleanToolResult, piiStructuredResult, piiToolResult } from './payload.ts';
 
 const quick = process.argv.includes('--quick');
@@ -183,6 +187,13 @@ function main(): void {
   memory();
 }
 
+// ../shared/corpora beside the repository, or where MASKING_CORPORA points (a worktree elsewhere).
+const CORPORA = process.env.MASKING_CORPORA ?? fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
+
 const childAt = process.argv.indexOf('--memory-child');
 if (childAt >= 0) memoryChild(process.argv[childAt + 1]!);
-else main();
+else if (process.argv.includes('--corpora-only')) printCorpora(makeMasker('redact'), CORPORA);
+else {
+  main();
+  printCorpora(makeMasker('redact'), CORPORA);
+}

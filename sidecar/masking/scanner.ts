@@ -119,6 +119,10 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     hits.lastEnd = date;
     return date;
   }
+  // "1111111-G": a Spanish DNI written without its leading zero.
+  if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32) && isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) {
+    return detectNationalIdDigits(s, i, hits);
+  }
   // Short runs can only start something longer: another group must follow, and card, SSN and
   // phone numbers all have at least 8 digits.
   if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
@@ -253,7 +257,7 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
   }
   if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
   if ((enabled & D_IDS) !== 0 && idLetterCandidate(s, i, we)) {
-    if ((enabled & D_VAT_ID) !== 0 && upper) {
+    if ((enabled & D_VAT_ID) !== 0) {
       const r = detectVatId(s, i, we, hits);
       if (r >= 0) return r;
     }

@@ -7,7 +7,7 @@
 // Three entry points, by how the candidate starts: digits only ("86095742719", "811228-9874",
 // "756.9217.0769.85"), digits then letters in one word ("12345678Z", "1234567T",
 // "15070649C103", "010101A123N"), or a letter ("RSSMRA85T10A562S", "X1234567L", "AB 12 34 56 C").
-import { codeAt, isAlnumCode, isDigit, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
+import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
 import { K_NATIONAL_ID, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
 import { nationalIdCueBefore } from './national-id/cues.ts';
@@ -19,6 +19,10 @@ const MAX_DIGITS = 15;
 const gEnd = new Int32Array(MAX_GROUPS);
 const gLen = new Int32Array(MAX_GROUPS);
 const gSep = new Int32Array(MAX_GROUPS);
+
+function isAsciiLetter(c: number): boolean {
+  return isUpper(c) || isLower(c);
+}
 
 function isIdSep(c: number): boolean {
   return c === 32 || c === 45 || c === 46 || c === 47;
@@ -57,9 +61,9 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits): number
       const v = upperWord(s, i, i + 11);
       if (v !== '' && fiHetu(v)) return found(hits, i, i + 11);
     }
-    if (groups === 1 && j - i === 8 && (c === 45 || c === 32) && isUpper(codeAt(s, j + 1)) && !isAlnumCode(codeAt(s, j + 2))) {
-      // ES "12345678-Z".
-      if (esDniNie(s.slice(i, j) + s[j + 1])) return found(hits, i, j + 2);
+    if (groups === 1 && (j - i === 8 || j - i === 7) && (c === 45 || c === 32) && isAsciiLetter(codeAt(s, j + 1)) && !isAlnumCode(codeAt(s, j + 2))) {
+      // ES "12345678-Z", "1111111-G" (a DNI written without its leading zero).
+      if (esDniNie(`${s.slice(i, j).padStart(8, '0')}${s[j + 1]!.toUpperCase()}`)) return found(hits, i, j + 2);
     }
     if (groups === MAX_GROUPS || !isIdSep(c) || !isDigit(codeAt(s, j + 1))) break;
     sep = c;
@@ -97,9 +101,12 @@ export function detectNationalIdMixed(s: string, i: number, run: number, we: num
   const len = we - i;
   if (!(run === 6 && len === 11) && !(run === 7 && (len === 8 || len === 9)) && !(run === 8 && (len === 9 || len === 12))) return -1;
   const v = s.slice(i, we).toUpperCase();
-  const ok = run === 6 ? fiHetu(v) : run === 7 ? iePpsn(v) : len === 9 ? esDniNie(v) : deRvnr(v);
+  const ok = run === 6 ? fiHetu(v) : run === 7 ? iePpsn(v) || (len === 8 && esDniNie(`0${v}`)) : len === 9 ? esDniNie(v) : deRvnr(v);
   return ok ? found(hits, i, we) : -1;
 }
+
+// The NINO as people write it: "AB 12 34 56 C", "AB 123456 C", "AB123456 C", any case.
+const NINO_SPACED = /^[A-Za-z]{2} ?(?:\d{6}|\d\d \d\d \d\d) ?[A-Da-d]/u;
 
 /** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO. */
 export function detectNationalIdLetters(s: string, i: number, we: number, hits: Hits): number {
@@ -109,12 +116,14 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     const v = s.slice(i, we).toUpperCase();
     return esDniNie(v) || ukNino(v) ? found(hits, i, we) : -1;
   }
-  if (len === 2 && codeAt(s, we) === 32) {
-    // "AB 12 34 56 C", the way the NINO is printed on letters and cards.
-    const end = i + 13;
-    const t = s.slice(i, end);
-    if (!/^[A-Z]{2} \d\d \d\d \d\d [A-D]$/u.test(t) || isWordCode(codeAt(s, end))) return -1;
-    return ukNino(t.replaceAll(' ', '')) ? found(hits, i, end) : -1;
+  if (len === 8 && (codeAt(s, we) === 45 || codeAt(s, we) === 32) && isAlnumCode(codeAt(s, we + 1)) && !isWordCode(codeAt(s, we + 2))) {
+    // ES NIE "Y8063915-Z".
+    return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
+  }
+  if (len === 2 || len === 8) {
+    const m = NINO_SPACED.exec(s.slice(i, i + 13));
+    if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
+    return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
   }
   return -1;
 }
@@ -122,7 +131,10 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
 /** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */
 export function idLetterCandidate(s: string, i: number, we: number): boolean {
   const len = we - i;
-  if (len === 2) return codeAt(s, we) === 32 && isDigit(codeAt(s, we + 1));
+  if (len === 2) {
+    const c = codeAt(s, we);
+    return (c === 32 || c === 45 || c === 46) && isDigit(codeAt(s, we + 1));
+  }
   if (len < 6 || len > 16) return false;
   return isDigit(s.charCodeAt(i + 1)) || isDigit(s.charCodeAt(i + 2)) || isDigit(s.charCodeAt(i + 3)) || isDigit(s.charCodeAt(i + 6));
 }

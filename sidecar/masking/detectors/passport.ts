@@ -5,23 +5,35 @@
 import { codeAt, isAsciiAlnum, isDigit, isWordCode } from '../chars.ts';
 import { K_PASSPORT, type Hits } from '../hits.ts';
 
-const PASSPORT_CUE =
-  /(?:passport|passeport|reisepass|pass-nr|passnr|pass-nummer|passnummer|pasaporte|passaporto|passaporte|paspoort|paspoortnummer|paszport|passi|passinumero|pas nr|cestovní pas|cestovni pas|útlevél|utlevel|pasaport|pasošs|pasas|διαβατήριο|travel document)(?:[^\p{L}]|$)/gu;
+const CUE_WORDS =
+  '(?:passports?|passeports?|reisepass|reisepässe|pass-nr|passnr|pass-nummer|passnummer|pasaportes?|passaport[oi]|passaportes?|paspoort|paspoortnummer|paszport|passi|passinumero|pas nr|cestovní pas|cestovni pas|útlevél|utlevel|pasaport|pasošs|pasas|διαβατήριο|travel document)';
+const CUE_BEFORE = new RegExp(`(?:^|[^\\p{L}])${CUE_WORDS}(?:[^\\p{L}]|$)`, 'gu');
+const CUE_AFTER = new RegExp(`^[^\\p{N}]{0,32}?${CUE_WORDS}(?:[^\\p{L}]|$)`, 'u');
+// What may stand between a cue and the number: words without digits, or other passport numbers
+// of a list ("Passports: AB1234567 and XY9876543").
+// At most four words, within the sentence.
+const BETWEEN = /^(?:[^\p{N};!?\n]*|(?:[^\p{N};!?\n]*?[A-Za-z]{0,3}\d{5,9}[A-Za-z]?\s*(?:,|and|or|und|oder|et|ou|y|o|e|en|og|och|i)\s*)+)$/u;
+const WORD = /\p{L}+/gu;
 
 /**
- * Whether a passport word comes in the 40 characters before `i` with no other number between
- * it and `i`: in "passport holder, phone 0612345678" the cue is the phone's, not the number's.
+ * Whether a passport word comes in the 40 characters before `i` with nothing but words or other
+ * passport numbers between (in "passport holder, phone 0612345678" the phone number is not
+ * one), or in the 40 after `end` with no number between ("AAA123456 es mi número de pasaporte").
  */
-export function passportCueBefore(s: string, i: number): boolean {
-  const from = Math.max(0, i - 40);
-  const text = s.slice(from, i).toLowerCase();
-  PASSPORT_CUE.lastIndex = 0;
+export function passportCue(s: string, i: number, end: number): boolean {
+  const text = s.slice(Math.max(0, i - 40), i).toLowerCase();
+  CUE_BEFORE.lastIndex = 0;
   let last = -1;
   let m: RegExpExecArray | null;
-  while ((m = PASSPORT_CUE.exec(text)) !== null) last = m.index + m[0].length;
-  if (last < 0) return false;
-  for (let k = last; k < text.length; k++) if (isDigit(text.charCodeAt(k))) return false;
-  return true;
+  while ((m = CUE_BEFORE.exec(text)) !== null) {
+    last = m.index + m[0].length;
+    CUE_BEFORE.lastIndex = m.index + 1;
+  }
+  if (last >= 0) {
+    const between = text.slice(last);
+    if (BETWEEN.test(between) && (between.match(WORD)?.length ?? 0) <= 4) return true;
+  }
+  return CUE_AFTER.test(s.slice(end, end + 48).toLowerCase());
 }
 
 /** `i` starts a token of letters and digits ending at `we`. Returns its end when it is a passport number in context, or -1. */
@@ -34,7 +46,7 @@ export function detectPassport(s: string, i: number, we: number, hits: Hits): nu
     if (isDigit(c)) digits++;
     else if (!isAsciiAlnum(c)) return -1;
   }
-  if (digits < 5 || len - digits > 3 || !passportCueBefore(s, i)) return -1;
+  if (digits < 5 || len - digits > 3 || !passportCue(s, i, we)) return -1;
   hits.add(K_PASSPORT, i, we);
   return we;
 }

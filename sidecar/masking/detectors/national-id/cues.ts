@@ -21,7 +21,7 @@ const NATIONAL_ID_CUES: readonly string[] = [
   'bsn', 'burgerservicenummer', 'sofinummer', 'sofi-nummer', 'pesel', 'rodné číslo', 'rodne cislo', 'rodného čísla', 'cnp',
   'cod numeric personal', 'egn', 'егн', 'oib', 'emšo', 'emso', 'amka', 'αμκα',
   // Nordic / Baltic
-  'personnummer', 'personnr', 'pers.nr', 'samordningsnummer', 'cpr', 'cpr-nr', 'cpr-nummer', 'hetu', 'henkilötunnus',
+  'personnummer', 'personnr', 'pers.nr', 'pnr', 'samordningsnummer', 'cpr', 'cpr-nr', 'cpr-nummer', 'hetu', 'henkilötunnus',
   'henkilotunnus', 'sotu', 'personbeteckning', 'fødselsnummer', 'fodselsnummer', 'fødselsnr', 'd-nummer', 'kennitala',
   'isikukood', 'asmens kodas',
   // UK / IE

@@ -212,7 +212,8 @@ export const DIGIT_RULES: readonly DigitRule[] = [
   rule('CH AHV', 13, chAhv, ['13', '3.4.4.2', '3 4 4 2'], ['13', '3.4.4.2', '3 4 4 2']),
   rule('RO CNP', 13, roCnp, ['13'], ['13']),
   rule('SI EMSO', 13, siEmso, ['13']),
-  rule('SE personnummer', 12, sePersonnummer, ['12', '8-4'], ['8-4']),
+  // Century, date and Luhn: about one random twelve-digit number in a thousand passes.
+  rule('SE personnummer', 12, sePersonnummer, ['12', '8-4'], ['12', '8-4']),
   rule('DE Steuer-ID', 11, deSteuerIdStructure, ['11', '2 3 3 3'], ['11', '2 3 3 3']),
   rule('DE Steuer-ID', 11, deSteuerIdChecksum, ['11', '2 3 3 3']),
   rule('NO fodselsnummer', 11, noFodselsnummer, ['11', '6 5'], ['11', '6 5']),
