@@ -123,9 +123,9 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32) && isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) {
     return detectNationalIdDigits(s, i, hits);
   }
-  // Short runs can only start something longer: another group must follow, and card, SSN and
-  // phone numbers all have at least 8 digits.
-  if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
+  // Short runs can only start something longer: another group must follow, and card and SSN
+  // numbers have at least 8 digits, phone numbers 7.
+  if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 7)) return -1;
   if (!numberStartsToken(s, i, hits.lastEnd, run)) return -1;
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
@@ -143,7 +143,14 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     const r = detectPassport(s, i, we, hits);
     if (r >= 0) return r;
   }
-  if ((enabled & D_PHONE) !== 0) return detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
+  if ((enabled & D_PHONE) !== 0) {
+    const r = detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
+    // "10115 030 1234567", "75008 01 23 45 67 89": a national number right after a postcode.
+    if (r < 0 && (run === 4 || run === 5) && next === 32 && (codeAt(s, we + 1) === 48 || codeAt(s, we + 1) === 40)) {
+      return detectPhone(s, we + 1, hits, (ctx & CTX_PHONE) !== 0);
+    }
+    return r;
+  }
   return -1;
 }
 
