@@ -146,7 +146,9 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   if ((enabled & D_PHONE) !== 0) {
     const r = detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
     // "10115 030 1234567", "75008 01 23 45 67 89": a national number right after a postcode.
-    if (r < 0 && (run === 4 || run === 5) && next === 32 && (codeAt(s, we + 1) === 48 || codeAt(s, we + 1) === 40)) {
+    // After four digits only when the number's first group is not four digits too: "2024 0315
+    // 0930" and "6011 0806 4060 9326" are one run of groups, not a postcode and a phone.
+    if (r < 0 && (run === 5 || (run === 4 && !isDigit(codeAt(s, we + 4)))) && next === 32 && (codeAt(s, we + 1) === 48 || codeAt(s, we + 1) === 40)) {
       return detectPhone(s, we + 1, hits, (ctx & CTX_PHONE) !== 0);
     }
     return r;

@@ -10,7 +10,7 @@
 import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
 import { K_NATIONAL_ID, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
-import { nationalIdCueBefore } from './national-id/cues.ts';
+import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
 import { RULES_BY_LENGTH } from './national-id/digits.ts';
 import { phoneContextBefore } from './phone.ts';
 
@@ -82,12 +82,12 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits): number
     for (let k = 1; k < g; k++) shape += String.fromCharCode(gSep[k]!) + String(gLen[k]);
     let d = '';
     for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
-    let cue = -1; // unknown until a rule needs it
+    let cue: readonly string[] | undefined | null = null; // null: not looked up yet
     for (const r of rules) {
       if (!r.shapes.includes(shape) || !r.valid(d)) continue;
       if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
-      if (cue < 0) cue = nationalIdCueBefore(s, i) ? 1 : 0;
-      if (cue === 1) return found(hits, i, end);
+      if (cue === null) cue = nationalIdCueBefore(s, i);
+      if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end);
     }
   }
   return -1;
@@ -132,8 +132,11 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
 export function idLetterCandidate(s: string, i: number, we: number): boolean {
   const len = we - i;
   if (len === 2) {
+    // "DE 136695976", "AB 12 34 56 C", and "ES A28015865", "AT U13585627" (both letters upper-case).
     const c = codeAt(s, we);
-    return (c === 32 || c === 45 || c === 46) && isDigit(codeAt(s, we + 1));
+    if (c !== 32 && c !== 45 && c !== 46) return false;
+    const d = codeAt(s, we + 1);
+    return isDigit(d) || (isUpper(d) && isUpper(s.charCodeAt(i)) && isUpper(s.charCodeAt(i + 1)));
   }
   if (len < 6 || len > 16) return false;
   return isDigit(s.charCodeAt(i + 1)) || isDigit(s.charCodeAt(i + 2)) || isDigit(s.charCodeAt(i + 3)) || isDigit(s.charCodeAt(i + 6));

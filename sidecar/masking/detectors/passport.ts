@@ -6,9 +6,10 @@ import { codeAt, isAsciiAlnum, isDigit, isWordCode } from '../chars.ts';
 import { K_PASSPORT, type Hits } from '../hits.ts';
 
 const CUE_WORDS =
-  '(?:passports?|passeports?|reisepass|reisepässe|pass-nr|passnr|pass-nummer|passnummer|pasaportes?|passaport[oi]|passaportes?|paspoort|paspoortnummer|paszport|passi|passinumero|pas nr|cestovní pas|cestovni pas|útlevél|utlevel|pasaport|pasošs|pasas|διαβατήριο|travel document)';
-const CUE_BEFORE = new RegExp(`(?:^|[^\\p{L}])${CUE_WORDS}(?:[^\\p{L}]|$)`, 'gu');
-const CUE_AFTER = new RegExp(`^[^\\p{N}]{0,32}?${CUE_WORDS}(?:[^\\p{L}]|$)`, 'u');
+  '(?:passports?|passeports?|reisepass|reisepässe|pass-nr|passnr|pass-nummer|passnummer|pasaportes?|passaport[oi]|passaportes?|paspoort|paspoortnummer|paszport|passin|passinumero|pas nr|cestovní pas|cestovni pas|útlevél|utlevel|pasaport|pasošs|pasas|διαβατήριο|travel document)';
+// Up to two more letters for inflected forms ("paszportu", "passaporti").
+const CUE_BEFORE = new RegExp(`(?:^|[^\\p{L}])${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'gu');
+const CUE_AFTER = new RegExp(`^[^\\p{N}]{0,32}?${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'u');
 // What may stand between a cue and the number: words without digits, or other passport numbers
 // of a list ("Passports: AB1234567 and XY9876543").
 // At most four words, within the sentence.

@@ -169,7 +169,9 @@ let ctxAt = 0;
 let ctxState = 0; // 0 unknown, 1 yes, 2 no
 
 // Words that say the digits that follow are some other number: account, order, reference...
-const OTHER_NUMBER = /(?:^|[^a-z])(?:kto|konto|account|acct|a\/c|order|invoice|ref|reference|ticket|serial|sn|iban|isbn|no)\.?:?\s*$/u;
+// National ID words too: "NHS number: 943 476 5919" has a phone's shape but is not one.
+const OTHER_NUMBER =
+  /(?:^|[^a-z])(?:kto|konto|account|acct|a\/c|order|invoice|ref|reference|ticket|serial|sn|iban|isbn|no|nhs(?: number| no)?|ssn|bsn|pesel|svnr|nif|nino|ahv|cpr|personnummer|steuer-id|idnr|passport(?: no| number)?)\.?:?\s*$/u;
 
 function notPhoneBefore(): boolean {
   if (ctxState === 1) return false;
@@ -236,7 +238,8 @@ function classify(groups: number, intl: boolean): boolean {
   if (dig[0] === 0) {
     // Eight digits with the trunk 0 are whole numbers in Sweden, Bulgaria, Ireland ("08-12 34 56",
     // "02 123 456", "(022) 12345": libphonenumber's national formats).
-    if (!allWide || total < 8 || total > 12 || first > 5 || notPhoneBefore()) return false;
+    // With eight, the area code (trunk included) is two or three digits: "0315 0930" is not one.
+    if (!allWide || total < 8 || total > 12 || first > 5 || (total === 8 && first > 3) || notPhoneBefore()) return false;
     // All pairs is the French and Belgian 0X XX XX XX XX, exactly five of them, or the Swedish
     // 0X-XX XX XX with the area code set apart by another separator.
     let pairs = true;
@@ -246,7 +249,7 @@ function classify(groups: number, intl: boolean): boolean {
   // North American Numbering Plan, with an optional leading 1.
   const lead1 = first === 1 && dig[0] === 1 ? 1 : 0;
   if (groups - lead1 === 3 && gLen[lead1] === 3 && gLen[lead1 + 1] === 3 && gLen[lead1 + 2] === 4 && dig[lead1]! >= 2) {
-    return lead1 === 0 || gParen[0] === 0;
+    return (lead1 === 0 || gParen[0] === 0) && !notPhoneBefore();
   }
   // Spanish mobile and landline grouping 6xx xx xx xx / 9xx xx xx xx.
   if (groups === 4 && first === 3 && gLen[1] === 2 && gLen[2] === 2 && gLen[3] === 2 && dig[0]! >= 6) return true;

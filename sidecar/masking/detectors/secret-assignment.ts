@@ -86,6 +86,8 @@ export function detectAssignment(s: string, k: number, hits: Hits): number {
   }
   while (j > 0 && j > k - 3 && s.charCodeAt(j - 1) === 32) j--;
   let q = codeAt(s, j - 1);
+  // $config['secret'] = ..., settings["api_key"] = ...: the name is the subscript.
+  if (q === 93 && (codeAt(s, j - 2) === 39 || codeAt(s, j - 2) === 34)) q = codeAt(s, --j - 1);
   if (q === 34 || q === 39) {
     j--;
     if (codeAt(s, j - 1) === 92) j--;

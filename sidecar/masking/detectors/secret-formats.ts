@@ -36,7 +36,7 @@ const FORMATS: readonly Format[] = [
   f('gitlab-oauth-secret', 'gloas-', wordDash, 64),
   f('gitlab-runner-registration', 'GR1348941', wordDash, 20, 64),
   f('grafana-cloud-token', 'glc_', (c) => isAsciiAlnum(c) || c === 43 || c === 47 || c === 61, 32, 400),
-  f('grafana-service-account', 'glsa_', alnum, 32, 32 + 9),
+  f('grafana-service-account', 'glsa_', (c) => isAsciiAlnum(c) || c === 95, 32, 32 + 9),
   f('huggingface-token', 'hf_', letters, 34),
   f('huggingface-org-token', 'api_org_', letters, 34),
   f('pypi-token', 'pypi-AgEIcHlwaS5vcmc', wordDash, 50, 400),

@@ -113,7 +113,7 @@ const lu: Check = (b) => /^\d{8}$/u.test(b) && mod(b, 0, 6, 89) === num(b, 6, 8)
 const lv: Check = (b) => {
   if (!/^\d{11}$/u.test(b)) return false;
   // Legal entities (first digit above 3) have a check digit; people's codes are checked as dates.
-  if (dg(b, 0) > 3) return weighted(b, [9, 1, 4, 8, 3, 10, 2, 5, 7, 6]) % 11 === 3 || (weighted(b, [9, 1, 4, 8, 3, 10, 2, 5, 7, 6, 1]) % 11) === 3;
+  if (dg(b, 0) > 3) return weighted(b, [9, 1, 4, 8, 3, 10, 2, 5, 7, 6, 1]) % 11 === 3;
   const m = num(b, 2, 4);
   const day = num(b, 0, 2);
   return m >= 1 && m <= 12 && day >= 1 && day <= 31;
