@@ -362,7 +362,8 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i - 1) === 81) end = detectAzureClientSecret(s, i, hits);
         break;
       case T_GT:
-        if ((enabled & D_SECRET) !== 0 && codeAt(s, i + 1) !== 60 && isAlnumCode(codeAt(s, i - 1))) end = detectXmlElement(s, i, hits);
+        // An element with text: not "><" (empty or nested) unless CDATA follows.
+        if ((enabled & D_SECRET) !== 0 && (codeAt(s, i + 1) !== 60 || codeAt(s, i + 2) === 33) && isAlnumCode(codeAt(s, i - 1))) end = detectXmlElement(s, i, hits);
         break;
       case T_EQUALS:
         if ((enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);

@@ -27,18 +27,25 @@ export function detectXmlElement(s: string, k: number, hits: Hits): number {
   if (colon >= 0) name = name.slice(colon + 1);
   if (!isSecretName(name)) return -1;
   let vs = k + 1;
-  const stop = Math.min(s.length, vs + 4096);
-  let ve = vs;
-  while (ve < stop && s.charCodeAt(ve) !== 60) ve++;
-  if (ve === stop || s.charCodeAt(ve + 1) !== 47) return -1;
-  while (vs < ve && isSpaceCode(s.charCodeAt(vs))) vs++;
-  let e = ve;
-  while (e > vs && isSpaceCode(s.charCodeAt(e - 1))) e--;
-  // <![CDATA[secret]]>
-  if (s.startsWith('<![CDATA[', vs) && s.startsWith(']]>', e - 3)) {
+  while (vs < s.length && vs - k < 64 && isSpaceCode(s.charCodeAt(vs))) vs++;
+  let e: number;
+  let ve: number;
+  if (s.startsWith('<![CDATA[', vs)) {
+    // <![CDATA[secret]]>
     vs += 9;
-    e -= 3;
+    e = s.indexOf(']]>', vs);
+    if (e < 0 || e - vs > 4096) return -1;
+    ve = e + 3;
+  } else {
+    const stop = Math.min(s.length, vs + 4096);
+    ve = vs;
+    while (ve < stop && s.charCodeAt(ve) !== 60) ve++;
+    if (ve === stop) return -1;
+    e = ve;
+    while (e > vs && isSpaceCode(s.charCodeAt(e - 1))) e--;
   }
+  while (ve < s.length && isSpaceCode(s.charCodeAt(ve))) ve++;
+  if (s.charCodeAt(ve) !== 60 || s.charCodeAt(ve + 1) !== 47) return -1;
   if (isPlaceholderValue(s, vs, e)) return -1;
   hits.add(K_ASSIGNMENT, vs, e);
   return ve;
