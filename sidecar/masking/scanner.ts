@@ -5,7 +5,7 @@
 // ':' and '=' for "password: ..." assignments. Everything else is skipped a word at a time.
 // A detector that matches returns the end of its value and the scan resumes there, so values
 // never overlap within the built-ins (custom detectors can; see Hits.resolve).
-import { ASCII_CLASS, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
+import { ASCII_CLASS, DIGIT, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
 import { detectCard } from './detectors/credit-card.ts';
 import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
@@ -311,11 +311,17 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         while (i < n && isDigit(s.charCodeAt(i))) i++;
         digitsEnd = i;
       }
+      // Whether the word holds a digit: identifiers and IBANs do, almost no other word does.
+      let digitSeen = 0;
       while (i < n) {
         const d = s.charCodeAt(i);
-        if (d >= 128 || (ASCII_CLASS[d]! & WORD) === 0) break;
+        if (d >= 128) break;
+        const cls = ASCII_CLASS[d]!;
+        if ((cls & WORD) === 0) break;
+        digitSeen |= cls;
         i++;
       }
+      digitSeen &= DIGIT;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
       const next = i < n ? s.charCodeAt(i) : -1;
@@ -325,8 +331,9 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         (LETTER_START[c]! & enabled) === 0 &&
         !((enabled & D_SECRET) !== 0 && FORMAT_PAIRS[(c << 7) | (s.charCodeAt(start + 1) & 127)] === 1) &&
         !(next === 58 && i - start <= 4) &&
-        !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) &&
-        !((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i))
+        (digitSeen === 0
+          ? !(i - start === 2 && (enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i))
+          : !((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) && !((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i)))
       ) {
         continue;
       }

@@ -110,3 +110,16 @@ describe('PASSPORT', () => {
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
 });
+
+describe('SSN (US) keeps its own type beside NATIONAL_ID', () => {
+  const cases: [string, [string, string][]][] = [
+    ['078-05-1123', [['SSN', '078-05-1123']]],
+    ['078.05.1123', [['SSN', '078.05.1123']]],
+    ['abc 078 05 1123 abc', [['SSN', '078 05 1123']]],
+    ['SSN 078051121', [['SSN', '078051121']]],
+    ['693-09.4444', []],
+    ['666-12-3456 and 900-12-3456', []],
+    ['release 123.45.6789', []],
+  ];
+  for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});

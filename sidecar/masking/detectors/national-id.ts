@@ -11,7 +11,7 @@ import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsT
 import { K_NATIONAL_ID, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
 import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
-import { RULES_BY_LENGTH } from './national-id/digits.ts';
+import { RULES_BY_LENGTH, shapeStep } from './national-id/digits.ts';
 import { phoneContextBefore } from './phone.ts';
 
 const MAX_GROUPS = 7;
@@ -78,13 +78,14 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits): number
     const rules = RULES_BY_LENGTH[total];
     const end = gEnd[g - 1]!;
     if (rules === undefined || rules.length === 0 || !numberEndsToken(s, end)) continue;
-    let shape = String(gLen[0]);
-    for (let k = 1; k < g; k++) shape += String.fromCharCode(gSep[k]!) + String(gLen[k]);
+    let shape = 0;
+    for (let k = 0; k < g; k++) shape = shapeStep(shape, gLen[k]!, gSep[k]!);
     let d = '';
-    for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
     let cue: readonly string[] | undefined | null = null; // null: not looked up yet
     for (const r of rules) {
-      if (!r.shapes.includes(shape) || !r.valid(d)) continue;
+      if (!r.shapes.includes(shape)) continue;
+      if (d === '') for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
+      if (!r.valid(d)) continue;
       if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
       if (cue === null) cue = nationalIdCueBefore(s, i);
       if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end);

@@ -8,8 +8,10 @@ import { K_PASSPORT, type Hits } from '../hits.ts';
 const CUE_WORDS =
   '(?:passports?|passeports?|reisepass|reisepässe|pass-nr|passnr|pass-nummer|passnummer|pasaportes?|passaport[oi]|passaportes?|paspoort|paspoortnummer|paszport|passin|passinumero|pas nr|cestovní pas|cestovni pas|útlevél|utlevel|pasaport|pasošs|pasas|διαβατήριο|travel document)';
 // Up to two more letters for inflected forms ("paszportu", "passaporti").
-const CUE_BEFORE = new RegExp(`(?:^|[^\\p{L}])${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'gu');
-const CUE_AFTER = new RegExp(`^[^\\p{N}]{0,32}?${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'u');
+const CUE_BEFORE = new RegExp(`(?:^|[^\\p{L}])${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'giu');
+const CUE_AFTER = new RegExp(`^[^\\p{N}]{0,32}?${CUE_WORDS}\\p{L}{0,2}(?:[^\\p{L}]|$)`, 'iu');
+// Every cue word holds one of these: a cheap test before the full expressions.
+const CUE_HINT = /pa[sś]|διαβ|travel|útlev|utlev|reisep/iu;
 // What may stand between a cue and the number: words without digits, or other passport numbers
 // of a list ("Passports: AB1234567 and XY9876543").
 // At most four words, within the sentence.
@@ -22,7 +24,9 @@ const WORD = /\p{L}+/gu;
  * one), or in the 40 after `end` with no number between ("AAA123456 es mi número de pasaporte").
  */
 export function passportCue(s: string, i: number, end: number): boolean {
-  const text = s.slice(Math.max(0, i - 40), i).toLowerCase();
+  const around = s.slice(Math.max(0, i - 40), end + 48);
+  if (!CUE_HINT.test(around)) return false;
+  const text = s.slice(Math.max(0, i - 40), i);
   CUE_BEFORE.lastIndex = 0;
   let last = -1;
   let m: RegExpExecArray | null;
@@ -34,7 +38,7 @@ export function passportCue(s: string, i: number, end: number): boolean {
     const between = text.slice(last);
     if (BETWEEN.test(between) && (between.match(WORD)?.length ?? 0) <= 4) return true;
   }
-  return CUE_AFTER.test(s.slice(end, end + 48).toLowerCase());
+  return CUE_AFTER.test(s.slice(end, end + 48));
 }
 
 /** `i` starts a token of letters and digits ending at `we`. Returns its end when it is a passport number in context, or -1. */

@@ -10,11 +10,28 @@ export interface DigitRule {
   /** Country and name, for tests and explanations: "DE Steuer-ID". */
   readonly name: string;
   readonly length: number;
-  /** Groupings accepted: group lengths joined by their separator. */
-  readonly shapes: readonly string[];
+  /** Groupings accepted, as shapeKey numbers of "11", "6-4", "2.2.2-3.2" (group lengths joined by their separator). */
+  readonly shapes: readonly number[];
   /** Groupings distinctive enough (with the checksum) to need no cue word. */
-  readonly strongShapes: readonly string[];
+  readonly strongShapes: readonly number[];
   readonly valid: (d: string) => boolean;
+}
+
+/** Index of a group separator in shape keys: none (first group), space, '-', '.', '/'. */
+export function sepIndex(c: number): number {
+  return c === 32 ? 1 : c === 45 ? 2 : c === 46 ? 3 : c === 47 ? 4 : 0;
+}
+
+/** Adds one group (its length and the separator before it) to a shape key. */
+export function shapeStep(key: number, len: number, sepCode: number): number {
+  return key * 128 + len * 5 + sepIndex(sepCode);
+}
+
+/** The key of a written shape such as "2.2.2-3.2". */
+export function shapeKey(shape: string): number {
+  let key = 0;
+  for (const m of shape.matchAll(/([ ./-]?)(\d+)/gu)) key = shapeStep(key, Number(m[2]), m[1] === '' ? 0 : m[1]!.charCodeAt(0));
+  return key;
 }
 
 /** DE Steuerliche Identifikationsnummer: ISO 7064 MOD 11,10; no leading 0. */
@@ -202,8 +219,8 @@ const rule = (name: string, length: number, valid: (d: string) => boolean, shape
   name,
   length,
   valid,
-  shapes,
-  strongShapes,
+  shapes: shapes.map(shapeKey),
+  strongShapes: strongShapes.map(shapeKey),
 });
 
 /** Most distinctive first: the first rule that validates names the finding. */
