@@ -209,13 +209,23 @@ function dateEnd(s: string, i: number, run: number, sep: number): number {
   return isAlnumCode(s.charCodeAt(j)) ? -1 : j;
 }
 
+/**
+ * Whether the word s[i, we) may begin a credential of secret-formats.ts: its first two letters
+ * begin a prefix, and either the word is long enough to hold prefix and body ("hf_…", "dapi…")
+ * or the prefix goes on after a '-' or '.' ("glpat-…", "hvs.…", "SG.…"). Keeps "for", "which"
+ * and "data" away from the format table.
+ */
+function formatCandidate(s: string, i: number, we: number, c: number, next: number): boolean {
+  return (we - i >= 20 || next === 45 || next === 46) && FORMAT_PAIRS[(c << 7) | (codeAt(s, i + 1) & 127)] === 1;
+}
+
 function isAllHex(s: string, i: number, e: number): boolean {
   for (let k = i; k < e; k++) if (!isHex(s.charCodeAt(k))) return false;
   return true;
 }
 
 /** A word of letters, digits and '_' at s[i, we) starting with the letter c. */
-function atLetter(s: string, i: number, we: number, c: number, upper: boolean, enabled: number, hits: Hits): number {
+function atLetter(s: string, i: number, we: number, c: number, upper: boolean, digitSeen: number, enabled: number, hits: Hits): number {
   const len = we - i;
   const next = codeAt(s, we);
   if ((enabled & D_SECRET) !== 0) {
@@ -255,7 +265,7 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
       const r = detectPrefixedToken(s, i, hits);
       if (r >= 0) return r;
     }
-    if (FORMAT_PAIRS[(c << 7) | (codeAt(s, i + 1) & 127)] === 1) {
+    if (formatCandidate(s, i, we, c, next)) {
       const r = detectSecretFormat(s, i, hits);
       if (r >= 0) return r;
     }
@@ -265,7 +275,7 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
     if (r >= 0) return r;
   }
   if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
-  if ((enabled & D_IDS) !== 0 && idLetterCandidate(s, i, we)) {
+  if ((enabled & D_IDS) !== 0 && (digitSeen !== 0 || len === 2) && idLetterCandidate(s, i, we)) {
     if ((enabled & D_VAT_ID) !== 0) {
       const r = detectVatId(s, i, we, hits);
       if (r >= 0) return r;
@@ -329,7 +339,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if (digitsEnd - start < 8 && digitsEnd === i && next !== 32 && next !== 45 && next !== 46 && next !== 47 && next !== 58 && next !== 40) continue;
       } else if (
         (LETTER_START[c]! & enabled) === 0 &&
-        !((enabled & D_SECRET) !== 0 && FORMAT_PAIRS[(c << 7) | (s.charCodeAt(start + 1) & 127)] === 1) &&
+        !((enabled & D_SECRET) !== 0 && formatCandidate(s, start, i, c, next)) &&
         !(next === 58 && i - start <= 4) &&
         (digitSeen === 0
           ? !(i - start === 2 && (enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i))
@@ -337,7 +347,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       ) {
         continue;
       }
-      const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
+      const end = t === T_DIGIT ? atDigits(s, start, digitsEnd, i, enabled, ctx, hits) : atLetter(s, start, i, c, t === T_UPPER, digitSeen, enabled, hits);
       if (end > start) {
         i = end;
         clean = false;
