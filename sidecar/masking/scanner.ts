@@ -95,12 +95,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     // Digits then letters ("2a01:db8::1", "5e3", "10px"): an IPv6 group, or an identifier
     // such as "12345678Z" or "15070649C103".
     if ((enabled & D_IP) !== 0 && we - i <= 4 && next === 58) return detectIPv6(s, i, hits);
-    if ((enabled & D_IDS) !== 0 && we - i >= 6 && we - i <= 12 && numberStartsToken(s, i, hits.lastEnd, 8)) {
-      const r = (enabled & D_NATIONAL_ID) !== 0 ? detectNationalIdMixed(s, i, e - i, we, hits) : -1;
-      if (r >= 0 || (enabled & D_PASSPORT) === 0) return r;
-      return detectPassport(s, i, we, hits);
-    }
-    return -1;
+    return (enabled & D_IDS) !== 0 && we - i >= 6 && we - i <= 12 ? atIdMixed(s, i, e, we, enabled, hits) : -1;
   }
   const run = e - i;
   const after = codeAt(s, we + 1);
@@ -124,8 +119,9 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     return detectNationalIdDigits(s, i, hits);
   }
   // Short runs can only start something longer: another group must follow, and card and SSN
-  // numbers have at least 8 digits, phone numbers 7.
-  if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 7)) return -1;
+  // numbers have at least 8 digits, phone numbers 7, national identifiers 9.
+  const ahead = run >= 9 ? run : isSepCode(next) || next === 40 ? digitsAhead(s, we, run, 9) : run;
+  if (ahead < 7 || (run < 8 && ahead === run)) return -1;
   if (!numberStartsToken(s, i, hits.lastEnd, run)) return -1;
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
@@ -135,12 +131,8 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
     if (r >= 0) return r;
   }
-  if ((enabled & D_NATIONAL_ID) !== 0) {
-    const r = detectNationalIdDigits(s, i, hits);
-    if (r >= 0) return r;
-  }
-  if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === e) {
-    const r = detectPassport(s, i, we, hits);
+  if ((enabled & (D_NATIONAL_ID | D_PASSPORT)) !== 0 && ahead >= 8) {
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) {
@@ -156,11 +148,29 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   return -1;
 }
 
-/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at 8. */
-function digitsAhead(s: string, j: number, have: number): number {
+/** Identifiers whose leading digits run into letters: "12345678Z", "15070649C103", a passport "12AB34567". */
+function atIdMixed(s: string, i: number, e: number, we: number, enabled: number, hits: Hits): number {
+  if (!numberStartsToken(s, i, hits.lastEnd, 8)) return -1;
+  const r = (enabled & D_NATIONAL_ID) !== 0 ? detectNationalIdMixed(s, i, e - i, we, hits) : -1;
+  if (r >= 0 || (enabled & D_PASSPORT) === 0) return r;
+  return detectPassport(s, i, we, hits);
+}
+
+/** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits): number {
+  if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
+    const r = detectNationalIdDigits(s, i, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);
+  return -1;
+}
+
+/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at `cap`. */
+function digitsAhead(s: string, j: number, have: number, cap: number): number {
   const n = s.length;
   let gap = 0;
-  while (j < n && have < 8) {
+  while (j < n && have < cap) {
     const c = s.charCodeAt(j);
     if (isDigit(c)) {
       have++;
