@@ -285,18 +285,21 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, d
     if (r >= 0) return r;
   }
   if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
-  if ((enabled & D_IDS) !== 0 && (digitSeen !== 0 || len === 2) && idLetterCandidate(s, i, we)) {
-    if ((enabled & D_VAT_ID) !== 0) {
-      const r = detectVatId(s, i, we, hits);
-      if (r >= 0) return r;
-    }
-    if ((enabled & D_NATIONAL_ID) !== 0) {
-      const r = detectNationalIdLetters(s, i, we, hits);
-      if (r >= 0) return r;
-    }
-    if ((enabled & D_PASSPORT) !== 0) return detectPassport(s, i, we, hits);
+  return (enabled & D_IDS) !== 0 && (digitSeen !== 0 || len === 2) ? atIdLetters(s, i, we, enabled, hits) : -1;
+}
+
+/** VAT numbers, national identifiers and passports that start with a letter. */
+function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hits): number {
+  if (!idLetterCandidate(s, i, we)) return -1;
+  if ((enabled & D_VAT_ID) !== 0) {
+    const r = detectVatId(s, i, we, hits);
+    if (r >= 0) return r;
   }
-  return -1;
+  if ((enabled & D_NATIONAL_ID) !== 0) {
+    const r = detectNationalIdLetters(s, i, we, hits);
+    if (r >= 0) return r;
+  }
+  return (enabled & D_PASSPORT) !== 0 ? detectPassport(s, i, we, hits) : -1;
 }
 
 /**

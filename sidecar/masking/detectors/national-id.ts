@@ -121,7 +121,10 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     // ES NIE "Y8063915-Z".
     return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
   }
-  if (len === 2 || len === 8) {
+  // Cheap test first: "to 2024" and "at 10:30" reach here often; a NINO has two digits then a space or a digit.
+  const d = we + 1;
+  const spaced = len === 2 && isDigit(codeAt(s, d)) && isDigit(codeAt(s, d + 1)) && (isDigit(codeAt(s, d + 2)) || codeAt(s, d + 2) === 32);
+  if (spaced || (len === 8 && codeAt(s, we) === 32)) {
     const m = NINO_SPACED.exec(s.slice(i, i + 13));
     if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
     return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
