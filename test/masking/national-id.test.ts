@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from '../../sidecar/masking/detectors/national-id/alnum.ts';
 import * as D from '../../sidecar/masking/detectors/national-id/digits.ts';
 import { validVat } from '../../sidecar/masking/detectors/vat-id/rules.ts';
-import { found } from './helpers.ts';
+import { MaskReport } from '../../sidecar/masking/engine.ts';
+import { found, pseudonymizer } from './helpers.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +123,19 @@ describe('SSN (US) keeps its own type beside NATIONAL_ID', () => {
     ['release 123.45.6789', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('pseudonyms of the new types', () => {
+  it('give one token per identifier however it is written, and restore the original', () => {
+    const report = new MaskReport();
+    const out = pseudonymizer().maskText('AHV 756.9217.0769.85 = 7569217076985; USt-IdNr. DE 136 695 976 and DE136695976', report);
+    const tokens = out.match(/\[[A-Z_]+_[0-9a-f]{8}\]/gu)!;
+    expect(tokens).to.have.length(4);
+    expect(tokens[0]).to.match(/^\[NATIONAL_ID_/u);
+    expect(tokens[0]).to.equal(tokens[1]);
+    expect(tokens[2]).to.match(/^\[VAT_ID_/u);
+    expect(tokens[2]).to.equal(tokens[3]);
+    expect(report.restore?.get(tokens[0]!)).to.equal('756.9217.0769.85');
+    expect(report.countsObject()).to.deep.equal({ NATIONAL_ID: 2, VAT_ID: 2 });
+  });
 });
