@@ -2,7 +2,10 @@
 // JSON.stringify of the same payload in the same run. Then the peak memory of masking the
 // 1 MB payload, measured in a fresh child process so nothing else is on the heap.
 //
-//   node_modules/.bin/node bench/masking/run.ts [--quick]
+//   node_modules/.bin/node bench/masking/run.ts [--quick] [--corpora-only]
+//
+// Last, recall and precision per TYPE on the team's corpora and on ../shared/corpora/*.json when
+// present (corpora.ts; MASKING_CORPORA=<dir> reads them elsewhere).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,4 +190,5 @@ function main(): void {
 
 const childAt = process.argv.indexOf('--memory-child');
 if (childAt >= 0) memoryChild(process.argv[childAt + 1]!);
+else if (process.argv.includes('--corpora-only')) printCorpora();
 else main();
