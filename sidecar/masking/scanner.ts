@@ -23,7 +23,7 @@ import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import { detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
-import { lowerCode } from './people/lexicon.ts';
+import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
 /** Bits of the enabled built-in detectors. */
@@ -405,7 +405,9 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         // A capitalised word ("Lars", "Herr", "Mme", "M."): the lexicon's bit set is the gate.
         if (end < 0 && t === T_UPPER && (enabled & D_CAPITAL) !== 0) {
           const c1 = i > start + 1 ? s.charCodeAt(start + 1) : next;
-          if (isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
+          // A word of ASCII letters that ends the name ('-', ''', '’' would join more) needs a lexicon shape.
+          const whole = digitSeen === 0 && next !== 39 && next !== 45 && next < 128;
+          if ((isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) && (!whole || mayBeCapitalWord(s, start, i))) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
         }
       }
       if (end > start) {
