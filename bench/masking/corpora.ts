@@ -1,6 +1,7 @@
 // Recall and precision per TYPE on labelled corpora: the team's own (test/fixtures/masking)
-// and, when ../shared/corpora/ is there, the third-party cases in it (Presidio's recognizer
-// tests; see its README), or in MASKING_CORPORA_DIR. Printed by run.ts after the throughput table.
+// and, when ../shared/corpora/ is there, the third-party cases in it (Microsoft Presidio's
+// recognizer tests, MIT; see that folder's README), or in MASKING_CORPORA=<dir>. The data stays
+// outside the repository: this only reads it. Printed by run.ts after the throughput table.
 //
 //   node_modules/.bin/node bench/masking/corpora.ts
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,12 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DETECTORS, BUILTIN_TYPES } from '../../policy/builtin-detectors.ts';
 import { Masker } from '../../sidecar/masking/engine.ts';
-import { formatTable, loadCorpus, score, type TypeScore } from '../../test/masking/corpus-eval.ts';
+import { CORPUS_FILE, formatTable, loadCorpus, score, type TypeScore } from '../../test/masking/corpus-eval.ts';
 import { loadPeopleCorpus, scorePeople } from '../../test/masking/corpus-people-eval.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// ../shared/corpora beside the checkout, or where MASKING_CORPORA_DIR says (a worktree elsewhere).
-const SHARED = process.env.MASKING_CORPORA_DIR ?? join(HERE, '..', '..', '..', 'shared', 'corpora');
+// ../shared/corpora beside the repository (where CI has them), or where MASKING_CORPORA says (a worktree elsewhere).
+const SHARED = process.env.MASKING_CORPORA ?? join(HERE, '..', '..', '..', 'shared', 'corpora');
+const IDS_CORPUS = join(dirname(CORPUS_FILE), 'corpus-ids.jsonl');
 
 /** Presidio's entity names for the types this masker has; a case of another type counts only as a negative. */
 const PRESIDIO_TYPES: Readonly<Record<string, string>> = {
@@ -25,6 +27,23 @@ const PRESIDIO_TYPES: Readonly<Record<string, string>> = {
   US_SSN: 'SSN',
   PERSON: 'PERSON',
   DATE_OF_BIRTH: 'DATE_OF_BIRTH',
+  DE_TAX_ID: 'NATIONAL_ID',
+  DE_SOCIAL_SECURITY: 'NATIONAL_ID',
+  ES_NIE: 'NATIONAL_ID',
+  ES_NIF: 'NATIONAL_ID',
+  FI_PERSONAL_IDENTITY_CODE: 'NATIONAL_ID',
+  IT_FISCAL_CODE: 'NATIONAL_ID',
+  PL_PESEL: 'NATIONAL_ID',
+  SE_PERSONNUMMER: 'NATIONAL_ID',
+  UK_NHS: 'NATIONAL_ID',
+  UK_NINO: 'NATIONAL_ID',
+  DE_PASSPORT: 'PASSPORT',
+  ES_PASSPORT: 'PASSPORT',
+  IT_PASSPORT: 'PASSPORT',
+  UK_PASSPORT: 'PASSPORT',
+  US_PASSPORT: 'PASSPORT',
+  DE_VAT_ID: 'VAT_ID',
+  IT_VAT_CODE: 'VAT_ID',
 };
 
 /** Presidio's types whose cases must not be found as one of ours: a date is no birth date without a birth word. */
@@ -34,7 +53,23 @@ interface PresidioCase {
   readonly id: string;
   readonly type: string;
   readonly text: string;
-  readonly spans: readonly { readonly start: number; readonly end: number; readonly value: string }[];
+  readonly spans: readonly { readonly start: number; readonly end: number }[] | null;
+  readonly values: readonly string[] | null;
+  readonly expect: number;
+}
+
+/** The expected spans: `spans`, or where `values` occur in order when a case has only those. */
+function expected(c: PresidioCase): string[] {
+  if (c.spans !== null) return c.spans.map((s) => `${s.start}:${s.end}`);
+  let from = 0;
+  const out: string[] = [];
+  for (const v of c.values ?? []) {
+    const at = c.text.indexOf(v, from);
+    if (at < 0) continue;
+    out.push(`${at}:${at + v.length}`);
+    from = at + v.length;
+  }
+  return out;
 }
 
 /** Scores every case: its spans are expected under the mapped TYPE; anything else the masker finds is a false positive of its TYPE. */
@@ -58,8 +93,15 @@ function scoreThirdParty(masker: Masker, cases: readonly PresidioCase[]): { scor
       for (const f of masker.detect(c.text)) unmapped.set(f.type, (unmapped.get(f.type) ?? 0) + 1);
       continue;
     }
-    const want = new Set(c.spans.map((s) => `${s.start}:${s.end}`));
-    for (const f of masker.detect(c.text)) {
+    const found = masker.detect(c.text);
+    if (c.spans === null && c.values === null && c.expect > 0) {
+      // A positive without positions: scored per case, found or not.
+      if (found.some((f) => f.type === type)) get(type).tp++;
+      else get(type).fn++;
+      continue;
+    }
+    const want = new Set(expected(c));
+    for (const f of found) {
       if (f.type === type && want.delete(`${f.start}:${f.end}`)) get(type).tp++;
       else get(f.type).fp++;
     }
@@ -73,6 +115,8 @@ export function printCorpora(): void {
   const pseudo = new Masker({ mode: 'pseudonymize', key: Buffer.from('bench-corpora-key'), detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
   console.log('\nquality on the team corpus (test/fixtures/masking/corpus.jsonl), exact spans:');
   console.log(formatTable(score(redact, loadCorpus()).scores));
+  console.log('\nquality on the identifiers corpus (test/fixtures/masking/corpus-ids.jsonl), exact spans:');
+  console.log(formatTable(score(redact, loadCorpus(IDS_CORPUS)).scores));
   const people = scorePeople(pseudo, loadPeopleCorpus());
   console.log('\nquality on the people corpus (test/fixtures/masking/corpus-people.jsonl), by group:');
   for (const [group, scores] of people.byGroup) console.log(`${group}\n${formatTable(scores)}`);

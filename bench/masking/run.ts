@@ -2,13 +2,16 @@
 // JSON.stringify of the same payload in the same run. Then the peak memory of masking the
 // 1 MB payload, measured in a fresh child process so nothing else is on the heap.
 //
-//   node_modules/.bin/node bench/masking/run.ts [--quick]
+//   node_modules/.bin/node bench/masking/run.ts [--quick] [--corpora-only]
+//
+// Last, recall and precision per TYPE on the team's corpora and on ../shared/corpora/*.json when
+// present (corpora.ts; MASKING_CORPORA=<dir> reads them elsewhere).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILTIN_DETECTORS } from '../../policy/builtin-detectors.ts';
+import { BUILTIN_DETECTORS, type BuiltinDetector } from '../../policy/builtin-detectors.ts';
 import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
 import { printCorpora } from './corpora.ts';
 import { cleanText, cleanToolResult, piiStructuredResult, piiToolResult } from './payload.ts';
@@ -17,8 +20,11 @@ const quick = process.argv.includes('--quick');
 const SAMPLES = quick ? 7 : 21;
 const SAMPLE_MS = quick ? 20 : 50;
 
-function makeMasker(mode: 'redact' | 'pseudonymize'): Masker {
-  return new Masker({ mode, key: Buffer.from('bench-key-0123456789abcdef'), detectors: BUILTIN_DETECTORS, custom: [], fields: [] });
+/** The detectors before issue 14 added people and identifiers: the same engine, a smaller set, for a ratio in one run. */
+const PRE_WAVE_DETECTORS: readonly BuiltinDetector[] = ['email', 'phone', 'creditCard', 'iban', 'ssn', 'ipAddress', 'secret'];
+
+function makeMasker(mode: 'redact' | 'pseudonymize', detectors: readonly BuiltinDetector[] = BUILTIN_DETECTORS): Masker {
+  return new Masker({ mode, key: Buffer.from('bench-key-0123456789abcdef'), detectors, custom: [], fields: [] });
 }
 
 interface Timing {
@@ -153,6 +159,7 @@ function memory(): void {
 function main(): void {
   const redact = makeMasker('redact');
   const pseudo = makeMasker('pseudonymize');
+  const preWave = makeMasker('redact', PRE_WAVE_DETECTORS);
   // Warm every code path once before the first measurement, so the first row is not penalised.
   const warm = [piiToolResult(10_000, 7), piiStructuredResult(10_000, 7), cleanToolResult(10_000, 7)];
   const warmEnd = performance.now() + (quick ? 300 : 1000);
@@ -160,6 +167,7 @@ function main(): void {
     for (const w of warm) {
       redact.maskJsonText(w);
       pseudo.maskJsonText(w);
+      preWave.maskJsonText(w);
     }
   }
   console.log(`masking throughput on one core, Node ${process.version}, all built-in detectors, median of ${SAMPLES} samples`);
@@ -168,6 +176,7 @@ function main(): void {
   const rows: Row[] = [
     measureJson('tool result 1 KB (redact)', piiToolResult(1_000), redact),
     measureJson('tool result 10 KB (redact)', piiToolResult(10_000), redact),
+    measureJson('tool result 10 KB (redact, pre-wave detectors)', piiToolResult(10_000), preWave),
     measureJson('tool result 1 MB (redact)', piiToolResult(1_000_000), redact),
     measureJson('tool result 10 KB (pseudonymize)', piiToolResult(10_000), pseudo),
     measureJson('structuredContent 10 KB (redact)', piiStructuredResult(10_000), redact),
@@ -187,4 +196,5 @@ function main(): void {
 
 const childAt = process.argv.indexOf('--memory-child');
 if (childAt >= 0) memoryChild(process.argv[childAt + 1]!);
+else if (process.argv.includes('--corpora-only')) printCorpora();
 else main();

@@ -7,7 +7,9 @@ import { BUILTIN_KINDS, CUSTOM_BASE, Hits, K_FIELD, type KindInfo } from './hits
 import { decodeEncoded, mayBeEncoded } from './encoded.ts';
 import { Pseudonymizer } from './pseudonym.ts';
 import type { Finding, MaskReport } from './report.ts';
-import { D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID_KEY, D_PERSON, D_PHONE, D_SECRET, D_SSN, scanBuiltins } from './scanner.ts';
+import {
+  D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_NATIONAL_ID_KEY, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID, scanBuiltins,
+} from './scanner.ts';
 
 const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   email: D_EMAIL,
@@ -19,12 +21,12 @@ const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   secret: D_SECRET,
   address: D_ADDRESS,
   dateOfBirth: D_DOB,
+  // One policy name for both ways of knowing: the checksum detector and the record-key rule.
+  nationalId: D_NATIONAL_ID | D_NATIONAL_ID_KEY,
+  passport: D_PASSPORT,
   person: D_PERSON,
+  vatId: D_VAT_ID,
 };
-
-// Detectors that only act on record keys here. NATIONAL_ID's own detector (by checksum) is a
-// sibling's; a value under a tax-ID key is one whenever that detector is on.
-const KEY_ONLY_BITS: Readonly<Record<string, number>> = { nationalId: D_NATIONAL_ID_KEY };
 
 /** TYPE of values masked because of `masking.fields`. */
 export const FIELD_TYPE = 'FIELD';
@@ -45,7 +47,7 @@ export class MaskCore {
 
   constructor(detectors: readonly BuiltinDetector[], custom: readonly CustomDetector[], key: Uint8Array | undefined) {
     let enabled = 0;
-    for (const d of detectors) enabled |= (DETECTOR_BITS[d] ?? 0) | (KEY_ONLY_BITS[d] ?? 0);
+    for (const d of detectors) enabled |= DETECTOR_BITS[d];
     this.enabled = enabled;
     const kinds: KindInfo[] = [...BUILTIN_KINDS];
     while (kinds.length < CUSTOM_BASE) kinds.push({ type: 'UNUSED', detector: 'unused', priority: 99 });

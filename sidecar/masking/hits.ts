@@ -24,6 +24,10 @@ export const K_ASSIGNMENT = 18;
 export const K_SAS = 19;
 export const K_SECRET_KEY = 20;
 export const K_FIELD = 21;
+// Issue 14's two halves: identifiers fill 22-23, people keep 24-31, the rest of the identifiers
+// follow from 32. Kinds are indices (into typed arrays and kind tables), never bits, so going past 31 is free.
+export const K_NATIONAL_ID = 22;
+export const K_PASSPORT = 23;
 // People: one kind per way of knowing, so --explain can say what vouched for the finding.
 export const K_PERSON_LEXICON = 24;
 export const K_PERSON_CUE = 25;
@@ -33,7 +37,10 @@ export const K_ADDRESS_KEY = 28;
 export const K_DOB_TEXT = 29;
 export const K_DOB_KEY = 30;
 export const K_NATIONAL_ID_KEY = 31;
-export const CUSTOM_BASE = 32;
+export const K_VAT_ID = 32;
+export const K_SECRET_FORMAT = 33;
+export const K_CREDENTIAL_URL = 34;
+export const CUSTOM_BASE = 40;
 
 export interface KindInfo {
   /** The TYPE in tokens and counts. */
@@ -51,7 +58,10 @@ const TYPE_PRIORITY: Readonly<Record<string, number>> = {
   CREDIT_CARD: 1,
   IBAN: 2,
   SSN: 3,
+  NATIONAL_ID: 3,
+  VAT_ID: 3,
   EMAIL: 4,
+  PASSPORT: 5,
   PHONE: 5,
   IP_ADDRESS: 6,
   DATE_OF_BIRTH: 7,
@@ -86,8 +96,8 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('SECRET', 'secret:sas-signature'),
   builtin('SECRET', 'secret:json-key'),
   { type: 'FIELD', detector: 'field', priority: -1 },
-  builtin('UNUSED', 'unused'),
-  builtin('UNUSED', 'unused'),
+  builtin('NATIONAL_ID', 'nationalId'),
+  builtin('PASSPORT', 'passport'),
   builtin('PERSON', 'person:lexicon'),
   builtin('PERSON', 'person:cue'),
   builtin('PERSON', 'person:key'),
@@ -96,6 +106,9 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('DATE_OF_BIRTH', 'dateOfBirth:cue'),
   builtin('DATE_OF_BIRTH', 'dateOfBirth:key'),
   builtin('NATIONAL_ID', 'nationalId:key'),
+  builtin('VAT_ID', 'vatId'),
+  builtin('SECRET', 'secret:token-format'),
+  builtin('SECRET', 'secret:credential-url'),
 ];
 
 export class Hits {

@@ -194,9 +194,20 @@ export class Doc {
 
   /** The replacement text for a new string value, encoded for this level. */
   encode(value: string): string {
+    // Tokens ("[PERSON]") and most masked text need no escape: quote them without a stringify.
+    if (plainForJson(value)) return this.level === 0 ? `"${value}"` : `\\"${value}\\"`;
     const literal = JSON.stringify(value);
     return this.level === 0 ? literal : JSON.stringify(literal).slice(1, -1);
   }
+}
+
+/** No character JSON.stringify would escape: '"', '\\', controls, surrogates (a lone one is escaped). */
+function plainForJson(value: string): boolean {
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
 }
 
 function parseJson(literal: string): unknown {

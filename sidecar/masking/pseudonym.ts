@@ -14,6 +14,7 @@
 //                "jane doe" and "Jäne Doe" agree (a subject is searched as people write it)
 //   ADDRESS      lower-case, one space between words
 //   DATE_OF_BIRTH  as is, trimmed
+//   NATIONAL_ID, PASSPORT, VAT_ID  upper-case, spaces, dots, dashes and slashes removed
 //   SECRET       as is
 //   FIELD        strings as is, other JSON values as JSON text
 //   custom       as is
@@ -42,6 +43,10 @@ export function normalizeValue(type: string, value: string): string {
       return value.toLowerCase().replace(/\s+/gu, ' ').trim();
     case 'DATE_OF_BIRTH':
       return value.trim();
+    case 'NATIONAL_ID':
+    case 'PASSPORT':
+    case 'VAT_ID':
+      return value.replace(/[\s./-]/gu, '').toUpperCase();
     default:
       return value;
   }

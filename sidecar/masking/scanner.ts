@@ -5,20 +5,25 @@
 // ':' and '=' for "password: ..." assignments. Everything else is skipped a word at a time.
 // A detector that matches returns the end of its value and the scan resumes there, so values
 // never overlap within the built-ins (custom detectors can; see Hits.resolve).
-import { ASCII_CLASS, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
+import { ASCII_CLASS, DIGIT, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
 import { detectCard } from './detectors/credit-card.ts';
 import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
 import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
+import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, idLetterCandidate } from './detectors/national-id.ts';
+import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
+import { FORMAT_PAIRS, detectAzureClientSecret, detectSecretFormat } from './detectors/secret-formats.ts';
 import { detectAssignment, endAssignmentScan } from './detectors/secret-assignment.ts';
+import { detectCallArguments, detectCurlUser, detectWebhookUrl, detectXmlElement } from './detectors/secret-syntax.ts';
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
+import { detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
-import { lowerCode } from './people/lexicon.ts';
+import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
 /** Bits of the enabled built-in detectors. */
@@ -29,15 +34,21 @@ export const D_IBAN = 8;
 export const D_SSN = 16;
 export const D_IP = 32;
 export const D_SECRET = 64;
-export const D_PERSON = 1 << 12;
-export const D_ADDRESS = 1 << 13;
-export const D_DOB = 1 << 14;
+// The three bits 128-512 and 1024-4096 hold issue 14's two halves; each detector has its own bit.
+export const D_PERSON = 128;
+export const D_ADDRESS = 256;
+export const D_DOB = 512;
+export const D_NATIONAL_ID = 1024;
+export const D_PASSPORT = 2048;
+export const D_VAT_ID = 4096;
 /** NATIONAL_ID by its JSON key only (taxId, steuerId, ...); the scanner never looks for it. */
-export const D_NATIONAL_ID_KEY = 1 << 15;
+export const D_NATIONAL_ID_KEY = 8192;
 const D_PEOPLE = D_PERSON | D_ADDRESS | D_DOB;
 // What a capitalised word can start: a name, or a birth date written month first.
 const D_CAPITAL = D_PERSON | D_DOB;
 const PEOPLE_BITS: PeopleBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB };
+/** The detectors of identifiers that can start with a letter or mix letters and digits. */
+const D_IDS = D_NATIONAL_ID | D_PASSPORT | D_VAT_ID;
 
 /** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
 export const CTX_PHONE = 1;
@@ -55,6 +66,8 @@ const T_DASH = 8;
 const T_EQUALS = 9;
 const T_COLON = 10;
 const T_BACKSLASH = 11;
+const T_TILDE = 12;
+const T_GT = 13;
 
 const TRIGGER: Uint8Array = (() => {
   const t = new Uint8Array(128);
@@ -69,6 +82,8 @@ const TRIGGER: Uint8Array = (() => {
   t[61] = T_EQUALS;
   t[58] = T_COLON;
   t[92] = T_BACKSLASH;
+  t[126] = T_TILDE;
+  t[62] = T_GT;
   return t;
 })();
 
@@ -94,8 +109,10 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
       const r = detectCard(s, i, hits);
       if (r >= 0) return r;
     }
-    // Digits then letters ("2a01:db8::1", "5e3", "10px"): only an IPv6 group can start so.
-    return (enabled & D_IP) !== 0 && we - i <= 4 && next === 58 ? detectIPv6(s, i, hits) : -1;
+    // Digits then letters ("2a01:db8::1", "5e3", "10px"): an IPv6 group, or an identifier
+    // such as "12345678Z" or "15070649C103".
+    if ((enabled & D_IP) !== 0 && we - i <= 4 && next === 58) return detectIPv6(s, i, hits);
+    return (enabled & D_IDS) !== 0 && we - i >= 6 && we - i <= 12 ? atIdMixed(s, i, e, we, enabled, hits) : -1;
   }
   const run = e - i;
   const after = codeAt(s, we + 1);
@@ -115,9 +132,14 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     hits.lastEnd = date;
     return date;
   }
-  // Short runs can only start something longer: another group must follow, and card, SSN and
-  // phone numbers all have at least 8 digits.
-  if (run < 8 && !((isSepCode(next) || next === 40) && digitsAhead(s, we, run) >= 8)) return -1;
+  // "1111111-G": a Spanish DNI written without its leading zero.
+  if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32) && isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) {
+    return detectNationalIdDigits(s, i, hits);
+  }
+  // Short runs can only start something longer: another group must follow, and card and SSN
+  // numbers have at least 8 digits, phone numbers 7, national identifiers 9.
+  const ahead = run >= 9 ? run : isSepCode(next) || next === 40 ? digitsAhead(s, we, run, 9) : run;
+  if (ahead < 7 || (run < 8 && ahead === run)) return -1;
   if (!numberStartsToken(s, i, hits.lastEnd, run)) {
     // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
     // one long number; a card is still a card there (issuer, grouping and Luhn all agree).
@@ -131,15 +153,46 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
     if (r >= 0) return r;
   }
-  if ((enabled & D_PHONE) !== 0) return detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
+  if ((enabled & (D_NATIONAL_ID | D_PASSPORT)) !== 0 && ahead >= 8) {
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_PHONE) !== 0) {
+    const r = detectPhone(s, i, hits, (ctx & CTX_PHONE) !== 0);
+    // "10115 030 1234567", "75008 01 23 45 67 89": a national number right after a postcode.
+    // After four digits only when the number's first group is not four digits too: "2024 0315
+    // 0930" and "6011 0806 4060 9326" are one run of groups, not a postcode and a phone.
+    if (r < 0 && (run === 5 || (run === 4 && !isDigit(codeAt(s, we + 4)))) && next === 32 && (codeAt(s, we + 1) === 48 || codeAt(s, we + 1) === 40)) {
+      return detectPhone(s, we + 1, hits, (ctx & CTX_PHONE) !== 0);
+    }
+    return r;
+  }
   return -1;
 }
 
-/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at 8. */
-function digitsAhead(s: string, j: number, have: number): number {
+/** Identifiers whose leading digits run into letters: "12345678Z", "15070649C103", a passport "12AB34567". */
+function atIdMixed(s: string, i: number, e: number, we: number, enabled: number, hits: Hits): number {
+  if (!numberStartsToken(s, i, hits.lastEnd, 8)) return -1;
+  const r = (enabled & D_NATIONAL_ID) !== 0 ? detectNationalIdMixed(s, i, e - i, we, hits) : -1;
+  if (r >= 0 || (enabled & D_PASSPORT) === 0) return r;
+  return detectPassport(s, i, we, hits);
+}
+
+/** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits): number {
+  if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
+    const r = detectNationalIdDigits(s, i, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);
+  return -1;
+}
+
+/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at `cap`. */
+function digitsAhead(s: string, j: number, have: number, cap: number): number {
   const n = s.length;
   let gap = 0;
-  while (j < n && have < 8) {
+  while (j < n && have < cap) {
     const c = s.charCodeAt(j);
     if (isDigit(c)) {
       have++;
@@ -188,13 +241,23 @@ function dateEnd(s: string, i: number, run: number, sep: number): number {
   return isAlnumCode(s.charCodeAt(j)) ? -1 : j;
 }
 
+/**
+ * Whether the word s[i, we) may begin a credential of secret-formats.ts: its first two letters
+ * begin a prefix, and either the word is long enough to hold prefix and body ("hf_…", "dapi…")
+ * or the prefix goes on after a '-' or '.' ("glpat-…", "hvs.…", "SG.…"). Keeps "for", "which"
+ * and "data" away from the format table.
+ */
+function formatCandidate(s: string, i: number, we: number, c: number, next: number): boolean {
+  return (we - i >= 20 || next === 45 || next === 46) && FORMAT_PAIRS[(c << 7) | (codeAt(s, i + 1) & 127)] === 1;
+}
+
 function isAllHex(s: string, i: number, e: number): boolean {
   for (let k = i; k < e; k++) if (!isHex(s.charCodeAt(k))) return false;
   return true;
 }
 
 /** A word of letters, digits and '_' at s[i, we) starting with the letter c. */
-function atLetter(s: string, i: number, we: number, c: number, upper: boolean, enabled: number, hits: Hits): number {
+function atLetter(s: string, i: number, we: number, c: number, upper: boolean, digitSeen: number, enabled: number, hits: Hits): number {
   const len = we - i;
   const next = codeAt(s, we);
   if ((enabled & D_SECRET) !== 0) {
@@ -234,13 +297,31 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, e
       const r = detectPrefixedToken(s, i, hits);
       if (r >= 0) return r;
     }
+    if (formatCandidate(s, i, we, c, next)) {
+      const r = detectSecretFormat(s, i, hits);
+      if (r >= 0) return r;
+    }
   }
   if ((enabled & D_IBAN) !== 0 && len >= 4 && (upper ? isUpper(codeAt(s, i + 1)) : isLower(codeAt(s, i + 1))) && isDigit(codeAt(s, i + 2))) {
     const r = detectIban(s, i, hits);
     if (r >= 0) return r;
   }
   if ((enabled & D_IP) !== 0 && next === 58 && len <= 4 && isAllHex(s, i, we)) return detectIPv6(s, i, hits);
-  return -1;
+  return (enabled & D_IDS) !== 0 && (digitSeen !== 0 || len === 2) ? atIdLetters(s, i, we, enabled, hits) : -1;
+}
+
+/** VAT numbers, national identifiers and passports that start with a letter. */
+function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hits): number {
+  if (!idLetterCandidate(s, i, we)) return -1;
+  if ((enabled & D_VAT_ID) !== 0) {
+    const r = detectVatId(s, i, we, hits);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_NATIONAL_ID) !== 0) {
+    const r = detectNationalIdLetters(s, i, we, hits);
+    if (r >= 0) return r;
+  }
+  return (enabled & D_PASSPORT) !== 0 ? detectPassport(s, i, we, hits) : -1;
 }
 
 /**
@@ -284,11 +365,17 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         while (i < n && isDigit(s.charCodeAt(i))) i++;
         digitsEnd = i;
       }
+      // Whether the word holds a digit: identifiers and IBANs do, almost no other word does.
+      let digitSeen = 0;
       while (i < n) {
         const d = s.charCodeAt(i);
-        if (d >= 128 || (ASCII_CLASS[d]! & WORD) === 0) break;
+        if (d >= 128) break;
+        const cls = ASCII_CLASS[d]!;
+        if ((cls & WORD) === 0) break;
+        digitSeen |= cls;
         i++;
       }
+      digitSeen &= DIGIT;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
       const next = i < n ? s.charCodeAt(i) : -1;
@@ -305,13 +392,22 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
           end = atDigits(s, start, digitsEnd, i, enabled, ctx, hits);
         }
       } else {
-        if ((LETTER_START[c]! & enabled) !== 0 || (next === 58 && i - start <= 4) || ((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2)))) {
-          end = atLetter(s, start, i, c, t === T_UPPER, enabled, hits);
+        if (
+          (LETTER_START[c]! & enabled) !== 0 ||
+          ((enabled & D_SECRET) !== 0 && formatCandidate(s, start, i, c, next)) ||
+          (next === 58 && i - start <= 4) ||
+          (digitSeen === 0
+            ? i - start === 2 && (enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i)
+            : ((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) || ((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i)))
+        ) {
+          end = atLetter(s, start, i, c, t === T_UPPER, digitSeen, enabled, hits);
         }
         // A capitalised word ("Lars", "Herr", "Mme", "M."): the lexicon's bit set is the gate.
         if (end < 0 && t === T_UPPER && (enabled & D_CAPITAL) !== 0) {
           const c1 = i > start + 1 ? s.charCodeAt(start + 1) : next;
-          if (isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
+          // A word of ASCII letters that ends the name ('-', ''', '’' would join more) needs a lexicon shape.
+          const whole = digitSeen === 0 && next !== 39 && next !== 45 && next < 128;
+          if ((isLower(c1) || c1 >= 128 || (c1 === 46 && i === start + 1)) && (!whole || mayBeCapitalWord(s, start, i))) end = atCapital(s, start, enabled, PEOPLE_BITS, hits);
         }
       }
       if (end > start) {
@@ -329,19 +425,34 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         if ((enabled & D_PHONE) !== 0 && isDigit(codeAt(s, i + 1))) end = detectPhone(s, i, hits, false);
         break;
       case T_PAREN:
-        if ((enabled & D_PHONE) !== 0 && (isDigit(codeAt(s, i + 1)) || (codeAt(s, i + 1) === 43 && isDigit(codeAt(s, i + 2)))) && numberStartsToken(s, i, hits.lastEnd)) {
+        if ((enabled & D_SECRET) !== 0 && (codeAt(s, i + 1) === 34 || codeAt(s, i + 1) === 39)) end = detectCallArguments(s, i, hits);
+        else if ((enabled & D_PHONE) !== 0 && (isDigit(codeAt(s, i + 1)) || (codeAt(s, i + 1) === 43 && isDigit(codeAt(s, i + 2)))) && numberStartsToken(s, i, hits.lastEnd)) {
           end = detectPhone(s, i, hits, false);
         }
         break;
       case T_DASH:
-        if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i + 1) === 45) end = detectPrivateKey(s, i, hits);
+        if ((enabled & D_SECRET) !== 0) {
+          const d1 = s.charCodeAt(i + 1);
+          if (d1 === 45) end = detectPrivateKey(s, i, hits);
+          if (end < 0 && (d1 === 117 || d1 === 45) && codeBefore(s, i) === 32) end = detectCurlUser(s, i, hits);
+        }
+        break;
+      case T_TILDE:
+        if ((enabled & D_SECRET) !== 0 && s.charCodeAt(i - 1) === 81) end = detectAzureClientSecret(s, i, hits);
+        break;
+      case T_GT:
+        // An element with text: not "><" (empty or nested) unless CDATA follows.
+        if ((enabled & D_SECRET) !== 0 && (codeAt(s, i + 1) !== 60 || codeAt(s, i + 2) === 33) && isAlnumCode(codeAt(s, i - 1))) end = detectXmlElement(s, i, hits);
         break;
       case T_EQUALS:
         if ((enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
         break;
       case T_COLON:
         if ((enabled & D_IP) !== 0 && s.charCodeAt(i + 1) === 58) end = detectIPv6(s, i, hits);
-        if (end < 0 && (enabled & D_SECRET) !== 0) end = detectAssignment(s, i, hits);
+        if (end < 0 && (enabled & D_SECRET) !== 0) {
+          end = s.charCodeAt(i + 1) === 47 && s.charCodeAt(i + 2) === 47 ? detectWebhookUrl(s, i, hits) : -1;
+          if (end < 0) end = detectAssignment(s, i, hits);
+        }
         break;
       case T_BACKSLASH:
         // An escape such as \n is whitespace: step over it so what follows starts a token.

@@ -96,7 +96,7 @@ const cases: Case[] = [
   { what: 'unknown masking mode', mutate: (p) => (sec(p, 'masking').mode = 'hash'), path: 'spec.masking.mode', message: /"hash" is not one of "redact", "pseudonymize"/ },
   { what: 'pseudonymize without a key', mutate: (p) => delete sec(p, 'masking').keySecret, path: 'spec.masking.keySecret', message: /required when mode is pseudonymize/ },
   { what: 'key secret name not a DNS name', mutate: (p) => ((sec(p, 'masking').keySecret as Obj).name = 'Masking_Key'), path: 'spec.masking.keySecret.name', message: /DNS subdomain/ },
-  { what: 'unknown detector', mutate: (p) => (sec(p, 'masking').detectors = ['email', 'passport']), path: 'spec.masking.detectors[1]', message: /"passport" is not one of/ },
+  { what: 'unknown detector', mutate: (p) => (sec(p, 'masking').detectors = ['email', 'fingerprint']), path: 'spec.masking.detectors[1]', message: /"fingerprint" is not one of/ },
   { what: 'misspelt detector', mutate: (p) => (sec(p, 'masking').detectors = ['creditcard']), path: 'spec.masking.detectors[0]', message: /did you mean "creditCard"\?/ },
   { what: 'duplicate detector', mutate: (p) => (sec(p, 'masking').detectors = ['email', 'iban', 'email']), path: 'spec.masking.detectors[2]', message: /duplicate "email" \(already at index 0\)/ },
   { what: 'custom name in lower case', mutate: (p) => (custom(p)[0]!.name = 'employee_id'), path: 'spec.masking.custom[0].name', message: /UPPER_SNAKE_CASE/ },

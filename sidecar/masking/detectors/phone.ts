@@ -19,7 +19,7 @@ import { K_PHONE, type Hits } from '../hits.ts';
 import { callingCodeLength } from '../tables.ts';
 
 const PHONE_CONTEXT =
-  /(?:^|[^a-z])(?:phone|tel|mobile?|mob|cell|call|fax|contact|whatsapp|sms|telefon|telefono|teléfono|téléphone|handy|portable|gsm|tlf|puhelin|dial|ring|hotline)/u;
+  /(?:^|[^a-z])(?:phone|tel|mobile?|mob|cell|call|fax|contact|whatsapp|sms|telefon|telefono|teléfono|téléphone|handy|portable|gsm|tlf|puhelin|dial|ring|hotline|telefoon|mobiel|mobil|telefone|telemóvel|τηλ|puh|kontakt|numer tel|nr tel|tel\.|tél|тел)/u;
 
 /** Whether a phone keyword precedes `i` closely enough to vouch for an ambiguous shape. */
 export function phoneContextBefore(s: string, i: number): boolean {
@@ -108,19 +108,28 @@ function parse(s: string, i: number, j: number, groups: number, digits: number, 
       j++;
     }
     const gs = j;
-    while (j < n && isDigit(s.charCodeAt(j))) {
-      if (digits === MAX_DIGITS) {
-        overflow = true;
-        break;
+    const d0 = digits;
+    let inner = 0;
+    for (;;) {
+      while (j < n && isDigit(s.charCodeAt(j))) {
+        if (digits === MAX_DIGITS) {
+          overflow = true;
+          break;
+        }
+        dig[digits++] = s.charCodeAt(j) - 48;
+        j++;
       }
-      dig[digits++] = s.charCodeAt(j) - 48;
+      // "(06 1) 234 5678", "(0-312) 34567": trunk prefix and area code in one parenthesis.
+      const c = s.charCodeAt(j);
+      if (overflow || paren === 0 || inner === 1 || dig[d0] !== 0 || (c !== 32 && c !== 45) || !isDigit(codeAt(s, j + 1))) break;
+      inner = 1;
       j++;
     }
     if (overflow) break;
     if (paren === 1) {
       if (s.charCodeAt(j) !== 41 || j === gs) return groups === 0 ? -1 : finish(s, i, groups, false, intl, hits, keyContext);
     }
-    gLen[groups] = j - gs;
+    gLen[groups] = digits - d0;
     gEnd[groups] = j;
     gParen[groups] = paren;
     gSep[groups] = sep;
@@ -160,7 +169,9 @@ let ctxAt = 0;
 let ctxState = 0; // 0 unknown, 1 yes, 2 no
 
 // Words that say the digits that follow are some other number: account, order, reference...
-const OTHER_NUMBER = /(?:^|[^a-z])(?:kto|konto|account|acct|a\/c|order|invoice|ref|reference|ticket|serial|sn|iban|isbn|no)\.?:?\s*$/u;
+// National ID words too: "NHS number: 943 476 5919" has a phone's shape but is not one.
+const OTHER_NUMBER =
+  /(?:^|[^a-z])(?:kto|konto|account|acct|a\/c|order|invoice|ref|reference|ticket|serial|sn|iban|isbn|no|nhs(?: number| no)?|ssn|bsn|pesel|svnr|nif|nino|ahv|cpr|personnummer|steuer-id|idnr|passport(?: no| number)?)\.?:?\s*$/u;
 
 function notPhoneBefore(): boolean {
   if (ctxState === 1) return false;
@@ -178,7 +189,8 @@ function finish(s: string, i: number, groups: number, overflow: boolean, intl: b
   ctxState = keyContext ? 1 : 0;
   let total = 0;
   for (let g = 0; g < groups; g++) total += gLen[g]!;
-  if (total < 8) return -1;
+  // Seven digits ("321 2345" in Estonia, Iceland, Liechtenstein) only when a phone word vouches.
+  if (total < 7 || (total === 7 && (groups < 2 || !hasContext()))) return -1;
   for (let c = groups; c >= 1; c--) {
     // A shorter prefix only when what is cut off is a space away, short, and unlike the group
     // before it ("... 0958 24/7"): long or same-sized trailing groups mean one long number
@@ -224,18 +236,22 @@ function classify(groups: number, intl: boolean): boolean {
   let allWide = true;
   for (let g = 0; g < groups; g++) if (gLen[g]! < 2) allWide = false;
   if (dig[0] === 0) {
-    if (!allWide || total < 9 || total > 12 || first > 5 || notPhoneBefore()) return false;
-    // All pairs is the French and Belgian 0X XX XX XX XX, exactly five of them.
+    // Eight digits with the trunk 0 are whole numbers in Sweden, Bulgaria, Ireland ("08-12 34 56",
+    // "02 123 456", "(022) 12345": libphonenumber's national formats).
+    // With eight, the area code (trunk included) is two or three digits: "0315 0930" is not one.
+    if (!allWide || total < 8 || total > 12 || first > 5 || (total === 8 && first > 3) || notPhoneBefore()) return false;
+    // All pairs is the French and Belgian 0X XX XX XX XX, exactly five of them, or the Swedish
+    // 0X-XX XX XX with the area code set apart by another separator.
     let pairs = true;
     for (let g = 0; g < groups; g++) if (gLen[g] !== 2) pairs = false;
-    return !pairs || groups === 5;
+    return !pairs || groups === 5 || (groups >= 3 && gSep[1] !== gSep[2]);
   }
   // North American Numbering Plan, with an optional leading 1.
   const lead1 = first === 1 && dig[0] === 1 ? 1 : 0;
   if (groups - lead1 === 3 && gLen[lead1] === 3 && gLen[lead1 + 1] === 3 && gLen[lead1 + 2] === 4 && dig[lead1]! >= 2) {
-    return lead1 === 0 || gParen[0] === 0;
+    return (lead1 === 0 || gParen[0] === 0) && !notPhoneBefore();
   }
   // Spanish mobile and landline grouping 6xx xx xx xx / 9xx xx xx xx.
   if (groups === 4 && first === 3 && gLen[1] === 2 && gLen[2] === 2 && gLen[3] === 2 && dig[0]! >= 6) return true;
-  return allWide && total >= 8 && total <= 12 && hasContext();
+  return allWide && total >= 7 && total <= 12 && hasContext();
 }

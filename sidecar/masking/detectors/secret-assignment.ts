@@ -65,6 +65,10 @@ function isValueStop(c: number): boolean {
   return isSpaceCode(c) || c === 34 || c === 39 || c === 96 || c === 38 || c === 59 || c === 44 || c === 60 || c === 62 || c === 41 || c === 93 || c === 125 || c === 92;
 }
 
+// Type names that sit between a Go or Kotlin variable and its '=' ("var token string = ...").
+const TYPE_NAMES = new Set(['string', 'String', 'bytes', 'const']);
+const KEY_ATTRIBUTE = /\b(?:key|name)\s*=\s*["']([\w.:-]{1,64})["'][^<>]*$/u;
+
 const AUTH_SCHEMES = /^(?:Bearer|Basic|Token|Digest|Negotiate|SharedKey|SSWS|Splunk)$/iu;
 
 /**
@@ -73,15 +77,22 @@ const AUTH_SCHEMES = /^(?:Bearer|Basic|Token|Digest|Negotiate|SharedKey|SSWS|Spl
  */
 export function detectAssignment(s: string, k: number, hits: Hits): number {
   // The name: optional spaces and a closing quote (possibly JSON-escaped) before the operator.
+  // "?=", "+=", ".=" and ":=" (Makefile, PHP, Go) have one more character before the '='.
   let j = k;
+  const op = s.charCodeAt(k);
+  if (op === 61) {
+    const p = codeAt(s, k - 1);
+    if (p === 63 || p === 43 || p === 46) j--;
+  }
   while (j > 0 && j > k - 3 && s.charCodeAt(j - 1) === 32) j--;
   let q = codeAt(s, j - 1);
+  // $config['secret'] = ..., settings["api_key"] = ...: the name is the subscript.
+  if (q === 93 && (codeAt(s, j - 2) === 39 || codeAt(s, j - 2) === 34)) q = codeAt(s, --j - 1);
   if (q === 34 || q === 39) {
     j--;
     if (codeAt(s, j - 1) === 92) j--;
     q = codeAt(s, j - 1);
   }
-  const op = s.charCodeAt(k);
   // "redis://:password@host": user info with an empty user name.
   if (op === 58 && j === k && q === 47 && codeAt(s, k - 2) === 47 && codeAt(s, k - 3) === 58) return detectUrlPassword(s, k, k, hits);
   if (q < 0 || !isAsciiAlnum(q)) return -1;
@@ -91,14 +102,30 @@ export function detectAssignment(s: string, k: number, hits: Hits): number {
   }
   let ks = j;
   while (ks > 0 && j - ks < 48 && isKeyChar(s.charCodeAt(ks - 1))) ks--;
-  const name = s.slice(ks, j);
+  let name = s.slice(ks, j);
+  if (TYPE_NAMES.has(name)) {
+    // Go's "var apiKey string = ...": the name is the word before the type.
+    let b = ks;
+    while (b > 0 && ks - b < 3 && s.charCodeAt(b - 1) === 32) b--;
+    let a = b;
+    while (a > 0 && b - a < 48 && isKeyChar(s.charCodeAt(a - 1))) a--;
+    if (b < ks) {
+      name = s.slice(a, b);
+      ks = a;
+    }
+  } else if (op === 61 && (name === 'value' || name === 'Value')) {
+    // <add key="ApiKey" value="..."/>: the credential's name is in the key attribute.
+    const attr = KEY_ATTRIBUTE.exec(s.slice(Math.max(0, ks - 120), ks));
+    if (attr !== null) name = attr[1]!;
+  }
   const sas = op === 61 && (name === 'sig' || name === 'Sig');
   if (!sas && !isSecretName(name)) {
     return op === 58 && isAsciiAlnum(codeAt(s, k + 1)) ? detectUrlPassword(s, j, k, hits) : -1;
   }
 
-  // The value: after the operator (":", "=", ":=", "=>") and spaces, quoted or bare.
+  // The value: after the operator (":", "=", ":=", "::=", ":::=", "=>") and spaces, quoted or bare.
   let v = k + 1;
+  if (op === 58) while (v - k < 3 && codeAt(s, v) === 58) v++;
   if (codeAt(s, v) === 61 || codeAt(s, v) === 62) v++;
   while (v < s.length && v - k < 8 && (s.charCodeAt(v) === 32 || s.charCodeAt(v) === 9)) v++;
   if (sas) {

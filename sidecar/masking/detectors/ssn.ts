@@ -1,10 +1,12 @@
-// SSN (US): ddd-dd-dddd or ddd dd dddd, or nine bare digits when the text or the JSON key
+// SSN (US): ddd-dd-dddd, ddd dd dddd or ddd.dd.dddd (one separator throughout), or nine bare digits when the text or the JSON key
 // says it is a social security number. Never-issued numbers are rejected: area 000, 666 and
 // 900-999, group 00, serial 0000.
 import { contextBefore, isDigit, numberEndsToken } from '../chars.ts';
 import { K_SSN, type Hits } from '../hits.ts';
 
 export const SSN_CONTEXT_WORDS: readonly string[] = ['ssn', 'social security', 'soc. sec', 'ss#', 'ss #', 'ss no', 'taxpayer'];
+
+const VERSION_BEFORE = /(?:version|release|build|ver\.?|v)\s*$/iu;
 
 function digits(s: string, i: number, count: number): number {
   let v = 0;
@@ -31,7 +33,7 @@ export function detectSsn(s: string, i: number, hits: Hits, keyContext: boolean)
   let group: number;
   let serial: number;
   let end: number;
-  if (sep === 45 || sep === 32) {
+  if (sep === 45 || sep === 32 || sep === 46) {
     group = digits(s, i + 4, 2);
     if (group < 0 || s.charCodeAt(i + 6) !== sep) return -1;
     serial = digits(s, i + 7, 4);
@@ -44,6 +46,8 @@ export function detectSsn(s: string, i: number, hits: Hits, keyContext: boolean)
     if (!keyContext && !contextBefore(s, i, 40, SSN_CONTEXT_WORDS)) return -1;
   } else return -1;
   if (serial < 0 || !numberEndsToken(s, end)) return -1;
+  // Dotted, it could be a version ("release 123.45.6789"): not after a word that says so.
+  if (sep === 46 && VERSION_BEFORE.test(s.slice(Math.max(0, i - 12), i))) return -1;
   if (!issuable(area, group, serial)) return -1;
   hits.add(K_SSN, i, end);
   return end;

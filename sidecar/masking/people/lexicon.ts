@@ -75,6 +75,8 @@ interface Lexicon {
   readonly roles: Uint16Array;
   /** Per (last letter, length): 1 when some birth word or birth link has them (a cheap first test). */
   readonly birthShapes: Uint8Array;
+  /** Bits per (first, second, last letter, length) of the words a capital can start (see mayBeCapitalWord). */
+  readonly capitalShapes: Uint32Array;
   /** Word count, for tests. */
   readonly size: number;
 }
@@ -112,7 +114,34 @@ export function parseLexicon(text: string): Lexicon {
   }
   const birthShapes = new Uint8Array(256 * 16);
   for (const [w, r] of byWord) if ((r & (R_BIRTH | R_BIRTH_LINK)) !== 0) birthShapes[birthShape(w.charCodeAt(w.length - 1), w.length)] = 1;
-  return { words, roles, birthShapes, size: byWord.size };
+  const capitalShapes = new Uint32Array((26 * 26 * 26 * 32) / 32);
+  for (const [w, r] of byWord) {
+    if ((r & (R_GIVEN | R_SURNAME | R_TITLE | R_SALUTATION | R_MONTH)) === 0) continue;
+    const shape = capitalShape(w, 0, w.length);
+    if (shape >= 0) capitalShapes[shape >>> 5]! |= 1 << (shape & 31);
+  }
+  return { words, roles, birthShapes, capitalShapes, size: byWord.size };
+}
+
+/** (first, second, last letter, length) of s[a, b) as a bit index, or -1 when one of those letters is not a-z. */
+function capitalShape(s: string, a: number, b: number): number {
+  const len = b - a;
+  if (len < 2) return -1;
+  const c0 = (s.charCodeAt(a) | 32) - 97;
+  const c1 = (s.charCodeAt(a + 1) | 32) - 97;
+  const cl = (s.charCodeAt(b - 1) | 32) - 97;
+  if (c0 < 0 || c0 > 25 || c1 < 0 || c1 > 25 || cl < 0 || cl > 25) return -1;
+  return ((c0 * 26 + c1) * 26 + cl) * 32 + (len > 31 ? 31 : len);
+}
+
+/**
+ * False when no name, title, salutation or month has the first two letters, last letter and
+ * length of the ASCII word s[a, b): most capitalised words ("Release", "Checksum") end here
+ * without a hash or a table probe. True (ask rolesOf) for any word outside that shape.
+ */
+export function mayBeCapitalWord(s: string, a: number, b: number): boolean {
+  const shape = capitalShape(s, a, b);
+  return shape < 0 || (load().capitalShapes[shape >>> 5]! & (1 << (shape & 31))) !== 0;
 }
 
 function load(): Lexicon {

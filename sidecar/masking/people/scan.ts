@@ -57,6 +57,17 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
 }
 
 /**
+ * After a day at e: sep, one or two digits, the same sep and two digits ("6.12.1985", "3/4/79").
+ * Versions and ranges ("3.2.1", "1-4", "10.2") end here, before the birth-word lookup.
+ */
+function shortNumericDate(s: string, e: number, sep: number): boolean {
+  let j = e + 1;
+  if (!isDigit(s.charCodeAt(j))) return false;
+  if (isDigit(s.charCodeAt(++j))) j++;
+  return s.charCodeAt(j) === sep && isDigit(s.charCodeAt(j + 1)) && isDigit(s.charCodeAt(j + 2));
+}
+
+/**
  * `i` starts a run of `run` digits that `next` follows (a letter after them for "221B").
  * Returns the end of an address or birth date found there, or -1.
  */
@@ -67,7 +78,7 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   const e = i + run;
   const after = s.charCodeAt(e + 1);
   // A day: "12 March", "12. März", "6.12.1985", "3/4/79".
-  if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after)) || ((next === 46 || next === 47 || next === 45) && isDigit(after)) || (next === 46 && after === 32))) {
+  if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after)) || ((next === 46 || next === 47 || next === 45) && shortNumericDate(s, e, next)) || (next === 46 && after === 32))) {
     const r = detectBirthDateWords(s, i, hits, false);
     if (r >= 0) return r;
   }

@@ -79,6 +79,14 @@ const POSTCODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$/u;
 const HAS_DIGIT = /\d/u;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 ./-]{3,38}[A-Za-z0-9]$/u;
 
+/** What ADDRESS_NOT can match holds '@' or ':', starts "0x", or is digits and dots: most street values are none. */
+function mayBeOtherAddress(s: string): boolean {
+  if (s.indexOf('@') >= 0 || s.indexOf(':') >= 0) return true;
+  const t = s.trimStart();
+  const c = t.charCodeAt(0);
+  return c === 48 || (c >= 49 && c <= 57 && t.indexOf('.') >= 0);
+}
+
 /** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
 export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
   if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
@@ -87,7 +95,7 @@ export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: st
     return personValue(s, mode) ? K_PERSON_KEY : -1;
   }
   if ((hints & KEY_ADDRESS) !== 0) {
-    if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || ADDRESS_NOT.test(s.trim())) return -1;
+    if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
     return HAS_DIGIT.test(s) || /\p{L}/u.test(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
   }
   if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && /^\d{5}$/u.test(s) ? K_ADDRESS_KEY : -1;

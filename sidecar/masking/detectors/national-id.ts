@@ -1,0 +1,147 @@
+// NATIONAL_ID: personal, tax and social-security numbers of European countries, the UK and
+// Switzerland (the US SSN stays the `ssn` detector's SSN type, see README). A candidate is masked
+// only when its country's checksum or structure validates it (national-id/digits.ts, alnum.ts);
+// formats whose checksum a random number passes too often (nine or ten digits, one check
+// digit) also need a cue word before them (national-id/cues.ts).
+//
+// Three entry points, by how the candidate starts: digits only ("86095742719", "811228-9874",
+// "756.9217.0769.85"), digits then letters in one word ("12345678Z", "1234567T",
+// "15070649C103", "010101A123N"), or a letter ("RSSMRA85T10A562S", "X1234567L", "AB 12 34 56 C").
+import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
+import { K_NATIONAL_ID, type Hits } from '../hits.ts';
+import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
+import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
+import { RULES_BY_LENGTH, shapeStep } from './national-id/digits.ts';
+import { phoneContextBefore } from './phone.ts';
+
+const MAX_GROUPS = 7;
+const MAX_DIGITS = 15;
+const gEnd = new Int32Array(MAX_GROUPS);
+const gLen = new Int32Array(MAX_GROUPS);
+const gSep = new Int32Array(MAX_GROUPS);
+
+function isAsciiLetter(c: number): boolean {
+  return isUpper(c) || isLower(c);
+}
+
+function isIdSep(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 47;
+}
+
+/** The word s[i, end) in upper case when it ends a token, else ''. */
+function upperWord(s: string, i: number, end: number): string {
+  return isWordCode(codeAt(s, end)) ? '' : s.slice(i, end).toUpperCase();
+}
+
+function found(hits: Hits, start: number, end: number): number {
+  hits.add(K_NATIONAL_ID, start, end);
+  return end;
+}
+
+/** `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. */
+export function detectNationalIdDigits(s: string, i: number, hits: Hits): number {
+  let j = i;
+  let digits = 0;
+  let groups = 0;
+  let sep = 0;
+  for (;;) {
+    const gs = j;
+    while (isDigit(codeAt(s, j)) && digits <= MAX_DIGITS) {
+      j++;
+      digits++;
+    }
+    if (digits > MAX_DIGITS) return -1;
+    gLen[groups] = j - gs;
+    gEnd[groups] = j;
+    gSep[groups] = sep;
+    groups++;
+    const c = codeAt(s, j);
+    if (groups === 1 && j - i === 6 && (c === 45 || c === 43)) {
+      // FI "131052-308T": the check character may be a letter, so it is read whole here.
+      const v = upperWord(s, i, i + 11);
+      if (v !== '' && fiHetu(v)) return found(hits, i, i + 11);
+    }
+    if (groups === 1 && (j - i === 8 || j - i === 7) && (c === 45 || c === 32) && isAsciiLetter(codeAt(s, j + 1)) && !isAlnumCode(codeAt(s, j + 2))) {
+      // ES "12345678-Z", "1111111-G" (a DNI written without its leading zero).
+      if (esDniNie(`${s.slice(i, j).padStart(8, '0')}${s[j + 1]!.toUpperCase()}`)) return found(hits, i, j + 2);
+    }
+    if (groups === MAX_GROUPS || !isIdSep(c) || !isDigit(codeAt(s, j + 1))) break;
+    sep = c;
+    j++;
+  }
+  // The longest grouping that validates; a shorter one only when a space separates what is left.
+  for (let g = groups; g >= 1; g--) {
+    if (g < groups && gSep[g] !== 32) continue;
+    let total = 0;
+    for (let k = 0; k < g; k++) total += gLen[k]!;
+    if (total < 9) break;
+    const rules = RULES_BY_LENGTH[total];
+    const end = gEnd[g - 1]!;
+    if (rules === undefined || rules.length === 0 || !numberEndsToken(s, end)) continue;
+    let shape = 0;
+    for (let k = 0; k < g; k++) shape = shapeStep(shape, gLen[k]!, gSep[k]!);
+    let d = '';
+    let cue: readonly string[] | undefined | null = null; // null: not looked up yet
+    for (const r of rules) {
+      if (!r.shapes.includes(shape)) continue;
+      if (d === '') for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
+      if (!r.valid(d)) continue;
+      if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
+      if (cue === null) cue = nationalIdCueBefore(s, i);
+      if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end);
+    }
+  }
+  return -1;
+}
+
+/**
+ * `i` starts a word whose leading `run` digits are followed by letters, ending at `we`:
+ * ES DNI "12345678Z", IE PPSN "1234567T", DE RVNR "15070649C103", FI HETU "010101A123N".
+ */
+export function detectNationalIdMixed(s: string, i: number, run: number, we: number, hits: Hits): number {
+  const len = we - i;
+  if (!(run === 6 && len === 11) && !(run === 7 && (len === 8 || len === 9)) && !(run === 8 && (len === 9 || len === 12))) return -1;
+  const v = s.slice(i, we).toUpperCase();
+  const ok = run === 6 ? fiHetu(v) : run === 7 ? iePpsn(v) || (len === 8 && esDniNie(`0${v}`)) : len === 9 ? esDniNie(v) : deRvnr(v);
+  return ok ? found(hits, i, we) : -1;
+}
+
+// The NINO as people write it: "AB 12 34 56 C", "AB 123456 C", "AB123456 C", any case.
+const NINO_SPACED = /^[A-Za-z]{2} ?(?:\d{6}|\d\d \d\d \d\d) ?[A-Da-d]/u;
+
+/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO. */
+export function detectNationalIdLetters(s: string, i: number, we: number, hits: Hits): number {
+  const len = we - i;
+  if (len === 16) return itCodiceFiscale(s.slice(i, we).toUpperCase()) ? found(hits, i, we) : -1;
+  if (len === 9) {
+    const v = s.slice(i, we).toUpperCase();
+    return esDniNie(v) || ukNino(v) ? found(hits, i, we) : -1;
+  }
+  if (len === 8 && (codeAt(s, we) === 45 || codeAt(s, we) === 32) && isAlnumCode(codeAt(s, we + 1)) && !isWordCode(codeAt(s, we + 2))) {
+    // ES NIE "Y8063915-Z".
+    return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
+  }
+  // Cheap test first: "to 2024" and "at 10:30" reach here often; a NINO has two digits then a space or a digit.
+  const d = we + 1;
+  const spaced = len === 2 && isDigit(codeAt(s, d)) && isDigit(codeAt(s, d + 1)) && (isDigit(codeAt(s, d + 2)) || codeAt(s, d + 2) === 32);
+  if (spaced || (len === 8 && codeAt(s, we) === 32)) {
+    const m = NINO_SPACED.exec(s.slice(i, i + 13));
+    if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
+    return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
+  }
+  return -1;
+}
+
+/** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */
+export function idLetterCandidate(s: string, i: number, we: number): boolean {
+  const len = we - i;
+  if (len === 2) {
+    // "DE 136695976", "AB 12 34 56 C", and "ES A28015865", "AT U13585627" (both letters upper-case).
+    const c = codeAt(s, we);
+    if (c !== 32 && c !== 45 && c !== 46) return false;
+    const d = codeAt(s, we + 1);
+    return isDigit(d) || (isUpper(d) && isUpper(s.charCodeAt(i)) && isUpper(s.charCodeAt(i + 1)));
+  }
+  if (len < 6 || len > 16) return false;
+  return isDigit(s.charCodeAt(i + 1)) || isDigit(s.charCodeAt(i + 2)) || isDigit(s.charCodeAt(i + 3)) || isDigit(s.charCodeAt(i + 6));
+}

@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from '../../sidecar/masking/detectors/national-id/alnum.ts';
+import * as D from '../../sidecar/masking/detectors/national-id/digits.ts';
+import { validVat } from '../../sidecar/masking/detectors/vat-id/rules.ts';
+import { MaskReport } from '../../sidecar/masking/engine.ts';
+import { found, pseudonymizer } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Per country: examples published with the identifier's description (the Wikipedia article of
+// the identifier, the issuing authority's test number) or, where marked, used in Presidio's
+// recognizer tests; each invalid one is a valid one with its check character changed.
+const CASES: readonly [string, (v: string) => boolean, readonly string[], readonly string[]][] = [
+  ['DE Steuer-ID (BZSt structure)', D.deSteuerIdStructure, ['86095742719'], ['86095742718', '12345678903', '01234567896']],
+  ['DE Steuer-ID (checksum, Presidio)', D.deSteuerIdChecksum, ['12345678903', '98765432106'], ['12345678901', '98765432100', '02345678901']],
+  ['DE RVNR (Presidio)', deRvnr, ['15070649C103', '65070803A019'], ['15070649C100', '65070803A012', '15071349C103']],
+  ['FR NIR', D.frNir, ['255081416802538'], ['255081416802539', '955081416802538']],
+  ['ES DNI / NIE', esDniNie, ['12345678Z', 'X1234567L', 'Z8078221M', 'Y8063915Z'], ['12345678A', 'Y8063915Q', 'W8063915Q']],
+  ['IT codice fiscale', itCodiceFiscale, ['RSSMRA85T10A562S', 'AAAAAA00B11C333Y'], ['RSSMRA85T10A562T', 'A55AAA00B11C333N']],
+  ['NL BSN', D.nlBsn, ['111222333', '123456782'], ['111222334', '123456789']],
+  ['BE national number', D.beNationalNumber, ['85073003328'], ['85073003329', '85133003328']],
+  ['PL PESEL', D.plPesel, ['44051401359', '02070803628', '44051401458'], ['44051401358', '44051401459']],
+  ['SE personnummer', D.sePersonnummer, ['8112289874', '198112289874', '8712202384'], ['8112289875', '198113289874']],
+  ['DK CPR (date only: no check digit since 2007)', D.dkCpr, ['0102031234'], ['3202031234']],
+  ['FI HETU', fiHetu, ['131052-308T', '010594Y9032', '020504A902E'], ['131052-308U', '111111-111A', '131052/308T']],
+  ['NO fodselsnummer', D.noFodselsnummer, ['01010750160'], ['01010750161', '01010750170']],
+  ['AT SVNR', D.atSvnr, ['1237010180'], ['1238010180', '0237010180']],
+  ['PT NIF', D.ptNif, ['123456789', '501964843'], ['123456788', '423456789']],
+  ['IE PPSN', iePpsn, ['1234567T', '1234567TW'], ['1234567A', '1234567TZ']],
+  ['UK NINO (structure)', ukNino, ['AB123456C', 'TW987654A'], ['QQ123456C', 'BG123456A', 'AB123456E', 'NT998877A']],
+  ['UK NHS number', D.ukNhs, ['9434765919', '4010232137'], ['9434765918', '4010232138']],
+  ['CH AHV', D.chAhv, ['7569217076985'], ['7569217076984', '7579217076985']],
+  ['EE/LT personal code', D.eeLtPersonalCode, ['37605030299'], ['37605030298', '77605030299']],
+  ['CZ/SK birth number', D.czSkBirthNumber, ['7360285163'], ['7360285164', '7313285163']],
+  ['RO CNP', D.roCnp, ['1800101221144'], ['1800101221145', '1801301221144']],
+  ['BG EGN', D.bgEgn, ['7523169263'], ['7523169264']],
+  ['HR OIB', D.hrOib, ['69435151530'], ['69435151531']],
+  ['SI EMSO', D.siEmso, ['0101006500006'], ['0101006500007']],
+  ['IS kennitala', D.isKennitala, ['1201743399'], ['1201743389', '1201743395']],
+];
+
+describe('NATIONAL_ID validators, per country', () => {
+  for (const [name, valid, good, badOnes] of CASES) {
+    it(`${name}: accepts ${good.join(', ')}; refuses ${badOnes.join(', ')}`, () => {
+      for (const v of good) expect(valid(v), v).to.equal(true);
+      for (const v of badOnes) expect(valid(v), v).to.equal(false);
+    });
+  }
+
+  it('covers at least 20 countries of the EU/EEA, the UK and Switzerland', () => {
+    const countries = new Set(CASES.flatMap(([name]) => name.split(' ')[0]!.split('/')));
+    expect(countries.size).to.be.at.least(20);
+  });
+});
+
+describe('NATIONAL_ID in text', () => {
+  const cases: [string, [string, string][]][] = [
+    ['Steuer-ID: 86095742719.', [['NATIONAL_ID', '86095742719']]],
+    ['86095742719', [['NATIONAL_ID', '86095742719']]],
+    ['12345678903', []], // passes the checksum only, fails the BZSt structure: needs a cue
+    ['Meine Steuer-ID: 12345678903.', [['NATIONAL_ID', '12345678903']]],
+    ['BSN: 111222333', [['NATIONAL_ID', '111222333']]],
+    ['Order 111222333 shipped', []], // weak format without a cue
+    ['PESEL 111222333', []], // a cue for another country's format
+    ['NIR 2 55 08 14 168 025 38', [['NATIONAL_ID', '2 55 08 14 168 025 38']]],
+    ['personnummer 811228-9874', [['NATIONAL_ID', '811228-9874']]],
+    ['HETU 131052-308T ok', [['NATIONAL_ID', '131052-308T']]],
+    ['Rijksregisternummer 85.07.30-033.28', [['NATIONAL_ID', '85.07.30-033.28']]],
+    ['AHV 756.9217.0769.85', [['NATIONAL_ID', '756.9217.0769.85']]],
+    ['NINO AB 12 34 56 C', [['NATIONAL_ID', 'AB 12 34 56 C']]],
+    ['DNI 12345678-Z', [['NATIONAL_ID', '12345678-Z']]],
+    ['RSSMRA85T10A562S', [['NATIONAL_ID', 'RSSMRA85T10A562S']]],
+    ['NHS number 943 476 5919', [['NATIONAL_ID', '943 476 5919']]],
+    ['call 943 476 5919', [['PHONE', '943 476 5919']]],
+    ['ORD-86095742719', []],
+    ['version 1.2.3.4 on 15.03.2024', []],
+  ];
+  for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('VAT_ID', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const data = JSON.parse(readFileSync(join(here, '..', 'fixtures', 'masking', 'third-party', 'vat-examples.json'), 'utf8')) as { valid: string[]; invalid: string[] };
+
+  it('validates one example of each of the 27 member states and refuses it with a wrong check character', () => {
+    expect(new Set(data.valid.map((v) => v.slice(0, 2))).size).to.equal(27);
+    for (const v of data.valid) expect(validVat(v.slice(0, 2), v.slice(2)), v).to.equal(true);
+    for (const v of data.invalid) expect(validVat(v.slice(0, 2), v.slice(2)), v).to.equal(false);
+  });
+
+  const cases: [string, [string, string][]][] = [
+    ['USt-IdNr.: DE136695976', [['VAT_ID', 'DE136695976']]],
+    ['TVA FR 40 303 265 045.', [['VAT_ID', 'FR 40 303 265 045']]],
+    ['btw NL004495445B01', [['VAT_ID', 'NL004495445B01']]],
+    ['DE123456789', []],
+    ['136695976', []],
+  ];
+  for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('PASSPORT', () => {
+  const cases: [string, [string, string][]][] = [
+    ['Reisepass C01234565 ausgestellt am 01.01.2020.', [['PASSPORT', 'C01234565']]],
+    ['Passport No. 123456789', [['PASSPORT', '123456789']]],
+    ['AAA123456 es mi número de pasaporte', [['PASSPORT', 'AAA123456']]],
+    ['Passports: AB1234567 and XY9876543', [['PASSPORT', 'AB1234567'], ['PASSPORT', 'XY9876543']]],
+    ['C01234565', []],
+    ['my passport expired; order 12345678 shipped', []],
+    ['passport holder, phone 0612345678', [['PHONE', '0612345678']]],
+  ];
+  for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('SSN (US) keeps its own type beside NATIONAL_ID', () => {
+  const cases: [string, [string, string][]][] = [
+    ['078-05-1123', [['SSN', '078-05-1123']]],
+    ['078.05.1123', [['SSN', '078.05.1123']]],
+    ['abc 078 05 1123 abc', [['SSN', '078 05 1123']]],
+    ['SSN 078051121', [['SSN', '078051121']]],
+    ['693-09.4444', []],
+    ['666-12-3456 and 900-12-3456', []],
+    ['release 123.45.6789', []],
+  ];
+  for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('pseudonyms of the new types', () => {
+  it('give one token per identifier however it is written, and restore the original', () => {
+    const report = new MaskReport();
+    const out = pseudonymizer().maskText('AHV 756.9217.0769.85 = 7569217076985; USt-IdNr. DE 136 695 976 and DE136695976', report);
+    const tokens = out.match(/\[[A-Z_]+_[0-9a-f]{8}\]/gu)!;
+    expect(tokens).to.have.length(4);
+    expect(tokens[0]).to.match(/^\[NATIONAL_ID_/u);
+    expect(tokens[0]).to.equal(tokens[1]);
+    expect(tokens[2]).to.match(/^\[VAT_ID_/u);
+    expect(tokens[2]).to.equal(tokens[3]);
+    expect(report.restore?.get(tokens[0])).to.equal('756.9217.0769.85');
+    expect(report.countsObject()).to.deep.equal({ NATIONAL_ID: 2, VAT_ID: 2 });
+  });
+});
