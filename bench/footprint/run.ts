@@ -110,7 +110,7 @@ spec:
     const [port, admin] = [await freePort(), await freePort()];
     const started = performance.now();
     const proc = spawn(
-      [...sidecarFlags, ...preload, cli, 'sidecar', '--policy', policy, '--upstream', `http://127.0.0.1:${upstream}`, '--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${admin}`, '--egress-listen', '127.0.0.1:0', '--audit-dir', join(dir, `audit-${n++}`), '--secrets-dir', join(dir, 'secrets'), '--log-level', 'warn'],
+      [...sidecarFlags, ...preload, cli, 'sidecar', '--policy', policy, '--upstream', `http://127.0.0.1:${upstream}`, '--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${admin}`, '--egress-listen', '127.0.0.1:0', '--transparent-listen', '127.0.0.1:0', '--audit-dir', join(dir, `audit-${n++}`), '--secrets-dir', join(dir, 'secrets'), '--log-level', 'warn'],
       env,
     );
     await until('/healthz', async () => (await status(`http://127.0.0.1:${admin}/healthz`)) === 200, proc);

@@ -67,7 +67,7 @@ spec:
 `,
     );
     const admin = await freePort();
-    const args = ['sidecar', '--policy', policy, '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${admin}`, '--audit-dir', join(dir, `audit-${name}`), '--secrets-dir', join(dir, 'secrets')];
+    const args = ['sidecar', '--policy', policy, '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--egress-listen', '127.0.0.1:0', '--transparent-listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${admin}`, '--audit-dir', join(dir, `audit-${name}`), '--secrets-dir', join(dir, 'secrets')];
     const child = spawn(process.execPath, [cliEntry, ...args], { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(RECORDER)}` }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
