@@ -8,7 +8,8 @@ import { runCli } from '../support/cli.ts';
 import { goldenDir, settings } from './support.ts';
 
 const policyFile = join(goldenDir, 'policy.yaml');
-const asTest = ['--sidecar-image', settings.sidecar.image, '--policy', policyFile, '-n', 'agents'];
+// The golden files use the test settings, which keep the operator's earlier 64Mi memory request.
+const asTest = ['--sidecar-image', settings.sidecar.image, '--sidecar-memory-request', '64Mi', '--policy', policyFile, '-n', 'agents'];
 const template = { metadata: { labels: { app: 'crm' }, annotations: { 'mcpresidency.io/policy': 'eu-crm' } }, spec: { containers: [{ name: 'server', image: 'crm:1', ports: [{ containerPort: 8080 }] }] } };
 const workloads = [
   { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'agents' }, spec: { selector: { matchLabels: { app: 'crm' } }, template } },
