@@ -40,6 +40,7 @@ COPY demo demo
 COPY sidecar sidecar
 COPY operator operator
 COPY kube kube
+COPY scripts/copy-assets.ts scripts/copy-assets.ts
 RUN npm run build
 
 # 2. Production dependencies only. No production dependency has an install script, so none runs.

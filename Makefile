@@ -24,8 +24,9 @@ $(DEPS_STAMP): package.json package-lock.json
 deps: $(DEPS_STAMP) ## install npm dependencies and the pinned Node
 
 build: deps helper ## compile TypeScript to dist/ (the CLI is ./bin/mcp-residency) and the capture helper
-	@echo "==> compiling (tsc)"
+	@echo "==> compiling (tsc) and copying the data files the code reads at run time"
 	tsc -p tsconfig.build.json
+	$(NODE) scripts/copy-assets.ts
 	@chmod +x dist/cli/main.js
 
 # The static netfilter helper `capture apply` runs (sidecar/capture/nft/), at the path the image

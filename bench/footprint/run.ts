@@ -199,10 +199,11 @@ spec:
         Array.from({ length: Math.min(50, sessionCount - i) }, async () => {
           const session = await new Promise<string>((resolve, reject) => {
             const req = http.request({ ...base, method: 'POST', headers: { ...authz, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-              res.resume();
+              let text = '';
+              res.setEncoding('utf8').on('data', (d: string) => (text += d));
               const id = res.headers['mcp-session-id'];
               if (res.statusCode === 200 && typeof id === 'string') resolve(id);
-              else reject(new Error(`initialize answered ${res.statusCode}`));
+              else res.on('end', () => reject(new Error(`initialize answered ${res.statusCode}: ${text.slice(0, 300)}`)));
             });
             req.on('error', reject);
             req.end(init);

@@ -100,7 +100,7 @@ class DockerIgnore {
 const dockerfile = parseDockerfile(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
 const runtime = dockerfile[dockerfile.length - 1]!;
 const ignore = new DockerIgnore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const buildConfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
 
 const stage = (name: string): Stage => {
@@ -159,9 +159,11 @@ describe('image: Dockerfile and .dockerignore', () => {
     expect(stageCopies(runtime)).to.deep.equal([{ from: 'app', src: '/app', dest: '/app' }]);
     expect(ops(runtime, 'WORKDIR')).to.deep.equal(['/app']);
 
-    // The build stage compiles every directory tsconfig.build.json compiles.
+    // The build stage compiles every directory tsconfig.build.json compiles, and has the script
+    // that puts the run-time data files beside the compiled code (npm run build runs it).
     const compiled = contextCopies(stage('build')).filter((c) => !c.endsWith('.json'));
-    expect(compiled).to.have.members(buildConfig.include);
+    expect(compiled).to.have.members([...buildConfig.include, 'scripts/copy-assets.ts']);
+    expect(pkg.scripts.build).to.include('scripts/copy-assets.ts');
   });
 
   it('.dockerignore sends what the Dockerfile copies and keeps node_modules, tests, bench, dist and .git out', () => {

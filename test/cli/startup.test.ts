@@ -105,3 +105,25 @@ spec:
     expect([...parts].filter((p) => /typebox|prom-client|client\.ts|informer\.ts|kube-source\.ts/u.test(p))).to.deep.equal([]);
   });
 });
+
+// The image runs dist/, not the sources: a data file the code reads at run time must be in the
+// build too (tsc emits only what is imported). The people lexicon is one; without it every
+// masking of a name failed with ENOENT in the built sidecar.
+describe('the built CLI (dist/)', () => {
+  it('carries every data file it reads at run time: it masks a person by the lexicon', async () => {
+    const built = join(repoRoot, 'dist', 'cli', 'main.js');
+    const policy = join(repoRoot, 'examples', 'minimal.yaml');
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [built, 'mask', '--policy', policy], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end('Dear Ms Jensen, Lars Jensen was assigned to the case.');
+    });
+    expect(r.code, `${r.stderr} (run make build first)`).to.equal(0);
+    expect(r.stdout).to.include('[PERSON]').and.to.not.include('Jensen');
+  });
+});
