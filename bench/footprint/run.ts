@@ -13,9 +13,10 @@
 // Knobs: BENCH_SECONDS (saturation phase, default 5), BENCH_SESSIONS (default 1000), BENCH_CALLS
 // (default 5000), BENCH_SIDECAR_NODE_FLAGS (extra Node/V8 flags for the sidecar), BENCH_HEAP_PROFILE=FILE
 // (the sidecar's allocation sites during the allocation phase, ranked by bytes, written to FILE).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { stripTypeScriptTypes } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,15 @@ spec:
     return rssOf(proc);
   };
 
+  // The baselines run as plain JavaScript, as the sidecar does from dist/: Node's TypeScript
+  // stripping would add its own tens of MB to a .ts baseline.
+  const asJs = (file: string): string => {
+    const out = join(dir, file.replace(/^.*\//u, '').replace(/\.ts$/u, '.mjs'));
+    writeFileSync(out, stripTypeScriptTypes(readFileSync(file, 'utf8')));
+    return out;
+  };
+  const passthrough = asJs(join(root, 'bench', 'gateway', 'passthrough.ts'));
+  const jsonProxy = asJs(join(root, 'bench', 'gateway', 'json-proxy.ts'));
   const upPort = await freePort();
   const upstream = spawn([join(root, 'bench', 'gateway', 'upstream.ts'), String(upPort)]);
   await waitForPort(upPort, upstream);
@@ -135,7 +145,7 @@ spec:
   await waitForPort(barePort, bare);
   const bareRss = await settledRss(bare);
   const proxyPort = await freePort();
-  const proxy = spawn([join(root, 'bench', 'gateway', 'passthrough.ts'), String(proxyPort), String(upPort)]);
+  const proxy = spawn([passthrough, String(proxyPort), String(upPort)]);
   await waitForPort(proxyPort, proxy);
   const proxyRss = await settledRss(proxy);
   const quietSidecar = await sidecar(quiet, upPort);
@@ -213,6 +223,8 @@ spec:
             const req = http.request({ ...base, agent: false, method: 'GET', headers: { ...authz, accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } }, (res) => {
               if (res.statusCode !== 200) reject(new Error(`GET stream answered ${res.statusCode}`));
               res.once('data', () => resolve());
+              // Bounded: a stream that never delivers its first event fails the bench instead of hanging it.
+              setTimeout(() => reject(new Error('a GET stream delivered no event in 10 s')), 10_000).unref();
             });
             req.on('error', reject);
             req.end();
@@ -234,7 +246,7 @@ spec:
     return after - before;
   };
   const proxySessPort = await freePort();
-  const proxySess = spawn([join(root, 'bench', 'gateway', 'passthrough.ts'), String(proxySessPort), String(sessPort)]);
+  const proxySess = spawn([passthrough, String(proxySessPort), String(sessPort)]);
   await waitForPort(proxySessPort, proxySess);
   const proxySessions = await sessionsAdded(proxySess, proxySessPort, false);
   await stop(proxySess);
@@ -277,8 +289,8 @@ spec:
     await stop(p);
     return perCall;
   };
-  const proxyAlloc = await metered(join(root, 'bench', 'gateway', 'passthrough.ts'), [String(upPort)]);
-  const jsonAlloc = await metered(join(root, 'bench', 'gateway', 'json-proxy.ts'), [String(upPort)]);
+  const proxyAlloc = await metered(passthrough, [String(upPort)]);
+  const jsonAlloc = await metered(jsonProxy, [String(upPort)]);
   const meterPort = await freePort();
   const heapProfile = process.env.BENCH_HEAP_PROFILE;
   const meteredSidecar = await sidecar(quiet, upPort, { BENCH_METER_PORT: String(meterPort), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile } : {}) }, ['--import', meter]);

@@ -10,7 +10,8 @@ http
   .createServer((req, res) => {
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.write(': open\n\n');
+      // A message, not a comment: the sidecar drops SSE comments, and the client waits for a first event.
+      res.write(`data: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'stream open' } })}\n\n`);
       open.add(res);
       res.on('close', () => open.delete(res));
       return;
