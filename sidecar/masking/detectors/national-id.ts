@@ -101,6 +101,9 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits): number
 export function detectNationalIdMixed(s: string, i: number, run: number, we: number, hits: Hits): number {
   const len = we - i;
   if (!(run === 6 && len === 11) && !(run === 7 && (len === 8 || len === 9)) && !(run === 8 && (len === 9 || len === 12))) return -1;
+  // One segment of a hyphenated token ("1325737b-5dd2-4341-..."): a UUID or a key, not an identifier.
+  // One random UUID in about a thousand passed the PPSN check letter that way.
+  if ((codeAt(s, we) === 45 && isAlnumCode(codeAt(s, we + 1))) || (codeAt(s, i - 1) === 45 && isAlnumCode(codeAt(s, i - 2)))) return -1;
   const v = s.slice(i, we).toUpperCase();
   const ok = run === 6 ? fiHetu(v) : run === 7 ? iePpsn(v) || (len === 8 && esDniNie(`0${v}`)) : len === 9 ? esDniNie(v) : deRvnr(v);
   return ok ? found(hits, i, we) : -1;
