@@ -1,5 +1,6 @@
 // The injected container and its volumes, built from the operator's settings and the policy.
 // Pure: the same inputs give byte-identical output, which the golden files and idempotency rely on.
+import { heapOptions } from './heap.ts';
 import { createHash } from 'node:crypto';
 import type { Container, EnvVar, Volume, VolumeMount } from '../../kube/core.ts';
 import type { ResolvedPolicy } from '../../policy/types.ts';
@@ -125,6 +126,7 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      ...heapEnv(settings.resources.limits?.memory),
       ...(input.extraEnv ?? []),
     ],
     ports: [
@@ -153,4 +155,9 @@ export function buildSidecar(input: SidecarInput): SidecarParts {
     volumeMounts: mounts,
   };
   return { container, volumes };
+}
+
+function heapEnv(limit: string | number | undefined): EnvVar[] {
+  const options = heapOptions(limit);
+  return options === undefined ? [] : [{ name: 'NODE_OPTIONS', value: options }];
 }
