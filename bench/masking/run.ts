@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DETECTORS, type BuiltinDetector } from '../../policy/builtin-detectors.ts';
 import { Masker, MaskReport } from '../../sidecar/masking/engine.ts';
+import { timePerCall, timingOptions, type Timing } from '../lib/timing.ts';
 import { printCorpora } from './corpora.ts';
 import { cleanText, cleanToolResult, piiStructuredResult, piiToolResult } from './payload.ts';
 
 const quick = process.argv.includes('--quick');
-const SAMPLES = quick ? 7 : 21;
-const SAMPLE_MS = quick ? 20 : 50;
+const TIMING = timingOptions(quick);
 
 /** The detectors before issue 14 added people and identifiers: the same engine, a smaller set, for a ratio in one run. */
 const PRE_WAVE_DETECTORS: readonly BuiltinDetector[] = ['email', 'phone', 'creditCard', 'iban', 'ssn', 'ipAddress', 'secret'];
@@ -27,40 +27,7 @@ function makeMasker(mode: 'redact' | 'pseudonymize', detectors: readonly Builtin
   return new Masker({ mode, key: Buffer.from('bench-key-0123456789abcdef'), detectors, custom: [], fields: [] });
 }
 
-interface Timing {
-  /** Median seconds per call, CPU time of this thread: what one core spends, whatever else runs on the machine. */
-  readonly cpu: number;
-  /** Median seconds per call, wall clock: the same on an idle machine, more under contention. */
-  readonly wall: number;
-}
-
-function threadCpuSeconds(): number {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Per-call time of fn over SAMPLES samples of at least SAMPLE_MS each, after a warm-up. */
-function time(fn: () => unknown): Timing {
-  const warmEnd = performance.now() + (quick ? 100 : 300);
-  let calls = 0;
-  while (performance.now() < warmEnd) {
-    fn();
-    calls++;
-  }
-  const perSample = Math.max(1, Math.ceil((calls / (quick ? 100 : 300)) * SAMPLE_MS));
-  const cpu: number[] = [];
-  const wall: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    const c0 = threadCpuSeconds();
-    const t0 = performance.now();
-    for (let k = 0; k < perSample; k++) fn();
-    wall.push((performance.now() - t0) / 1000 / perSample);
-    cpu.push((threadCpuSeconds() - c0) / perSample);
-  }
-  return { cpu: median(cpu), wall: median(wall) };
-}
+const time = (fn: () => unknown): Timing => timePerCall(fn, TIMING);
 
 const mb = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 
@@ -170,7 +137,7 @@ function main(): void {
       preWave.maskJsonText(w);
     }
   }
-  console.log(`masking throughput on one core, Node ${process.version}, all built-in detectors, median of ${SAMPLES} samples`);
+  console.log(`masking throughput on one core, Node ${process.version}, all built-in detectors, median of ${TIMING.samples} samples`);
   console.log('(MB/s from the main thread\'s CPU time, so other load on the machine does not skew it; wall-clock beside)');
   console.log('');
   const rows: Row[] = [

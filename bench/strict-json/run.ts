@@ -6,35 +6,15 @@
 //   node_modules/.bin/node bench/strict-json/run.ts [--quick]
 import { parseStrictJson } from '../../sidecar/http/strict-json.ts';
 import { table } from '../lib/procs.ts';
+import { timePerCall, timingOptions } from '../lib/timing.ts';
 import { resultFor } from '../gateway/payload.ts';
 import { piiStructuredResult, piiToolResult } from '../masking/payload.ts';
 
 const quick = process.argv.includes('--quick');
-const SAMPLES = quick ? 7 : 21;
-const SAMPLE_MS = quick ? 20 : 50;
+const TIMING = timingOptions(quick);
 
-const cpuSeconds = (): number => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/** Median CPU seconds per call over SAMPLES samples of about SAMPLE_MS each, after a warm-up. */
-function time(fn: () => unknown): number {
-  const warmEnd = performance.now() + (quick ? 100 : 300);
-  let calls = 0;
-  while (performance.now() < warmEnd) {
-    fn();
-    calls++;
-  }
-  const perSample = Math.max(1, Math.ceil((calls / (quick ? 100 : 300)) * SAMPLE_MS));
-  const samples: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    const c0 = cpuSeconds();
-    for (let k = 0; k < perSample; k++) fn();
-    samples.push((cpuSeconds() - c0) / perSample);
-  }
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
-}
+/** Median CPU seconds per call. */
+const time = (fn: () => unknown): number => timePerCall(fn, TIMING).cpu;
 
 const wrap = (result: string): string => `{"jsonrpc":"2.0","id":7,"result":${result}}`;
 const payloads: [string, Buffer][] = [
