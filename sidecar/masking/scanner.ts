@@ -23,6 +23,7 @@ import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import { detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
+import { dateEnd, digitsAhead, isSepCode } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
@@ -92,10 +93,6 @@ const TRIGGER: Uint8Array = (() => {
 // reach atLetter only as an IPv6 group (followed by ':') or an IBAN (a digit third).
 const LETTER_START = new Uint8Array(128);
 for (const ch of 'ABbegnrsx') LETTER_START[ch.charCodeAt(0)] = D_SECRET;
-
-function isSepCode(c: number): boolean {
-  return c === 32 || c === 45 || c === 46 || c === 47;
-}
 
 /**
  * A word of digits s[i, e) (maybe followed by more word characters up to `we`). Returns where
@@ -186,59 +183,6 @@ function atIdDigits(s: string, i: number, run: number, ahead: number, we: number
   }
   if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);
   return -1;
-}
-
-/** Digits from j on, through separators and parentheses (at most two in a row), counting from `have`; stops at `cap`. */
-function digitsAhead(s: string, j: number, have: number, cap: number): number {
-  const n = s.length;
-  let gap = 0;
-  while (j < n && have < cap) {
-    const c = s.charCodeAt(j);
-    if (isDigit(c)) {
-      have++;
-      gap = 0;
-    } else if ((isSepCode(c) || c === 40 || c === 41) && gap < 2) gap++;
-    else break;
-    j++;
-  }
-  return have;
-}
-
-// charCodeAt past the end is NaN, which no comparison or isDigit accepts: no bounds checks needed.
-function twoDigits(s: string, j: number): boolean {
-  return isDigit(s.charCodeAt(j)) && isDigit(s.charCodeAt(j + 1));
-}
-
-/**
- * The end of a date at i (yyyy-mm-dd, dd.mm.yyyy, mm/dd/yyyy) and of the ISO 8601 time that
- * may follow (Thh:mm[:ss[.fff]][Z|+hh:mm]), or -1. Dates and timestamps are everywhere in
- * tool results and never a finding, so the scan jumps over them whole.
- */
-function dateEnd(s: string, i: number, run: number, sep: number): number {
-  if (sep !== 45 && sep !== 46 && sep !== 47) return -1;
-  let j = i + run;
-  if (run === 4) {
-    if (!twoDigits(s, j + 1) || s.charCodeAt(j + 3) !== sep || !twoDigits(s, j + 4) || isDigit(s.charCodeAt(j + 6))) return -1;
-    j += 6;
-  } else if (run === 2) {
-    if (!twoDigits(s, j + 1) || s.charCodeAt(j + 3) !== sep || !twoDigits(s, j + 4) || !twoDigits(s, j + 6) || isDigit(s.charCodeAt(j + 8))) return -1;
-    j += 8;
-  } else return -1;
-  const t = s.charCodeAt(j);
-  if ((t === 84 || t === 32) && twoDigits(s, j + 1) && s.charCodeAt(j + 3) === 58 && twoDigits(s, j + 4)) {
-    j += 6;
-    if (s.charCodeAt(j) === 58 && twoDigits(s, j + 1)) {
-      j += 3;
-      if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
-        j += 2;
-        while (isDigit(s.charCodeAt(j))) j++;
-      }
-    }
-    const z = s.charCodeAt(j);
-    if (z === 90) j++;
-    else if ((z === 43 || z === 45) && twoDigits(s, j + 1) && s.charCodeAt(j + 3) === 58 && twoDigits(s, j + 4)) j += 6;
-  }
-  return isAlnumCode(s.charCodeAt(j)) ? -1 : j;
 }
 
 /**
