@@ -139,8 +139,8 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   if (ahead < 7 || (run < 8 && ahead === run)) return -1;
   if (!numberStartsToken(s, i, hits.lastEnd, run)) {
     // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
-    // one long number; a card is still a card there (issuer, grouping and Luhn all agree).
-    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits) : -1;
+    // one long number; a card is still a card there when a major brand's prefix, grouping and Luhn all agree.
+    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits, true) : -1;
   }
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
