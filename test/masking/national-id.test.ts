@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from '../../sidecar/masking/detectors/national-id/alnum.ts';
 import * as D from '../../sidecar/masking/detectors/national-id/digits.ts';
-import { validVat } from '../../sidecar/masking/detectors/vat-id/rules.ts';
+import { nationalIdRulesPassed } from '../../sidecar/masking/detectors/national-id/validate.ts';
+import { validVat, vatIdValid } from '../../sidecar/masking/detectors/vat-id/rules.ts';
 import { MaskReport } from '../../sidecar/masking/engine.ts';
 import { found, pseudonymizer } from './helpers.ts';
 import { readFileSync } from 'node:fs';
@@ -51,6 +52,26 @@ describe('NATIONAL_ID validators, per country', () => {
   it('covers at least 20 countries of the EU/EEA, the UK and Switzerland', () => {
     const countries = new Set(CASES.flatMap(([name]) => name.split(' ')[0]!.split('/')));
     expect(countries.size).to.be.at.least(20);
+  });
+});
+
+describe('nationalIdRulesPassed and vatIdValid (evaluation of labelled values)', () => {
+  it('name every rule a written value passes, separators ignored, and none for a failed checksum', () => {
+    expect(nationalIdRulesPassed('44051401458')).to.include('PL PESEL');
+    expect(nationalIdRulesPassed('44051401459')).to.not.include('PL PESEL');
+    expect(nationalIdRulesPassed('811228-9874')).to.include('SE personnummer');
+    expect(nationalIdRulesPassed('131052-308T')).to.deep.equal(['FI HETU']);
+    expect(nationalIdRulesPassed('AB 12 34 56 C')).to.deep.equal(['UK NINO']);
+    expect(nationalIdRulesPassed('x1234567l')).to.deep.equal(['ES DNI/NIE']);
+    expect(nationalIdRulesPassed('AAAAAA00B11C333N')).to.deep.equal([]);
+    expect(nationalIdRulesPassed('hello')).to.deep.equal([]);
+  });
+
+  it('validate a VAT number as written, prefix in any case', () => {
+    expect(vatIdValid('de 136 695 976')).to.equal(true);
+    expect(vatIdValid('DE-136-695-976')).to.equal(true);
+    expect(vatIdValid('DE123456789')).to.equal(false);
+    expect(vatIdValid('XX136695976')).to.equal(false);
   });
 });
 
