@@ -151,7 +151,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     if (r >= 0) return r;
   }
   if ((enabled & (D_NATIONAL_ID | D_PASSPORT)) !== 0 && ahead >= 8) {
-    const r = atIdDigits(s, i, run, ahead, we, enabled, hits);
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, (ctx & CTX_PHONE) === 0);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) {
@@ -176,9 +176,9 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 }
 
 /** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
-function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits): number {
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, wholeOk: boolean): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
-    const r = detectNationalIdDigits(s, i, hits);
+    const r = detectNationalIdDigits(s, i, hits, wholeOk);
     if (r >= 0) return r;
   }
   if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);

@@ -4,7 +4,7 @@ import * as D from '../../sidecar/masking/detectors/national-id/digits.ts';
 import { nationalIdRulesPassed } from '../../sidecar/masking/detectors/national-id/validate.ts';
 import { validVat, vatIdValid } from '../../sidecar/masking/detectors/vat-id/rules.ts';
 import { MaskReport } from '../../sidecar/masking/engine.ts';
-import { found, pseudonymizer } from './helpers.ts';
+import { found, pseudonymizer, redactor } from './helpers.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,9 +95,28 @@ describe('NATIONAL_ID in text', () => {
     ['NHS number 943 476 5919', [['NATIONAL_ID', '943 476 5919']]],
     ['call 943 476 5919', [['PHONE', '943 476 5919']]],
     ['ORD-86095742719', []],
+    // A whole value that validates with a birth date and a check digit needs no cue; in prose it still does.
+    ['44051401458', [['NATIONAL_ID', '44051401458']]],
+    [' 02070803628\n', [['NATIONAL_ID', '02070803628']]],
+    ['9201232387', [['NATIONAL_ID', '9201232387']]],
+    ['order 44051401458 shipped', []],
+    ['44051401459', []], // PESEL check digit wrong
+    ['44131401458', []], // no month 13
+    ['1501012387', []], // a valid personnummer, but ten digits from 1 on read as a Unix time first
+    ['personnummer 1501012387', [['NATIONAL_ID', '1501012387']]],
+    ['0032698674', []], // UK NHS: a checksum without a date stays cue-only
     ['version 1.2.3.4 on 15.03.2024', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('NATIONAL_ID as a whole JSON value', () => {
+  it('masks a validating string or number value, but not under a phone key nor inside a longer string', () => {
+    const m = redactor();
+    expect(m.maskJsonText('{"id":"44051401458","n":44051401458,"note":"ref 44051401458"}')).to.equal('{"id":"[NATIONAL_ID]","n":"[NATIONAL_ID]","note":"ref 44051401458"}');
+    expect(m.maskJsonText('{"phone":"02070803628"}')).to.equal('{"phone":"[PHONE]"}');
+    expect(m.maskJsonText('{"id":"44051401459","t":1501012387}')).to.equal('{"id":"44051401459","t":1501012387}');
+  });
 });
 
 describe('VAT_ID', () => {
