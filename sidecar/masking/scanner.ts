@@ -21,7 +21,7 @@ import { detectCallArguments, detectCurlUser, detectWebhookUrl, detectXmlElement
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
-import { detectVatId } from './detectors/vat-id.ts';
+import { detectItVatDigits, detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
 import { dateEnd, digitsAhead, isSepCode } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
@@ -150,7 +150,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
     if (r >= 0) return r;
   }
-  if ((enabled & (D_NATIONAL_ID | D_PASSPORT)) !== 0 && ahead >= 8) {
+  if ((enabled & D_IDS) !== 0 && ahead >= 8) {
     const r = atIdDigits(s, i, run, ahead, we, enabled, hits, (ctx & CTX_PHONE) === 0);
     if (r >= 0) return r;
   }
@@ -179,6 +179,10 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, wholeOk: boolean): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
     const r = detectNationalIdDigits(s, i, hits, wholeOk);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_VAT_ID) !== 0 && run === 11 && we === i + 11) {
+    const r = detectItVatDigits(s, i, hits);
     if (r >= 0) return r;
   }
   if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);

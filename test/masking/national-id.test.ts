@@ -135,6 +135,19 @@ describe('VAT_ID', () => {
     ['btw NL004495445B01', [['VAT_ID', 'NL004495445B01']]],
     ['DE123456789', []],
     ['136695976', []],
+    // A lower-case prefix and a separator: the whole value, or after a VAT word; "de" is a word in prose.
+    ['de 136 695 976', [['VAT_ID', 'de 136 695 976']]],
+    ['USt-IdNr. de 136 695 976', [['VAT_ID', 'de 136 695 976']]],
+    ['un total de 136 695 976 habitantes', []],
+    ['de 136 695 977', []],
+    // IT partita IVA without its prefix: Luhn and an office code, after a VAT word or as the whole value.
+    ['01333550323', [['VAT_ID', '01333550323']]],
+    ['P.IVA 01333550323', [['VAT_ID', '01333550323']]],
+    ['partita IVA: 01333550323', [['VAT_ID', '01333550323']]],
+    ['order 01333550323 shipped', []],
+    ['01333550324', []], // Luhn fails
+    ['01333554325', []], // Luhn passes, office 432 does not exist
+    ['uid 01333550323', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
 });
