@@ -146,7 +146,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     const r = detectCard(s, i, hits);
     if (r >= 0) return r;
   }
-  if ((enabled & D_SSN) !== 0 && (run === 3 || run === 9)) {
+  if ((enabled & D_SSN) !== 0 && (run === 3 || run === 5 || run === 9)) {
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
     if (r >= 0) return r;
   }

@@ -171,6 +171,11 @@ describe('SSN (US) keeps its own type beside NATIONAL_ID', () => {
     ['078.05.1123', [['SSN', '078.05.1123']]],
     ['abc 078 05 1123 abc', [['SSN', '078 05 1123']]],
     ['SSN 078051121', [['SSN', '078051121']]],
+    ['SSN 078-051121 or ssn: 07805-1121', [['SSN', '078-051121'], ['SSN', '07805-1121']]],
+    ['078-051121 07805-1121', []], // a dash left out: only beside an SSN word
+    ['078051121', []], // nine bare digits: 9 in 10 random ones are issuable, so never alone
+    ['SSN 000-051121, 66605-1121', []],
+    ['SSN 078-05-1123, ZIP 10001-1234', [['SSN', '078-05-1123']]],
     ['693-09.4444', []],
     ['666-12-3456 and 900-12-3456', []],
     ['release 123.45.6789', []],
