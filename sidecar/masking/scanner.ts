@@ -21,7 +21,7 @@ import { detectCallArguments, detectCurlUser, detectWebhookUrl, detectXmlElement
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
-import { detectVatId } from './detectors/vat-id.ts';
+import { detectItVatDigits, detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
 import { dateEnd, digitsAhead, isSepCode } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
@@ -139,19 +139,19 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   if (ahead < 7 || (run < 8 && ahead === run)) return -1;
   if (!numberStartsToken(s, i, hits.lastEnd, run)) {
     // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
-    // one long number; a card is still a card there (issuer, grouping and Luhn all agree).
-    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits) : -1;
+    // one long number; a card is still a card there when a major brand's prefix, grouping and Luhn all agree.
+    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits, true) : -1;
   }
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);
     if (r >= 0) return r;
   }
-  if ((enabled & D_SSN) !== 0 && (run === 3 || run === 9)) {
+  if ((enabled & D_SSN) !== 0 && (run === 3 || run === 5 || run === 9)) {
     const r = detectSsn(s, i, hits, (ctx & CTX_SSN) !== 0);
     if (r >= 0) return r;
   }
-  if ((enabled & (D_NATIONAL_ID | D_PASSPORT)) !== 0 && ahead >= 8) {
-    const r = atIdDigits(s, i, run, ahead, we, enabled, hits);
+  if ((enabled & D_IDS) !== 0 && ahead >= 8) {
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, (ctx & CTX_PHONE) === 0);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) {
@@ -176,9 +176,13 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 }
 
 /** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
-function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits): number {
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, wholeOk: boolean): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
-    const r = detectNationalIdDigits(s, i, hits);
+    const r = detectNationalIdDigits(s, i, hits, wholeOk);
+    if (r >= 0) return r;
+  }
+  if ((enabled & D_VAT_ID) !== 0 && run === 11 && we === i + 11) {
+    const r = detectItVatDigits(s, i, hits);
     if (r >= 0) return r;
   }
   if ((enabled & D_PASSPORT) !== 0 && (run === 8 || run === 9) && we === i + run) return detectPassport(s, i, we, hits);

@@ -70,6 +70,12 @@ describe('masking detectors', () => {
       ['94111111111111111', []],
       ['4111-1111-1111', []],
       ['XXXX XXXX XXXX 1111', []],
+      // After another number only a major brand's prefix makes the tail a card of its own.
+      ['order 10023 4111 1111 1111 1111', [['CREDIT_CARD', '4111 1111 1111 1111']]],
+      ['order 10023 6011 0009 9013 9424', [['CREDIT_CARD', '6011 0009 9013 9424']]],
+      ['6906 7618 4844 720', [['CREDIT_CARD', '6906 7618 4844 720']]],
+      ['IBAN AE77 5332 6906 7618 4844 720 (typo)', []],
+      ['ref 55321 6906 7618 4844 720', []],
     ]);
   });
 

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from '../../sidecar/masking/detectors/national-id/alnum.ts';
 import * as D from '../../sidecar/masking/detectors/national-id/digits.ts';
-import { validVat } from '../../sidecar/masking/detectors/vat-id/rules.ts';
+import { nationalIdRulesPassed } from '../../sidecar/masking/detectors/national-id/validate.ts';
+import { validVat, vatIdValid } from '../../sidecar/masking/detectors/vat-id/rules.ts';
 import { MaskReport } from '../../sidecar/masking/engine.ts';
-import { found, pseudonymizer } from './helpers.ts';
+import { found, pseudonymizer, redactor } from './helpers.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,26 @@ describe('NATIONAL_ID validators, per country', () => {
   });
 });
 
+describe('nationalIdRulesPassed and vatIdValid (evaluation of labelled values)', () => {
+  it('name every rule a written value passes, separators ignored, and none for a failed checksum', () => {
+    expect(nationalIdRulesPassed('44051401458')).to.include('PL PESEL');
+    expect(nationalIdRulesPassed('44051401459')).to.not.include('PL PESEL');
+    expect(nationalIdRulesPassed('811228-9874')).to.include('SE personnummer');
+    expect(nationalIdRulesPassed('131052-308T')).to.deep.equal(['FI HETU']);
+    expect(nationalIdRulesPassed('AB 12 34 56 C')).to.deep.equal(['UK NINO']);
+    expect(nationalIdRulesPassed('x1234567l')).to.deep.equal(['ES DNI/NIE']);
+    expect(nationalIdRulesPassed('AAAAAA00B11C333N')).to.deep.equal([]);
+    expect(nationalIdRulesPassed('hello')).to.deep.equal([]);
+  });
+
+  it('validate a VAT number as written, prefix in any case', () => {
+    expect(vatIdValid('de 136 695 976')).to.equal(true);
+    expect(vatIdValid('DE-136-695-976')).to.equal(true);
+    expect(vatIdValid('DE123456789')).to.equal(false);
+    expect(vatIdValid('XX136695976')).to.equal(false);
+  });
+});
+
 describe('NATIONAL_ID in text', () => {
   const cases: [string, [string, string][]][] = [
     ['Steuer-ID: 86095742719.', [['NATIONAL_ID', '86095742719']]],
@@ -74,9 +95,28 @@ describe('NATIONAL_ID in text', () => {
     ['NHS number 943 476 5919', [['NATIONAL_ID', '943 476 5919']]],
     ['call 943 476 5919', [['PHONE', '943 476 5919']]],
     ['ORD-86095742719', []],
+    // A whole value that validates with a birth date and a check digit needs no cue; in prose it still does.
+    ['44051401458', [['NATIONAL_ID', '44051401458']]],
+    [' 02070803628\n', [['NATIONAL_ID', '02070803628']]],
+    ['9201232387', [['NATIONAL_ID', '9201232387']]],
+    ['order 44051401458 shipped', []],
+    ['44051401459', []], // PESEL check digit wrong
+    ['44131401458', []], // no month 13
+    ['1501012387', []], // a valid personnummer, but ten digits from 1 on read as a Unix time first
+    ['personnummer 1501012387', [['NATIONAL_ID', '1501012387']]],
+    ['0032698674', []], // UK NHS: a checksum without a date stays cue-only
     ['version 1.2.3.4 on 15.03.2024', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
+});
+
+describe('NATIONAL_ID as a whole JSON value', () => {
+  it('masks a validating string or number value, but not under a phone key nor inside a longer string', () => {
+    const m = redactor();
+    expect(m.maskJsonText('{"id":"44051401458","n":44051401458,"note":"ref 44051401458"}')).to.equal('{"id":"[NATIONAL_ID]","n":"[NATIONAL_ID]","note":"ref 44051401458"}');
+    expect(m.maskJsonText('{"phone":"02070803628"}')).to.equal('{"phone":"[PHONE]"}');
+    expect(m.maskJsonText('{"id":"44051401459","t":1501012387}')).to.equal('{"id":"44051401459","t":1501012387}');
+  });
 });
 
 describe('VAT_ID', () => {
@@ -95,6 +135,19 @@ describe('VAT_ID', () => {
     ['btw NL004495445B01', [['VAT_ID', 'NL004495445B01']]],
     ['DE123456789', []],
     ['136695976', []],
+    // A lower-case prefix and a separator: the whole value, or after a VAT word; "de" is a word in prose.
+    ['de 136 695 976', [['VAT_ID', 'de 136 695 976']]],
+    ['USt-IdNr. de 136 695 976', [['VAT_ID', 'de 136 695 976']]],
+    ['un total de 136 695 976 habitantes', []],
+    ['de 136 695 977', []],
+    // IT partita IVA without its prefix: Luhn and an office code, after a VAT word or as the whole value.
+    ['01333550323', [['VAT_ID', '01333550323']]],
+    ['P.IVA 01333550323', [['VAT_ID', '01333550323']]],
+    ['partita IVA: 01333550323', [['VAT_ID', '01333550323']]],
+    ['order 01333550323 shipped', []],
+    ['01333550324', []], // Luhn fails
+    ['01333554325', []], // Luhn passes, office 432 does not exist
+    ['uid 01333550323', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
 });
@@ -118,6 +171,11 @@ describe('SSN (US) keeps its own type beside NATIONAL_ID', () => {
     ['078.05.1123', [['SSN', '078.05.1123']]],
     ['abc 078 05 1123 abc', [['SSN', '078 05 1123']]],
     ['SSN 078051121', [['SSN', '078051121']]],
+    ['SSN 078-051121 or ssn: 07805-1121', [['SSN', '078-051121'], ['SSN', '07805-1121']]],
+    ['078-051121 07805-1121', []], // a dash left out: only beside an SSN word
+    ['078051121', []], // nine bare digits: 9 in 10 random ones are issuable, so never alone
+    ['SSN 000-051121, 66605-1121', []],
+    ['SSN 078-05-1123, ZIP 10001-1234', [['SSN', '078-05-1123']]],
     ['693-09.4444', []],
     ['666-12-3456 and 900-12-3456', []],
     ['release 123.45.6789', []],

@@ -37,6 +37,32 @@ export function issuerAccepts(s: string, start: number, end: number, len: number
   return false;
 }
 
+/**
+ * Whether the first digits belong to one of the major brands' registered ranges: Visa 4, Mastercard 51-55 and
+ * 2221-2720, Amex 34/37, Discover 6011/644-649/65, JCB 3528-3589, Diners 36/38/300-305, UnionPay 62, Mir
+ * 2200-2204 and Maestro's own IINs. Narrower than issuerAccepts, which takes the whole 56-69 block: enough for a
+ * number standing alone, too loose for one that may be the tail of another number (a mistyped IBAN's last groups).
+ */
+export function majorIssuer(s: string, start: number, end: number): boolean {
+  let iin = 0;
+  let got = 0;
+  for (let i = start; i < end && got < 4; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d >= 0 && d <= 9) {
+      iin = iin * 10 + d;
+      got++;
+    }
+  }
+  const d2 = Math.floor(iin / 100);
+  const d3 = Math.floor(iin / 10);
+  if (d2 >= 40 && d2 <= 49) return true; // Visa
+  if ((d2 >= 51 && d2 <= 55) || (iin >= 2221 && iin <= 2720) || (iin >= 2200 && iin <= 2204)) return true; // Mastercard, Mir
+  if (d2 === 34 || d2 === 37 || d2 === 36 || d2 === 38 || (d3 >= 300 && d3 <= 305)) return true; // Amex, Diners
+  if (iin === 6011 || (d3 >= 644 && d3 <= 649) || d2 === 65 || d2 === 62) return true; // Discover, UnionPay
+  if (iin >= 3528 && iin <= 3589) return true; // JCB
+  return iin === 5018 || iin === 5020 || iin === 5038 || iin === 5893 || iin === 6304 || iin === 6759 || (iin >= 6761 && iin <= 6763); // Maestro
+}
+
 function validGrouping(groups: readonly number[], count: number, total: number): boolean {
   if (total < 13 || total > 19) return false;
   if (count === 3) {
@@ -50,12 +76,16 @@ function validGrouping(groups: readonly number[], count: number, total: number):
 const groupLens: number[] = [0, 0, 0, 0, 0, 0];
 const groupEnds: number[] = [0, 0, 0, 0, 0, 0];
 
-/** `i` is at a digit that starts a token. Returns the end of a card number starting there, or -1. */
-export function detectCard(s: string, i: number, hits: Hits): number {
+/**
+ * `i` is at a digit that starts a token. Returns the end of a card number starting there, or -1. `afterNumber`:
+ * the digits follow another number, so only a major brand's prefix (majorIssuer) makes them a card of their own.
+ */
+export function detectCard(s: string, i: number, hits: Hits, afterNumber = false): number {
   const n = s.length;
   let j = i;
   while (j < n && j - i < 20 && isDigit(s.charCodeAt(j))) j++;
   const first = j - i;
+  if (afterNumber && !majorIssuer(s, i, j)) return -1;
   if (first >= 13) {
     if (first > 19 || !numberEndsToken(s, j)) return -1;
     if (!issuerAccepts(s, i, j, first) || !luhnValid(s, i, j)) return -1;

@@ -11,7 +11,8 @@ import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsT
 import { K_NATIONAL_ID, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
 import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
-import { RULES_BY_LENGTH, shapeStep } from './national-id/digits.ts';
+import { RULES_BY_LENGTH, shapeStep, wholeValueExcluded } from './national-id/digits.ts';
+import { entireValue } from './entire-value.ts';
 import { phoneContextBefore } from './phone.ts';
 
 const MAX_GROUPS = 7;
@@ -38,8 +39,11 @@ function found(hits: Hits, start: number, end: number): number {
   return end;
 }
 
-/** `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. */
-export function detectNationalIdDigits(s: string, i: number, hits: Hits): number {
+/**
+ * `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. `wholeOk`: a
+ * number that is the whole value may stand without a cue (false under a phone key, where the phone is meant).
+ */
+export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk = false): number {
   let j = i;
   let digits = 0;
   let groups = 0;
@@ -87,6 +91,7 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits): number
       if (d === '') for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
       if (!r.valid(d)) continue;
       if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
+      if (wholeOk && r.wholeValue && !wholeValueExcluded(d) && entireValue(s, i, end)) return found(hits, i, end);
       if (cue === null) cue = nationalIdCueBefore(s, i);
       if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end);
     }

@@ -1,5 +1,7 @@
-// SSN (US): ddd-dd-dddd, ddd dd dddd or ddd.dd.dddd (one separator throughout), or nine bare digits when the text or the JSON key
-// says it is a social security number. Never-issued numbers are rejected: area 000, 666 and
+// SSN (US): ddd-dd-dddd, ddd dd dddd or ddd.dd.dddd (one separator throughout), or nine bare digits or a dash
+// left out ("078-051121", "07805-1121") when the text or the JSON key says it is a social security number: about
+// nine in ten random nine-digit numbers follow the SSA's rules, so those forms never stand alone, not even as a
+// whole value. Never-issued numbers are rejected: area 000, 666 and
 // 900-999, group 00, serial 0000.
 import { contextBefore, isDigit, numberEndsToken } from '../chars.ts';
 import { K_SSN, type Hits } from '../hits.ts';
@@ -23,6 +25,22 @@ function issuable(area: number, group: number, serial: number): boolean {
 }
 
 /**
+ * Whether an SSN word comes in the 24 characters before `i` with no digit after it: the odd groupings are also
+ * a ZIP+4 code ("10001-1234") or an account number, which may share a record with an SSN a few words earlier.
+ */
+function cueRightBefore(s: string, i: number): boolean {
+  const text = s.slice(Math.max(0, i - 24), i).toLowerCase();
+  let after = -1;
+  for (const w of SSN_CONTEXT_WORDS) {
+    const at = text.lastIndexOf(w);
+    if (at >= 0) after = Math.max(after, at + w.length);
+  }
+  if (after < 0) return false;
+  for (let k = after; k < text.length; k++) if (isDigit(text.charCodeAt(k))) return false;
+  return true;
+}
+
+/**
  * `i` is at a digit that starts a token. `keyContext` is true when the JSON key names an SSN.
  * Returns the end of an SSN starting there, or -1.
  */
@@ -33,11 +51,23 @@ export function detectSsn(s: string, i: number, hits: Hits, keyContext: boolean)
   let group: number;
   let serial: number;
   let end: number;
-  if (sep === 45 || sep === 32 || sep === 46) {
+  if (sep === 45 && isDigit(s.charCodeAt(i + 6))) {
+    // "078-051121": the group's dash left out.
+    group = digits(s, i + 4, 2);
+    serial = digits(s, i + 6, 4);
+    end = i + 10;
+    if (!keyContext && !cueRightBefore(s, i)) return -1;
+  } else if (sep === 45 || sep === 32 || sep === 46) {
     group = digits(s, i + 4, 2);
     if (group < 0 || s.charCodeAt(i + 6) !== sep) return -1;
     serial = digits(s, i + 7, 4);
     end = i + 11;
+  } else if (isDigit(sep) && s.charCodeAt(i + 5) === 45) {
+    // "07805-1121": the area's dash left out.
+    group = digits(s, i + 3, 2);
+    serial = digits(s, i + 6, 4);
+    end = i + 10;
+    if (!keyContext && !cueRightBefore(s, i)) return -1;
   } else if (isDigit(sep)) {
     group = digits(s, i + 3, 2);
     serial = digits(s, i + 5, 4);

@@ -4,6 +4,7 @@
 // digits and is left to the other detectors.
 import { codeAt, isAsciiAlnum, isDigit, isLower, isUpper, isWordCode } from '../chars.ts';
 import { K_VAT_ID, type Hits } from '../hits.ts';
+import { entireValue } from './entire-value.ts';
 import { VAT_RULES, validVat } from './vat-id/rules.ts';
 
 const MAX_BODY = 14;
@@ -28,11 +29,12 @@ export function detectVatId(s: string, i: number, we: number, hits: Hits): numbe
   if (!(upper ? isUpper(c1) : isLower(c1)) || VAT_PREFIX[(c0 - 65) * 26 + (c1 & 0xdf) - 65] !== 1) return -1;
   const cc = String.fromCharCode(c0, c1 & 0xdf);
   let j = i + 2;
-  if (we === j) {
-    // "DE 136695976", "FR-40303265045", "DE.136.695.976": one separator between prefix and body;
-    // upper-case only, or every "at 10" and "be 2" in English would be read.
+  // "DE 136695976", "FR-40303265045", "DE.136.695.976": one separator between prefix and body. In lower case
+  // ("de 136 695 976") only as the whole value or after a VAT word: "de", "el", "it", "se" are words too, and
+  // Spanish "un total de 136 695 976" would pass the German check one time in ten.
+  const separated = we === j;
+  if (separated) {
     const c = codeAt(s, j);
-    if (!upper) return -1;
     if (!isVatSep(c) || !isAsciiAlnum(codeAt(s, j + 1))) return -1;
     j++;
   }
@@ -54,7 +56,37 @@ export function detectVatId(s: string, i: number, we: number, hits: Hits): numbe
     for (let n = 0; n < body.length; end++) if (isAsciiAlnum(s.charCodeAt(end))) n++;
     if (!isWordCode(codeAt(s, end))) bestEnd = end;
   }
-  if (bestEnd < 0) return -1;
+  if (bestEnd < 0 || (separated && !upper && !entireValue(s, i, bestEnd) && !vatCueBefore(s, i))) return -1;
   hits.add(K_VAT_ID, i, bestEnd);
   return bestEnd;
+}
+
+// Words that name a VAT number, in the member states' languages; what follows them up to the number holds no digit.
+const VAT_CUE = new RegExp(
+  `(?:^|[^\\p{L}])(?:vat|tva|iva|p\\.\\s?iva|partita iva|piva|btw|mwst|ust|ust-id|ust-idnr|ustid|umsatzsteuer-id|moms|alv|nip|dič|áfa|pvm|pvn|ddv|dds|fpa|φπα|cif|nif)(?:[^\\p{L}\\p{N}][^\\p{N}]{0,24})?$`,
+  'iu',
+);
+
+/** Whether a VAT word comes in the 40 characters before `i` with no digit between. */
+export function vatCueBefore(s: string, i: number): boolean {
+  return VAT_CUE.test(s.slice(Math.max(0, i - 40), i));
+}
+
+/** IT partita IVA office codes (digits 8-10): the provinces 001-100, and 120, 121, 888, 999. */
+function itOffice(s: string, at: number): boolean {
+  const o = (s.charCodeAt(at) - 48) * 100 + (s.charCodeAt(at + 1) - 48) * 10 + (s.charCodeAt(at + 2) - 48);
+  return (o >= 1 && o <= 100) || o === 120 || o === 121 || o === 888 || o === 999;
+}
+
+/**
+ * `i` starts eleven digits ending the token at `i + 11`: an IT partita IVA written without its prefix
+ * ("01333550323"), taken only after a VAT word or as the whole value. Luhn and a real office code pass about one
+ * random number in a hundred, too often for prose but rare as a value on its own.
+ */
+export function detectItVatDigits(s: string, i: number, hits: Hits): number {
+  const end = i + 11;
+  if (!itOffice(s, i + 7) || !validVat('IT', s.slice(i, end))) return -1;
+  if (!entireValue(s, i, end) && !vatCueBefore(s, i)) return -1;
+  hits.add(K_VAT_ID, i, end);
+  return end;
 }

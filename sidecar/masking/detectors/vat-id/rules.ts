@@ -160,3 +160,9 @@ export function validVat(cc: string, body: string): boolean {
   const rule = VAT_RULES[cc];
   return rule !== undefined && rule(body);
 }
+
+/** Whether a written VAT number ("DE 136 695 976", "de136695976") is valid: prefix, then the body without separators. */
+export function vatIdValid(value: string): boolean {
+  const v = value.trim().toUpperCase().replace(/[ ._-]/gu, '');
+  return validVat(v.slice(0, 2), v.slice(2));
+}
