@@ -106,7 +106,7 @@ export function validForType(presidioType: string, value: string): boolean | und
 
 /** The expected spans: `spans`, or where `values` occur in order when a case has only those. */
 function expected(c: PresidioCase): string[] {
-  if (c.spans !== null) return c.spans.map((s) => `${s.start}:${s.end}`);
+  if (c.spans !== null) return c.spans.map((s) => trimmed(c.text, s.start, s.end));
   let from = 0;
   const out: string[] = [];
   for (const v of c.values ?? []) {
@@ -116,6 +116,13 @@ function expected(c: PresidioCase): string[] {
     from = at + v.length;
   }
   return out;
+}
+
+/** A span without the white space a label sometimes takes in at its ends (" YZ 61 48 68 B"): the value is what counts. */
+function trimmed(text: string, start: number, end: number): string {
+  while (start < end && /\s/.test(text[start] ?? '')) start++;
+  while (end > start && /\s/.test(text[end - 1] ?? '')) end--;
+  return `${start}:${end}`;
 }
 
 /** Scores every case: its spans are expected under the mapped TYPE; anything else the masker finds is a false positive of its TYPE. */
