@@ -305,24 +305,31 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       const start = i;
       i++;
       let digitsEnd = start;
+      // The character after the word (-1 at the end): each character is read once, and the one
+      // that ends a loop is handed on rather than read again.
+      let next = -1;
       if (t === T_DIGIT) {
-        while (i < n && isDigit(s.charCodeAt(i))) i++;
+        while (i < n) {
+          const d = s.charCodeAt(i);
+          if (d < 48 || d > 57) {
+            next = d;
+            break;
+          }
+          i++;
+        }
         digitsEnd = i;
-      }
+      } else if (i < n) next = s.charCodeAt(i);
       // Whether the word holds a digit: identifiers and IBANs do, almost no other word does.
       let digitSeen = 0;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d >= 128) break;
-        const cls = ASCII_CLASS[d]!;
+      while (next >= 0 && next < 128) {
+        const cls = ASCII_CLASS[next]!;
         if ((cls & WORD) === 0) break;
         digitSeen |= cls;
-        i++;
+        next = ++i < n ? s.charCodeAt(i) : -1;
       }
       digitSeen &= DIGIT;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
-      const next = i < n ? s.charCodeAt(i) : -1;
       let end = -1;
       if (t === T_DIGIT) {
         const run = digitsEnd - start;
