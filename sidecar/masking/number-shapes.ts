@@ -59,3 +59,13 @@ export function dateEnd(s: string, i: number, run: number, sep: number): number 
   }
   return isAlnumCode(codeAt(s, j)) ? -1 : j;
 }
+
+// One ISO date or timestamp from the first character to the last, in the forms dateEnd reads:
+// "2024-03-15", "2024-03-15T10:30:00.123Z", "2024-03-15 10:30+01:00". Most dates in JSON are
+// whole values like these.
+const WHOLE_ISO_DATE = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?)?$/;
+
+/** Whether s is one ISO date or timestamp that dateEnd, called at its first character, reads to its end. */
+export function isWholeIsoDate(s: string): boolean {
+  return s.length >= 10 && s.charCodeAt(4) === 45 && WHOLE_ISO_DATE.test(s);
+}

@@ -23,7 +23,7 @@ import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import { detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
-import { dateEnd, digitsAhead, isSepCode } from './number-shapes.ts';
+import { dateEnd, digitsAhead, isSepCode, isWholeIsoDate } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
@@ -274,6 +274,13 @@ function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hi
  */
 export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits): void {
   const n = s.length;
+  if (isWholeIsoDate(s)) {
+    // The loop below would read it as a date at its first character (no house number or birth
+    // date there: nothing precedes it) and skip to its end; one native match does the same.
+    hits.lastEnd = n;
+    endAssignmentScan();
+    return;
+  }
   let i = 0;
   // Whether the character before i is known not to be a word character: true after ASCII
   // punctuation, unknown after a non-ASCII character or the end of a finding.
