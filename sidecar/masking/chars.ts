@@ -42,6 +42,8 @@ export function isHex(c: number): boolean {
 
 // Unicode letters and digits count as word characters, so "Müller4111..." is one token. The
 // answer per code unit is cached: the regular expression runs once per distinct character.
+// Callers pass charCodeAt past the end (NaN) and codeAt's -1: both are refused before any table
+// lookup, since a typed array indexed with NaN or a negative number takes V8's slow generic path.
 const unicodeWord = new Uint8Array(65536);
 const LETTER_OR_NUMBER = /^[\p{L}\p{N}\p{M}]$/u;
 
@@ -57,12 +59,14 @@ function isUnicodeWord(c: number): boolean {
 
 /** Letters, digits and underscore, in any script. */
 export function isWordCode(c: number): boolean {
-  return c < 128 ? (ASCII_CLASS[c]! & WORD) !== 0 : isUnicodeWord(c);
+  if (c < 128) return c >= 0 && (ASCII_CLASS[c]! & WORD) !== 0;
+  return c <= 0xffff && isUnicodeWord(c);
 }
 
 /** Letters and digits in any script (no underscore). */
 export function isAlnumCode(c: number): boolean {
-  return c < 128 ? (ASCII_CLASS[c]! & ALNUM) !== 0 : isUnicodeWord(c);
+  if (c < 128) return c >= 0 && (ASCII_CLASS[c]! & ALNUM) !== 0;
+  return c <= 0xffff && isUnicodeWord(c);
 }
 
 /** NaN-safe char code: -1 outside the string, so comparisons with real codes are false. */

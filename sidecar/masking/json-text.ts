@@ -55,10 +55,16 @@ const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
 const spanHints = new Uint16Array(SPAN_SLOTS);
 
+/** Whether text[a, a + key.length) is key. Keys are short: a loop beats startsWith's call. */
+function sameChars(key: string, text: string, a: number): boolean {
+  for (let k = 0; k < key.length; k++) if (key.charCodeAt(k) !== text.charCodeAt(a + k)) return false;
+  return true;
+}
+
 function keyHintsAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
   const cached = spanKeys[slot];
-  if (cached !== undefined && cached.length === b - a && text.startsWith(cached, a)) return spanHints[slot]!;
+  if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return spanHints[slot]!;
   const key = text.slice(a, b);
   const hints = keyHints(key);
   spanKeys[slot] = key;

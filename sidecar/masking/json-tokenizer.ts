@@ -11,6 +11,9 @@
 export class SyntaxFailure extends Error {}
 export const FAIL = new SyntaxFailure('not JSON');
 
+/** Past any position in a string (V8 strings are shorter than 2^29), and still a small integer (below 2^30). */
+const NONE = 2 ** 30 - 1;
+
 export function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -39,6 +42,8 @@ export class Doc {
   keyHash = 0;
   /** Whether the last string token had escapes (so its raw span is not its value). */
   escaped = false;
+  // Where the next backslash is (NONE: no more in the text); a small integer, never Infinity, so
+  // the field stays a small-integer field that V8 reads and writes without a heap-number box.
   #backslash = -1;
 
   constructor(text: string, to: number, level: number, endsAtQuote = false) {
@@ -99,9 +104,9 @@ export class Doc {
       j = text.indexOf('"', j + 1);
     }
     const contentEnd = level === 0 ? j : j - 1;
-    if (this.#backslash < contentStart && this.#backslash !== Infinity) {
+    if (this.#backslash < contentStart && this.#backslash !== NONE) {
       const b = text.indexOf('\\', contentStart);
-      this.#backslash = b < 0 ? Infinity : b;
+      this.#backslash = b < 0 ? NONE : b;
     }
     this.escaped = this.#backslash < contentEnd;
     this.contentStart = contentStart;

@@ -23,7 +23,7 @@ import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
 import { detectItVatDigits, detectVatId } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
-import { dateEnd, digitsAhead, isSepCode } from './number-shapes.ts';
+import { dateEnd, digitsAhead, isSepCode, isWholeIsoDate } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
@@ -278,6 +278,13 @@ function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hi
  */
 export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits): void {
   const n = s.length;
+  if (isWholeIsoDate(s)) {
+    // The loop below would read it as a date at its first character (no house number or birth
+    // date there: nothing precedes it) and skip to its end; one native match does the same.
+    hits.lastEnd = n;
+    endAssignmentScan();
+    return;
+  }
   let i = 0;
   // Whether the character before i is known not to be a word character: true after ASCII
   // punctuation, unknown after a non-ASCII character or the end of a finding.
@@ -309,24 +316,31 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       const start = i;
       i++;
       let digitsEnd = start;
+      // The character after the word (-1 at the end): each character is read once, and the one
+      // that ends a loop is handed on rather than read again.
+      let next = -1;
       if (t === T_DIGIT) {
-        while (i < n && isDigit(s.charCodeAt(i))) i++;
+        while (i < n) {
+          const d = s.charCodeAt(i);
+          if (d < 48 || d > 57) {
+            next = d;
+            break;
+          }
+          i++;
+        }
         digitsEnd = i;
-      }
+      } else if (i < n) next = s.charCodeAt(i);
       // Whether the word holds a digit: identifiers and IBANs do, almost no other word does.
       let digitSeen = 0;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d >= 128) break;
-        const cls = ASCII_CLASS[d]!;
+      while (next >= 0 && next < 128) {
+        const cls = ASCII_CLASS[next]!;
         if ((cls & WORD) === 0) break;
         digitSeen |= cls;
-        i++;
+        next = ++i < n ? s.charCodeAt(i) : -1;
       }
       digitSeen &= DIGIT;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
-      const next = i < n ? s.charCodeAt(i) : -1;
       let end = -1;
       if (t === T_DIGIT) {
         const run = digitsEnd - start;

@@ -3,7 +3,7 @@
 // dash, dot, slash or underscore (all seen in the wild, and each one a way around a detector
 // that knows only the first two). The issuer prefix must belong to a known brand with that length, and Luhn must pass:
 // a random 16-digit number gets through both about once in twenty.
-import { isDigit, numberEndsToken } from '../chars.ts';
+import { codeAt, isDigit, numberEndsToken } from '../chars.ts';
 import { luhnValid } from '../checksums.ts';
 import { K_CARD, type Hits } from '../hits.ts';
 
@@ -99,7 +99,7 @@ export function detectCard(s: string, i: number, hits: Hits, afterNumber = false
   let total = 4;
   groupLens[0] = 4;
   groupEnds[0] = j;
-  while (count < 6 && total < 19 && s.charCodeAt(j) === sep && isDigit(s.charCodeAt(j + 1))) {
+  while (count < 6 && total < 19 && codeAt(s, j) === sep && isDigit(codeAt(s, j + 1))) {
     const gs = ++j;
     while (j < n && j - gs < 7 && isDigit(s.charCodeAt(j))) j++;
     groupLens[count] = j - gs;

@@ -2,7 +2,7 @@
 // Local part: the usual unquoted characters (letters of any script, digits, . _ % + -), at
 // most 64. Domain: two or more labels of letters, digits and inner hyphens; the last is the
 // TLD and must be alphabetic (or punycode), so "lodash@4.17.21" is not an address.
-import { ASCII_CLASS, ALNUM, escapeBefore, isAlnumCode, isDigit, isSpaceCode, isWordCode } from '../chars.ts';
+import { ASCII_CLASS, ALNUM, codeAt, escapeBefore, isAlnumCode, isDigit, isSpaceCode, isWordCode } from '../chars.ts';
 import { K_EMAIL, type Hits } from '../hits.ts';
 
 function isLocalChar(c: number): boolean {
@@ -49,7 +49,7 @@ export function detectEmail(s: string, at: number, hits: Hits): number {
   if (!validTld(s, tldStart, end)) return -1;
   if (end < n && (isWordCode(s.charCodeAt(end)) || s.charCodeAt(end) === 64)) return -1;
   // scp-style "git@host:org/repo": a host and a path, not an address.
-  if (s.charCodeAt(end) === 58 && end + 1 < n && !isSpaceCode(s.charCodeAt(end + 1))) return -1;
+  if (codeAt(s, end) === 58 && end + 1 < n && !isSpaceCode(s.charCodeAt(end + 1))) return -1;
   if (end - at <= 16 && isDigit(s.charCodeAt(at + 1)) && IMAGE_SUFFIX.test(s.slice(at + 1, end))) return -1;
   hits.add(K_EMAIL, a, end);
   return end;

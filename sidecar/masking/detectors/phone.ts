@@ -120,7 +120,7 @@ function parse(s: string, i: number, j: number, groups: number, digits: number, 
         j++;
       }
       // "(06 1) 234 5678", "(0-312) 34567": trunk prefix and area code in one parenthesis.
-      const c = s.charCodeAt(j);
+      const c = codeAt(s, j);
       if (overflow || paren === 0 || inner === 1 || dig[d0] !== 0 || (c !== 32 && c !== 45) || !isDigit(codeAt(s, j + 1))) break;
       inner = 1;
       j++;

@@ -2,7 +2,7 @@
 // birth date written month first) and a short number (a house number, a birth date written
 // day first). Both gates are cheap: a lexicon bit-set probe on the word's char codes, and a
 // sticky regular expression that fails on the first character that does not fit.
-import { isDigit } from '../chars.ts';
+import { codeAt, isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
 import { detectBirthDateWords } from './birth-date.ts';
@@ -62,9 +62,9 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
  */
 function shortNumericDate(s: string, e: number, sep: number): boolean {
   let j = e + 1;
-  if (!isDigit(s.charCodeAt(j))) return false;
-  if (isDigit(s.charCodeAt(++j))) j++;
-  return s.charCodeAt(j) === sep && isDigit(s.charCodeAt(j + 1)) && isDigit(s.charCodeAt(j + 2));
+  if (!isDigit(codeAt(s, j))) return false;
+  if (isDigit(codeAt(s, ++j))) j++;
+  return codeAt(s, j) === sep && isDigit(codeAt(s, j + 1)) && isDigit(codeAt(s, j + 2));
 }
 
 /**
@@ -76,7 +76,9 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   const p = i > 0 ? s.charCodeAt(i - 1) : 32;
   if (p !== 32 && p !== 58 && p !== 40 && p !== 10 && p !== 9 && p !== 0xa0) return -1;
   const e = i + run;
-  const after = s.charCodeAt(e + 1);
+  // codeAt, not charCodeAt: these run at the end of most values, and a read past the end costs
+  // V8 a slow path (see chars.ts).
+  const after = codeAt(s, e + 1);
   // A day: "12 March", "12. März", "6.12.1985", "3/4/79".
   if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after)) || ((next === 46 || next === 47 || next === 45) && shortNumericDate(s, e, next)) || (next === 46 && after === 32))) {
     const r = detectBirthDateWords(s, i, hits, false);
@@ -87,13 +89,13 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   // word after it ("221B Baker Street", "12 rue de la Paix").
   // Not a version, a decimal or a time: "3.2.1", "2,5", "10:30".
   if ((next === 46 || next === 44 || next === 58) && isDigit(after)) return -1;
-  const before = (p === 32 || p === 0xa0) && isLetterCode(s.charCodeAt(i - 2));
+  const before = (p === 32 || p === 0xa0) && isLetterCode(codeAt(s, i - 2));
   // After the number (and a letter, "221B"), ", " or " ", then a capitalised word or "rue".
   let w = isLetterCode(next) && !isLetterCode(after) ? e + 1 : e;
-  if (s.charCodeAt(w) === 44) w++;
+  if (codeAt(s, w) === 44) w++;
   let streetAfter = false;
-  if (s.charCodeAt(w) === 32) {
-    const c = s.charCodeAt(w + 1);
+  if (codeAt(s, w) === 32) {
+    const c = codeAt(s, w + 1);
     if (isUpperLetter(c)) streetAfter = true;
     // Lower-case leads: rue, avenue, av., boulevard, bd, place, allée, chemin, impasse, quai, cours, route.
     else if (c === 114 || c === 97 || c === 98 || c === 112 || c === 99 || c === 105 || c === 113) {

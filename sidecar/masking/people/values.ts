@@ -77,6 +77,8 @@ function personValue(s: string, mode: number): boolean {
 const ADDRESS_NOT = /@|:\/\/|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-f]*:[0-9a-f]*:|^0x[0-9a-f]+$/iu;
 const POSTCODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$/u;
 const HAS_DIGIT = /\d/u;
+const LETTER = /\p{L}/u;
+const FIVE_DIGITS = /^\d{5}$/u;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9 ./-]{3,38}[A-Za-z0-9]$/u;
 
 /** What ADDRESS_NOT can match holds '@' or ':', starts "0x", or is digits and dots: most street values are none. */
@@ -85,6 +87,21 @@ function mayBeOtherAddress(s: string): boolean {
   const t = s.trimStart();
   const c = t.charCodeAt(0);
   return c === 48 || (c >= 49 && c <= 57 && t.indexOf('.') >= 0);
+}
+
+/**
+ * HAS_DIGIT.test(s) || LETTER.test(s), answered for ASCII without a regular expression: a
+ * street or city value under an address key is in every record.
+ */
+function hasDigitOrLetter(s: string): boolean {
+  let other = false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    const l = c | 32;
+    if ((c >= 48 && c <= 57) || (l >= 97 && l <= 122)) return true;
+    if (c >= 128) other = true;
+  }
+  return other && LETTER.test(s);
 }
 
 /** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
@@ -96,9 +113,9 @@ export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: st
   }
   if ((hints & KEY_ADDRESS) !== 0) {
     if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
-    return HAS_DIGIT.test(s) || /\p{L}/u.test(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
+    return hasDigitOrLetter(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
   }
-  if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && /^\d{5}$/u.test(s) ? K_ADDRESS_KEY : -1;
+  if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && FIVE_DIGITS.test(s) ? K_ADDRESS_KEY : -1;
   if ((hints & KEY_DOB) !== 0) {
     return (enabled & bits.dob) !== 0 && s.length <= 40 && HAS_DIGIT.test(s) ? K_DOB_KEY : -1;
   }
