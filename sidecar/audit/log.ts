@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { HealthState } from '../admin/readiness.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
-import { prepareEntry, seal, type PreparedEntry } from './canonical.ts';
+import { prepareEntry, seal, type PreparedEntry } from './seal.ts';
 import type { ChainHead } from './chain.ts';
 import { AuditLogCorrupt, AuditWriteError } from './errors.ts';
 import { FailClosed } from './fail-closed.ts';
