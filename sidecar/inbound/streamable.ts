@@ -329,8 +329,11 @@ export async function refuseRequest(
  * client's charset or content-encoding would make the server read the bytes differently.
  */
 export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
-  // `expect` too: a 100-continue handshake is between the client and us, not the server.
-  const drop = ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding'];
-  const headers = forwardableHeaders(req.headers, drop) as Record<string, string | string[]>;
-  return { ...headers, 'accept-encoding': 'identity', ...(req.method === 'POST' ? { 'content-type': 'application/json' } : {}) };
+  const headers = forwardableHeaders(req.headers, NOT_FORWARDED) as Record<string, string | string[]>;
+  headers['accept-encoding'] = 'identity';
+  if (req.method === 'POST') headers['content-type'] = 'application/json';
+  return headers;
 }
+
+// `expect` too: a 100-continue handshake is between the client and us, not the server.
+const NOT_FORWARDED: ReadonlySet<string> = new Set(['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding']);
