@@ -8,6 +8,7 @@
 // canonical JSON, only the line. The line starts with "v":2, which names the rule. Records
 // without "v" are format 1 (hashed over RFC 8785 canonical JSON, canonical.ts) and verify as
 // they always did, so logs written before keep verifying and a chain may hold both.
+import { createHash } from 'node:crypto';
 import { sha256Hex } from './canonical.ts';
 import type { AuditEntry, AuditRecord } from './record.ts';
 
@@ -21,33 +22,44 @@ export const RECORD_FORMAT = 2;
 export interface PreparedEntry {
   readonly entry: AuditEntry;
   readonly time: string;
-  /** The line so far: `{"v":2,<entry members>,"time":"..."`, unclosed; seq, prev and hash follow. */
-  readonly head: string;
+  /** JSON.stringify of the entry: `{<members>}`. */
+  readonly members: string;
   /** Rough line size, for size-based decisions before sealing. */
   readonly bytes: number;
 }
 
 export function prepareEntry(entry: AuditEntry, time: string): PreparedEntry {
-  // pickEntry made `entry` a plain object of JSON values with kind first: never "{}".
   const members = JSON.stringify(entry);
-  const head = `{"v":${RECORD_FORMAT},${members.slice(1, -1)},"time":${JSON.stringify(time)}`;
-  return { entry, time, head, bytes: head.length + 180 };
+  return { entry, time, members, bytes: members.length + 200 };
 }
+
+const OPEN = `{"v":${RECORD_FORMAT},`;
 
 export interface Sealed {
   readonly record: AuditRecord;
-  /** The JSON line as written, newline included; "hash" is its last member. */
-  readonly line: string;
+  /**
+   * The JSON line as written, newline included, in pieces: joined, they are the line. They are
+   * hashed and written one after the other, never joined: a line is a few KB, and joining or
+   * flattening it would copy it twice more on every record.
+   */
+  readonly parts: readonly string[];
 }
 
 /** Gives a prepared entry its place in the chain: seq, prev, hash. */
 export function seal(prepared: PreparedEntry, seq: number, prev: string): Sealed {
-  const hashed = `${prepared.head},"seq":${seq},"prev":"${prev}"}`;
-  const hash = sha256Hex(hashed);
+  // pickEntry made the entry a plain object of JSON values with kind first: never "{}".
+  const members = prepared.members.slice(1, -1);
+  const chain = `,"time":${JSON.stringify(prepared.time)},"seq":${seq},"prev":"${prev}"`;
+  const hash = createHash('sha256').update(OPEN).update(members).update(chain).update('}').digest('hex');
   return {
     record: { ...prepared.entry, seq, time: prepared.time, prev, hash },
-    line: `${hashed.slice(0, -1)},"hash":"${hash}"}\n`,
+    parts: [OPEN, members, chain, `,"hash":"${hash}"}\n`],
   };
+}
+
+/** The line a sealed record is written as (tests; the writer writes the parts). */
+export function lineOf(sealed: Sealed): string {
+  return sealed.parts.join('');
 }
 
 /** `,"hash":"` + 64 hex digits + `"}`: how every format-2 line ends. */

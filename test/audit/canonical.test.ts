@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, expectedHash } from '../../sidecar/audit/canonical.ts';
 import { parseRecordLine } from '../../sidecar/audit/chain.ts';
 import { GENESIS_PREV, InvalidAuditEntry, pickEntry, type AuditEntry } from '../../sidecar/audit/record.ts';
-import { lineHash, prepareEntry, seal } from '../../sidecar/audit/seal.ts';
+import { lineHash, lineOf, prepareEntry, seal } from '../../sidecar/audit/seal.ts';
 import { CANARY, entryWithCanary } from './support/helpers.ts';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -19,7 +19,9 @@ describe('audit canonical form and hash', () => {
 
   it('seals a record so that anyone can recompute its hash from the line alone (format 2: the line as written)', () => {
     const entry: AuditEntry = { kind: 'mcp', principal: { sub: 'agent-7' }, decision: 'allow', tool: 'lookup', masked: { EMAIL: 1 }, payload: { q: '[EMAIL_3fa9c2d1]' } };
-    const { record, line } = seal(prepareEntry(pickEntry(entry), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV);
+    const sealed = seal(prepareEntry(pickEntry(entry), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV);
+    const { record } = sealed;
+    const line = lineOf(sealed);
     // The documented definition, written out by hand: the line without its hash member.
     const hashed = `{"v":2,"kind":"mcp","principal":{"sub":"agent-7"},"decision":"allow","masked":{"EMAIL":1},"tool":"lookup","payload":{"q":"[EMAIL_3fa9c2d1]"},"time":"2025-01-02T03:04:05.678Z","seq":1,"prev":"${GENESIS_PREV}"}`;
     expect(record.hash).to.equal(sha(hashed));
@@ -30,7 +32,7 @@ describe('audit canonical form and hash', () => {
   });
 
   it('checks a format 2 line byte for byte: any edit, reordering or whitespace breaks it', () => {
-    const { line } = seal(prepareEntry(pickEntry({ kind: 'mcp', principal: { sub: 'a' }, decision: 'allow', masked: {}, payload: { b: 1, a: 2 } }), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV);
+    const line = lineOf(seal(prepareEntry(pickEntry({ kind: 'mcp', principal: { sub: 'a' }, decision: 'allow', masked: {}, payload: { b: 1, a: 2 } }), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV));
     const text = line.trimEnd();
     const kind = (t: string): unknown => {
       const r = parseRecordLine(t);
@@ -65,7 +67,7 @@ describe('audit canonical form and hash', () => {
     const payload = { q: 'a' };
     const prepared = prepareEntry(pickEntry({ kind: 'mcp', principal: { sub: 'x' }, decision: 'allow', masked: {}, payload }), '2025-01-01T00:00:00.000Z');
     payload.q = 'changed';
-    expect(seal(prepared, 1, GENESIS_PREV).line).to.include('"q":"a"');
+    expect(lineOf(seal(prepared, 1, GENESIS_PREV))).to.include('"q":"a"');
   });
 
   it('keeps only the fields an entry has: values smuggled in other fields are dropped', () => {
