@@ -25,7 +25,8 @@ const PASSED = ['mcp-session-id', 'retry-after', 'allow'] as const;
  * would carry it to the client and into every later request.
  */
 export function replyHeaderProblem(headers: IncomingHttpHeaders, masker: Masker): Withheld | undefined {
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (Array.isArray(value) && name !== 'set-cookie') return { label: 'headers', reason: `the server sent ${value.length} ${name} headers` };
   }
   const encoding = single(headers['content-encoding']).trim().toLowerCase();

@@ -105,7 +105,8 @@ export class StreamableTransport {
     if (upstreamRes.statusCode === 404 && session !== undefined) this.#sessions.forget(session);
     const currentSession = typeof newSession === 'string' ? newSession : session;
 
-    const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
+    const calls = new Map<JsonRpcId, PendingCall>();
+    for (const c of allowed) calls.set(c.request.id, c);
     if ((upstreamRes.statusCode ?? 500) < 300) await this.#deps.exchange.forwarded(messages, caller.principal, runtime, currentSession, scope.started);
     const extra: Record<string, string> = currentSession !== undefined ? { 'mcp-session-id': currentSession } : {};
     await new ReplyRelay(this.#replyDeps, scope, currentSession, calls, early).relay(upstreamRes, extra);
