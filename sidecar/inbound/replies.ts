@@ -88,8 +88,8 @@ function readReply(parse: () => unknown): ReadReply {
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
   if (list.length === 0) return { withheld: { label: 'not-jsonrpc', reason: "the server's answer is an empty batch" } };
-  for (const [i, m] of list.entries()) {
-    const why = malformedReason(m);
+  for (let i = 0; i < list.length; i++) {
+    const why = malformedReason(list[i]);
     if (why !== undefined) return { withheld: { label: 'not-jsonrpc', reason: `the server's answer is not JSON-RPC (${batch ? `message ${i}: ` : ''}${why})` } };
   }
   return { messages: list as JsonRpcMessage[], batch };

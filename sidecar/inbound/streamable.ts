@@ -292,7 +292,8 @@ export async function readMessages(scope: RequestScope, limit: number, refusals:
     await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, 'empty batch');
     return undefined;
   }
-  for (const [i, m] of list.entries()) {
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
     const reason = clientMessageProblem(m);
     if (reason !== undefined) {
       // The id, when the message has a usable one, lets the client match the error to its request.
