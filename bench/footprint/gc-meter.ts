@@ -28,22 +28,38 @@ interface ProfileNode {
   readonly children: readonly ProfileNode[];
 }
 
-/** Bytes by allocation site (function, file:line), largest first. */
+const siteOf = (n: ProfileNode): string => {
+  const f = n.callFrame;
+  return `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//u, '$1/')}:${f.lineNumber + 1}`;
+};
+
+/**
+ * Bytes by allocation site (function, file:line), largest first. A built-in (sort, keys,
+ * entries: no script of its own) is named with the function that called it, which is the site
+ * to change.
+ */
 function rank(root: ProfileNode): string {
   const bySite = new Map<string, number>();
-  const walk = (n: ProfileNode): void => {
-    const f = n.callFrame;
-    const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//u, '$1/')}:${f.lineNumber + 1}`;
+  const walk = (n: ProfileNode, caller: string): void => {
+    const site = n.callFrame.url === '' && n.callFrame.functionName !== '(root)' ? `${siteOf(n)} <- ${caller}` : siteOf(n);
     bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
-    n.children.forEach(walk);
+    for (const c of n.children) walk(c, n.callFrame.url === '' ? caller : siteOf(n));
   };
-  walk(root);
+  walk(root, '(root)');
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-  return [...bySite]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 40)
-    .map(([site, bytes]) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${site}`)
-    .join('\n');
+  // The same bytes by file (a built-in's go to its caller's file): which module to look at.
+  const byFile = new Map<string, number>();
+  for (const [site, bytes] of bySite) {
+    const file = site.replace(/^.* (?=\S+$)/u, '').replace(/:\d+$/u, '');
+    byFile.set(file, (byFile.get(file) ?? 0) + bytes);
+  }
+  const ranked = (m: Map<string, number>, n: number): string =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([site, bytes]) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${site}`)
+      .join('\n');
+  return `${ranked(bySite, 60)}\n\nby file:\n${ranked(byFile, 30)}`;
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

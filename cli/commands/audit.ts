@@ -13,8 +13,9 @@ const verify = defineCommand({
   summary: 'Check that an audit directory is intact (hash chain, seq, prev)',
   description: `
 Reads every segment (*.jsonl) in seq order and checks each record: its hash against its content
-(SHA-256 over the RFC 8785 canonical JSON of the record without "hash"), its seq against the
-record before it, and its prev against that record's hash. Exits 0 when the chain is intact,
+(record format 2, "v":2: SHA-256 over the line as written without its final "hash" member;
+records without "v": over the RFC 8785 canonical JSON of the record without "hash"), its seq
+against the record before it, and its prev against that record's hash. Exits 0 when the chain is intact,
 1 naming the first bad record as FILE:LINE: seq N: what is wrong (hash mismatch: edited; seq gap
 or prev mismatch: deleted, reordered or inserted).
 

@@ -34,10 +34,16 @@ abstract class Metric<L extends string> {
   /** A stable key for a label set, in declared label order; unknown label names are an error. */
   protected key(labels: Labels<L> | undefined): string {
     if (labels === undefined) return '';
-    for (const k of Object.keys(labels)) {
-      if (!this.#labelNames.includes(k as L)) throw new Error(`metric ${this.name}: unknown label "${k}"`);
+    // Runs on every increment of every request: no arrays or closures, only the key itself.
+    for (const k in labels) {
+      if (!this.#labelNames.includes(k)) throw new Error(`metric ${this.name}: unknown label "${k}"`);
     }
-    return this.#labelNames.map((n) => (labels[n] === undefined ? '' : String(labels[n]))).join('\u0000');
+    let key = '';
+    for (let i = 0; i < this.#labelNames.length; i++) {
+      const v = labels[this.#labelNames[i]!];
+      key = `${i === 0 ? '' : `${key}\u0000`}${v === undefined ? '' : String(v)}`;
+    }
+    return key;
   }
 
   protected labelsOf(key: string): Record<string, string> {
@@ -150,8 +156,10 @@ export class Histogram<L extends string = string> extends Metric<L> {
     let s = this.#series.get(k);
     if (s === undefined) this.#series.set(k, (s = { counts: this.#bounds.map(() => 0), sum: 0, count: 0 }));
     // Counts per bucket, not cumulative: one increment per observation, summed at exposition.
-    const i = this.#bounds.findIndex((b) => v <= b);
-    if (i >= 0) s.counts[i]!++;
+    const bounds = this.#bounds;
+    let i = 0;
+    while (i < bounds.length && !(v <= bounds[i]!)) i++;
+    if (i < bounds.length) s.counts[i]!++;
     s.sum += v;
     s.count++;
   }

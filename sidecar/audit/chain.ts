@@ -1,7 +1,9 @@
 // The rules a chain of records obeys, as pure checks: each line is a record whose hash matches
-// its content, whose seq is one more than the record before it, and whose prev is that
-// record's hash. The writer uses them on the chain head at open; verify on every line.
+// its content (format 2: the line as written; format 1: its canonical JSON), whose seq is one
+// more than the record before it, and whose prev is that record's hash. The writer uses them on
+// the chain head at open; verify on every line.
 import { expectedHash } from './canonical.ts';
+import { lineHash, RECORD_FORMAT } from './seal.ts';
 
 export interface ParsedRecord {
   readonly seq: number;
@@ -42,9 +44,11 @@ export function parseRecordLine(text: string): { record: ParsedRecord } | { prob
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return { problem: { kind: 'malformed', message: 'has no valid seq' } };
   if (typeof v.hash !== 'string' || !HEX64.test(v.hash)) return { problem: { kind: 'malformed', seq, message: 'has no valid hash' } };
   if (typeof v.prev !== 'string' || !HEX64.test(v.prev)) return { problem: { kind: 'malformed', seq, message: 'has no valid prev' } };
+  if (v.v !== undefined && v.v !== RECORD_FORMAT) return { problem: { kind: 'malformed', seq, message: `has an unknown record format (v ${JSON.stringify(v.v)})` } };
   let computed: string;
   try {
-    computed = expectedHash(v);
+    // Format 2 is hashed over the line as written; records without "v" (format 1) over their canonical JSON.
+    computed = v.v === RECORD_FORMAT ? lineHash(text) : expectedHash(v);
   } catch (err) {
     return { problem: { kind: 'malformed', seq, message: `cannot be hashed: ${(err as Error).message}` } };
   }

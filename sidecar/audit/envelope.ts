@@ -1,7 +1,7 @@
 // How an audit record becomes an Application Insights custom event (table customEvents, or
 // AppEvents in a workspace): name "MCPResidencyAudit", every record field a property in
 // customDimensions, flattened one level ("principal.sub", "policy.name"), lists and maps as
-// canonical JSON text ("principal.groups", "masked", "payload": the same text as in the record). seq, prev and hash travel too: they
+// canonical JSON text ("principal.groups", "masked", "payload"). seq, prev and hash travel too: they
 // deduplicate at-least-once deliveries and let anyone compare Azure's copy with the local chain.
 //
 // Application Insights cuts every property value at 8192 bytes, so a longer payload is split

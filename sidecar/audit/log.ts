@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { HealthState } from '../admin/readiness.ts';
 import type { SidecarMetrics } from '../admin/metrics.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
-import { prepareEntry, seal, type PreparedEntry } from './canonical.ts';
+import { prepareEntry, seal, type PreparedEntry, type Sealed } from './seal.ts';
 import type { ChainHead } from './chain.ts';
 import { AuditLogCorrupt, AuditWriteError } from './errors.ts';
 import { FailClosed } from './fail-closed.ts';
@@ -276,7 +276,7 @@ class FileAuditLog implements AuditLog {
       prev = s.record.hash;
       return s;
     });
-    const buf = Buffer.from(sealed.map((s) => s.line).join(''), 'utf8');
+    const buf = linesBuffer(sealed);
     try {
       await this.#retainer.reserve(buf.length);
       await this.#ensureSegment(buf.length);
@@ -367,4 +367,14 @@ class FileAuditLog implements AuditLog {
     if (error.code === 'EFBIG') this.#rotateNext = true;
     if (!this.#closing) this.#failClosed.startProbe();
   }
+}
+
+/** The batch's lines as one buffer, each piece encoded straight into it. */
+function linesBuffer(sealed: readonly Sealed[]): Buffer {
+  let size = 0;
+  for (const s of sealed) for (const part of s.parts) size += Buffer.byteLength(part, 'utf8');
+  const buf = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const s of sealed) for (const part of s.parts) off += buf.write(part, off, 'utf8');
+  return buf;
 }

@@ -180,7 +180,8 @@ function pickPolicy(value: unknown): { name: string; generation?: number } {
 function pickMasked(value: unknown): Record<string, number> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidAuditEntry('audit entry masked must be an object of counts');
   const out: Record<string, number> = {};
-  for (const [type, n] of Object.entries(value)) {
+  for (const type of Object.keys(value)) {
+    const n = (value as Record<string, unknown>)[type];
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidAuditEntry(`audit entry masked.${type} must be a count`);
     out[type] = n;
   }
@@ -195,29 +196,46 @@ function finite(value: unknown, name: string): number {
 // Deep enough for any real tool payload, shallow enough that a cyclic or hostile value fails fast.
 const MAX_DEPTH = 200;
 
-/** Throws unless `value` survives JSON text unchanged: the hash is computed over that text. */
+/**
+ * Throws unless `value` survives JSON text unchanged: the hash is computed over that text. The
+ * path in a message is built only on failure: this walks every audit payload.
+ */
 function assertJson(value: unknown, path: string, depth: number): void {
-  if (depth > MAX_DEPTH) throw new InvalidAuditEntry(`audit entry ${path} is nested too deeply (or cyclic)`);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidAuditEntry(`audit entry ${path} holds a non-finite number`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    // By index, not forEach: a sparse array's holes must fail here, not turn into null later.
-    for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`, depth + 1);
-    return;
-  }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) throw new InvalidAuditEntry(`audit entry ${path} holds a non-plain object`);
-    // Keys, not entries: this walks every audit payload, and entries allocates a pair per member.
-    for (const k of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v === undefined) throw new InvalidAuditEntry(`audit entry ${path}.${k} is undefined`);
-      assertJson(v, `${path}.${k}`, depth + 1);
+  const trail: (string | number)[] = [];
+  const fail = (what: string): never => {
+    const at = trail.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+    throw new InvalidAuditEntry(`audit entry ${path}${at} ${what}`);
+  };
+  const walk = (v: unknown, d: number): void => {
+    if (d > MAX_DEPTH) fail('is nested too deeply (or cyclic)');
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) fail('holds a non-finite number');
+      return;
     }
-    return;
-  }
-  throw new InvalidAuditEntry(`audit entry ${path} holds a ${typeof value}, which JSON cannot carry`);
+    if (Array.isArray(v)) {
+      // By index, not forEach: a sparse array's holes must fail here, not turn into null later.
+      for (let i = 0; i < v.length; i++) {
+        trail.push(i);
+        walk(v[i], d + 1);
+        trail.pop();
+      }
+      return;
+    }
+    if (typeof v === 'object') {
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) fail('holds a non-plain object');
+      // Keys, not entries: entries allocates a pair per member.
+      for (const k of Object.keys(v)) {
+        trail.push(k);
+        const member = (v as Record<string, unknown>)[k];
+        if (member === undefined) fail('is undefined');
+        walk(member, d + 1);
+        trail.pop();
+      }
+      return;
+    }
+    fail(`holds a ${typeof v}, which JSON cannot carry`);
+  };
+  walk(value, depth);
 }

@@ -239,8 +239,9 @@ export class Exchange {
    * as sessions do (the registry is in memory), so records of one session still correlate.
    */
   async #record(entry: AuditEntry, masker: Masker | undefined): Promise<boolean> {
-    if (entry.session === undefined) delete entry.session;
-    else entry.session = this.sessionDigest(entry.session);
+    // An undefined session stays as it is (the log copies only defined fields): deleting it would
+    // turn every entry into a slow dictionary-mode object.
+    if (entry.session !== undefined) entry.session = this.sessionDigest(entry.session);
     if (masker !== undefined) {
       if (entry.tool !== undefined) entry.tool = masker.maskText(entry.tool);
       if (entry.method !== undefined) entry.method = masker.maskText(entry.method);

@@ -79,7 +79,9 @@ export class Gateway {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const path = (req.url ?? '/').split('?')[0]!;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     const state = this.#opts.policy();
     if (path === PRM_PREFIX || path.startsWith(`${PRM_PREFIX}/`)) return this.#serveMetadata(req, res, path, state);
     if (!state.ok) {

@@ -127,14 +127,20 @@ function maskStrings(value: unknown, masker: Masker, report: MaskReport): unknow
   if (typeof value === 'string') return masker.maskText(value, report);
   if (Array.isArray(value)) {
     const list = value as unknown[];
-    const out = list.map((v) => maskStrings(v, masker, report));
-    return out.some((v, i) => v !== list[i]) ? out : value;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const m = maskStrings(list[i], masker, report);
+      if (m !== list[i]) (out ??= list.slice())[i] = m;
+    }
+    return out ?? value;
   }
   if (typeof value !== 'object' || value === null) return value;
+  const obj = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(value)) {
+  for (const k in obj) {
+    const v = obj[k];
     const m = maskStrings(v, masker, report);
-    if (m !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = m;
+    if (m !== v) (out ??= { ...obj })[k] = m;
   }
   return out ?? value;
 }
@@ -198,17 +204,19 @@ function stashBinary(value: unknown, stash: string[], masker: Masker, report: Ma
   if (Array.isArray(value)) {
     const list = value as unknown[];
     let out: unknown[] | undefined;
-    list.forEach((v, i) => {
-      const s = stashBinary(v, stash, masker, report, changed);
-      if (s !== v) (out ??= [...list])[i] = s;
-    });
+    for (let i = 0; i < list.length; i++) {
+      const s = stashBinary(list[i], stash, masker, report, changed);
+      if (s !== list[i]) (out ??= list.slice())[i] = s;
+    }
     return out ?? value;
   }
   if (typeof value !== 'object' || value === null) return value;
   const obj = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
   const binaryKey = (obj.type === 'image' || obj.type === 'audio') && typeof obj.data === 'string' ? 'data' : typeof obj.blob === 'string' ? 'blob' : undefined;
-  for (const [k, v] of Object.entries(obj)) {
+  // for...in, not entries: this walks every message, and entries allocates a pair per member.
+  for (const k in obj) {
+    const v = obj[k];
     let s: unknown;
     if (k === binaryKey) {
       const safe = maskBlob(v as string, obj.mimeType, masker, report);

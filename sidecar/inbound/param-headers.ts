@@ -77,5 +77,6 @@ function decodeParam(v: string): string | undefined {
 
 /** Whether the request carries any Mcp-* routing header (they describe one message, never a batch). */
 export function hasRoutingHeaders(headers: IncomingHttpHeaders): boolean {
-  return Object.keys(headers).some((h) => h === 'mcp-method' || h === 'mcp-name' || h.startsWith(PREFIX));
+  for (const h in headers) if (h === 'mcp-method' || h === 'mcp-name' || h.startsWith(PREFIX)) return true;
+  return false;
 }

@@ -32,19 +32,27 @@ function kept(obj: Json, key: string, depth: number): boolean {
   return false;
 }
 
+// Both walks below run over every server message, twice for its audit copy: they allocate only
+// where the result differs from the input (no entries arrays, no copies of unchanged objects).
+
 /** `value` without its protocol fields (shares what it does not change). */
 export function withoutProtocolFields(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) {
-    const out = value.map((v) => withoutProtocolFields(v, depth + 1));
-    return out.some((v, i) => v !== value[i]) ? out : value;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = withoutProtocolFields(value[i], depth + 1);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
   }
   if (!isObject(value)) return value;
   let out: Json | undefined;
-  for (const [k, v] of Object.entries(value)) {
+  for (const k in value) {
     if (kept(value, k, depth)) {
       out ??= { ...value };
       delete out[k];
     } else if (!DATA.has(k)) {
+      const v = value[k];
       const inner = withoutProtocolFields(v, depth + 1);
       if (inner !== v) (out ??= { ...value })[k] = inner;
     }
@@ -60,25 +68,45 @@ export function withoutProtocolFields(value: unknown, depth = 0): unknown {
 export function withProtocolFields(original: unknown, masked: unknown, keep: (v: unknown) => unknown = (v) => v, depth = 0): unknown {
   if (Array.isArray(original)) {
     if (!Array.isArray(masked) || masked.length !== original.length) return masked;
-    const out = original.map((v, i) => withProtocolFields(v, masked[i], keep, depth + 1));
-    return out.every((v, i) => v === original[i]) ? original : out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < original.length; i++) {
+      const v = withProtocolFields(original[i], masked[i], keep, depth + 1);
+      if (v !== original[i]) (out ??= original.slice())[i] = v;
+    }
+    return out ?? original;
   }
   if (!isObject(original) || !isObject(masked)) return masked;
-  const out: Json = {};
-  let same = true;
-  for (const [k, v] of Object.entries(original)) {
-    let next: unknown;
-    if (kept(original, k, depth)) next = keep(v);
-    else if (!(k in masked)) continue;
-    else next = DATA.has(k) ? masked[k] : withProtocolFields(v, masked[k], keep, depth + 1);
-    same &&= next === v;
-    out[k] = next;
+  // Built only from the first member that differs (or is left out), with the members before it.
+  let out: Json | undefined;
+  let dataKeys = 0;
+  for (const k in original) {
+    const v = original[k];
+    const isKept = kept(original, k, depth);
+    if (!isKept) dataKeys++;
+    const left = !isKept && !(k in masked);
+    const next = left ? undefined : isKept ? keep(v) : DATA.has(k) ? masked[k] : withProtocolFields(v, masked[k], keep, depth + 1);
+    if (out === undefined && (left || next !== v)) out = membersBefore(original, k);
+    if (out !== undefined && !left) out[k] = next;
   }
-  return same && Object.keys(masked).length + countKept(original, depth) === Object.keys(original).length ? original : out;
+  if (out !== undefined) return out;
+  // Unchanged only when the masked form has exactly the data members: none dropped, none added.
+  return keyCount(masked) === dataKeys ? original : membersBefore(original, undefined);
 }
 
-function countKept(obj: Json, depth: number): number {
-  return Object.keys(obj).filter((k) => kept(obj, k, depth)).length;
+/** A copy of `obj`'s members that come before `stop` (all of them when undefined). */
+function membersBefore(obj: Json, stop: string | undefined): Json {
+  const out: Json = {};
+  for (const k in obj) {
+    if (k === stop) break;
+    out[k] = obj[k];
+  }
+  return out;
+}
+
+function keyCount(obj: Json): number {
+  let n = 0;
+  for (const _ in obj) n++;
+  return n;
 }
 
 /** `value` with every protocol field passed through `fn` (the audit copy's value-only masking). */

@@ -25,7 +25,8 @@ const PASSED = ['mcp-session-id', 'retry-after', 'allow'] as const;
  * would carry it to the client and into every later request.
  */
 export function replyHeaderProblem(headers: IncomingHttpHeaders, masker: Masker): Withheld | undefined {
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (Array.isArray(value) && name !== 'set-cookie') return { label: 'headers', reason: `the server sent ${value.length} ${name} headers` };
   }
   const encoding = single(headers['content-encoding']).trim().toLowerCase();
@@ -87,8 +88,8 @@ function readReply(parse: () => unknown): ReadReply {
   const batch = Array.isArray(parsed);
   const list = (batch ? parsed : [parsed]) as unknown[];
   if (list.length === 0) return { withheld: { label: 'not-jsonrpc', reason: "the server's answer is an empty batch" } };
-  for (const [i, m] of list.entries()) {
-    const why = malformedReason(m);
+  for (let i = 0; i < list.length; i++) {
+    const why = malformedReason(list[i]);
     if (why !== undefined) return { withheld: { label: 'not-jsonrpc', reason: `the server's answer is not JSON-RPC (${batch ? `message ${i}: ` : ''}${why})` } };
   }
   return { messages: list as JsonRpcMessage[], batch };

@@ -105,7 +105,8 @@ export class StreamableTransport {
     if (upstreamRes.statusCode === 404 && session !== undefined) this.#sessions.forget(session);
     const currentSession = typeof newSession === 'string' ? newSession : session;
 
-    const calls = new Map<JsonRpcId, PendingCall>(allowed.map((c) => [c.request.id, c]));
+    const calls = new Map<JsonRpcId, PendingCall>();
+    for (const c of allowed) calls.set(c.request.id, c);
     if ((upstreamRes.statusCode ?? 500) < 300) await this.#deps.exchange.forwarded(messages, caller.principal, runtime, currentSession, scope.started);
     const extra: Record<string, string> = currentSession !== undefined ? { 'mcp-session-id': currentSession } : {};
     await new ReplyRelay(this.#replyDeps, scope, currentSession, calls, early).relay(upstreamRes, extra);
@@ -291,7 +292,8 @@ export async function readMessages(scope: RequestScope, limit: number, refusals:
     await refuseRequest(scope, refusals, 'malformed', 400, null, ErrorCode.InvalidRequest, 'empty batch');
     return undefined;
   }
-  for (const [i, m] of list.entries()) {
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
     const reason = clientMessageProblem(m);
     if (reason !== undefined) {
       // The id, when the message has a usable one, lets the client match the error to its request.
@@ -329,8 +331,11 @@ export async function refuseRequest(
  * client's charset or content-encoding would make the server read the bytes differently.
  */
 export function upstreamHeaders(req: IncomingMessage): Record<string, string | string[] | number> {
-  // `expect` too: a 100-continue handshake is between the client and us, not the server.
-  const drop = ['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding'];
-  const headers = forwardableHeaders(req.headers, drop) as Record<string, string | string[]>;
-  return { ...headers, 'accept-encoding': 'identity', ...(req.method === 'POST' ? { 'content-type': 'application/json' } : {}) };
+  const headers = forwardableHeaders(req.headers, NOT_FORWARDED) as Record<string, string | string[]>;
+  headers['accept-encoding'] = 'identity';
+  if (req.method === 'POST') headers['content-type'] = 'application/json';
+  return headers;
 }
+
+// `expect` too: a 100-continue handshake is between the client and us, not the server.
+const NOT_FORWARDED: ReadonlySet<string> = new Set(['authorization', 'host', 'content-length', 'accept-encoding', 'cookie', 'expect', 'content-type', 'content-encoding']);

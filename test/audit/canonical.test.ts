@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { canonicalJson, expectedHash, prepareEntry, seal } from '../../sidecar/audit/canonical.ts';
+import { canonicalJson, expectedHash } from '../../sidecar/audit/canonical.ts';
+import { parseRecordLine } from '../../sidecar/audit/chain.ts';
 import { GENESIS_PREV, InvalidAuditEntry, pickEntry, type AuditEntry } from '../../sidecar/audit/record.ts';
+import { lineHash, lineOf, prepareEntry, seal } from '../../sidecar/audit/seal.ts';
 import { CANARY, entryWithCanary } from './support/helpers.ts';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -15,22 +17,57 @@ describe('audit canonical form and hash', () => {
     expect(() => canonicalJson({ n: Number.NaN })).to.throw(TypeError);
   });
 
-  it('seals a record so that anyone can recompute its hash from the line alone', () => {
+  it('seals a record so that anyone can recompute its hash from the line alone (format 2: the line as written)', () => {
     const entry: AuditEntry = { kind: 'mcp', principal: { sub: 'agent-7' }, decision: 'allow', tool: 'lookup', masked: { EMAIL: 1 }, payload: { q: '[EMAIL_3fa9c2d1]' } };
-    const { record, line } = seal(prepareEntry(pickEntry(entry), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV);
-    // The documented definition, written out by hand: JCS of the record without "hash".
-    const hashed = `{"decision":"allow","kind":"mcp","masked":{"EMAIL":1},"payload":{"q":"[EMAIL_3fa9c2d1]"},"prev":"${GENESIS_PREV}","principal":{"sub":"agent-7"},"seq":1,"time":"2025-01-02T03:04:05.678Z","tool":"lookup"}`;
+    const sealed = seal(prepareEntry(pickEntry(entry), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV);
+    const { record } = sealed;
+    const line = lineOf(sealed);
+    // The documented definition, written out by hand: the line without its hash member.
+    const hashed = `{"v":2,"kind":"mcp","principal":{"sub":"agent-7"},"decision":"allow","masked":{"EMAIL":1},"tool":"lookup","payload":{"q":"[EMAIL_3fa9c2d1]"},"time":"2025-01-02T03:04:05.678Z","seq":1,"prev":"${GENESIS_PREV}"}`;
     expect(record.hash).to.equal(sha(hashed));
     expect(line).to.equal(`${hashed.slice(0, -1)},"hash":"${record.hash}"}\n`);
-    expect(expectedHash(JSON.parse(line))).to.equal(record.hash);
+    expect(lineHash(line.trimEnd())).to.equal(record.hash);
     expect(record).to.include({ seq: 1, prev: GENESIS_PREV, time: '2025-01-02T03:04:05.678Z' });
+    expect(parseRecordLine(line.trimEnd())).to.have.property('record');
+  });
+
+  it('checks a format 2 line byte for byte: any edit, reordering or whitespace breaks it', () => {
+    const line = lineOf(seal(prepareEntry(pickEntry({ kind: 'mcp', principal: { sub: 'a' }, decision: 'allow', masked: {}, payload: { b: 1, a: 2 } }), '2025-01-02T03:04:05.678Z'), 1, GENESIS_PREV));
+    const text = line.trimEnd();
+    const kind = (t: string): unknown => {
+      const r = parseRecordLine(t);
+      return 'problem' in r ? r.problem.kind : 'ok';
+    };
+    expect(kind(text)).to.equal('ok');
+    // Same JSON value, other bytes: a format 2 hash is over the bytes, so these are edits.
+    expect(kind(text.replace('{"b":1,"a":2}', '{"a":2,"b":1}'))).to.equal('hash');
+    expect(kind(text.replace('"decision":"allow"', '"decision": "allow"'))).to.equal('hash');
+    // Anything after the hash member, or a hash that is not the last member, is not what the writer wrote.
+    expect(kind(`${text.slice(0, -1)},"x":1}`)).to.equal('malformed');
+    expect(kind(`${text} `)).to.equal('malformed');
+    expect(kind(text.replace('"v":2', '"v":3'))).to.equal('malformed');
+    expect(kind(text.replace('"v":2,', ''))).to.equal('hash');
+  });
+
+  it('still verifies format 1 records (no "v"): hashed over RFC 8785 canonical JSON', () => {
+    const unsealed = { decision: 'allow', kind: 'mcp', masked: { EMAIL: 1 }, payload: { q: '[EMAIL_3fa9c2d1]' }, prev: GENESIS_PREV, principal: { sub: 'agent-7' }, seq: 1, time: '2025-01-02T03:04:05.678Z', tool: 'lookup' };
+    // A line as the format 1 writer wrote it: canonical members, then "hash" last.
+    const hashed = `{"decision":"allow","kind":"mcp","masked":{"EMAIL":1},"payload":{"q":"[EMAIL_3fa9c2d1]"},"prev":"${GENESIS_PREV}","principal":{"sub":"agent-7"},"seq":1,"time":"2025-01-02T03:04:05.678Z","tool":"lookup"}`;
+    expect(canonicalJson(unsealed)).to.equal(hashed);
+    const line = `${hashed.slice(0, -1)},"hash":"${sha(hashed)}"}`;
+    expect(expectedHash(JSON.parse(line))).to.equal(sha(hashed));
+    expect(parseRecordLine(line)).to.deep.equal({ record: { seq: 1, prev: GENESIS_PREV, hash: sha(hashed), value: JSON.parse(line) } });
+    // Format 1 is over the value, not the bytes: the members in another order verify too; an edited value does not.
+    expect(parseRecordLine(JSON.stringify({ hash: sha(hashed), ...unsealed }))).to.have.property('record');
+    const edited = parseRecordLine(line.replace('"decision":"allow"', '"decision":"deny"'));
+    expect('problem' in edited && edited.problem.kind).to.equal('hash');
   });
 
   it('is not affected by changes the caller makes to its objects after append', () => {
     const payload = { q: 'a' };
     const prepared = prepareEntry(pickEntry({ kind: 'mcp', principal: { sub: 'x' }, decision: 'allow', masked: {}, payload }), '2025-01-01T00:00:00.000Z');
     payload.q = 'changed';
-    expect(seal(prepared, 1, GENESIS_PREV).line).to.include('"q":"a"');
+    expect(lineOf(seal(prepared, 1, GENESIS_PREV))).to.include('"q":"a"');
   });
 
   it('keeps only the fields an entry has: values smuggled in other fields are dropped', () => {

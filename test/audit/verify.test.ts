@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedHash } from '../../sidecar/audit/canonical.ts';
+import { canonicalJson, expectedHash } from '../../sidecar/audit/canonical.ts';
 import { openAuditLog } from '../../sidecar/audit/log.ts';
+import { GENESIS_PREV, pickEntry } from '../../sidecar/audit/record.ts';
+import { lineHash } from '../../sidecar/audit/seal.ts';
 import { verifyAuditDir } from '../../sidecar/audit/verify.ts';
 import { audit } from './support/cli.ts';
 import { cleanupDirs, maskedEntry, tempDir } from './support/helpers.ts';
@@ -34,11 +36,8 @@ describe('mcp-residency audit verify', () => {
   }
 
   const setDecision = (line: string, d: string): string => line.replace(/"decision":"[a-z]+"/u, `"decision":"${d}"`);
-  const rehash = (line: string): string => {
-    const v = JSON.parse(line);
-    v.hash = expectedHash(v);
-    return JSON.stringify(v);
-  };
+  /** What a forger who knows the algorithm writes: the edited line with its hash recomputed. */
+  const rehash = (line: string): string => `${line.slice(0, line.lastIndexOf(',"hash":'))},"hash":"${lineHash(line)}"}`;
 
   it('exits 0 for an intact log and says what it checked', async () => {
     const r = await audit(['verify', pristine]);
@@ -120,6 +119,34 @@ describe('mcp-residency audit verify', () => {
     const r = await verifyAuditDir(dir);
     expect(r.ok).to.equal(false);
     expect(r.problem).to.include({ kind: 'segment', file: 'audit-0000000000000999.jsonl', line: 1 });
+  });
+
+  it('verifies a log a format 1 writer began (records hashed over canonical JSON) and this writer continued', async () => {
+    const dir = await tempDir();
+    // Three records as a sidecar before format 2 wrote them (recent: retention keeps them), canonical, "hash" last.
+    let prev = GENESIS_PREV;
+    const lines: string[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const hashed = canonicalJson({ ...pickEntry(maskedEntry(seq)), seq, prev, time: new Date().toISOString() });
+      const hash = expectedHash(JSON.parse(hashed));
+      lines.push(`${hashed.slice(0, -1)},"hash":"${hash}"}\n`);
+      prev = hash;
+    }
+    await writeFile(join(dir, SEG1), lines.join(''));
+    const log = await openAuditLog({ dir });
+    for (let i = 0; i < 3; i++) await log.append(maskedEntry(i));
+    await log.close();
+    const written = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
+    expect(written).to.have.length(2);
+    expect(await readFile(join(dir, written[1]!), 'utf8')).to.match(/^\{"v":2,/u);
+    const r = await audit(['verify', dir]);
+    expect(r).to.deep.include({ code: 0, stderr: '' });
+    expect(r.stdout).to.match(/intact: 6 records in 2 segments, seq 1\.\.6/u);
+    // An edit to a format 1 record still shows.
+    await writeFile(join(dir, SEG1), lines.join('').replace('"decision":"allow"', '"decision":"deny"'));
+    const edited = await audit(['verify', dir]);
+    expect(edited.code).to.equal(1);
+    expect(edited.stderr).to.match(new RegExp(`/${SEG1}:1: seq 1: hash mismatch`));
   });
 
   it('reports a missing directory plainly', async () => {
