@@ -90,9 +90,11 @@ spec:
   }
 
   const heavy = (loaded: string[]): string[] =>
-    loaded.filter((u) => /\/node_modules\/(@azure|@opentelemetry|typebox|prom-client)\/|\/kube\/(client|informer|config)\.ts$|\/sidecar\/(audit\/shipper|approvals\/kube|policy\/kube-source)\.ts$/u.test(u));
+    loaded.filter((u) => /\/node_modules\/(@azure|@opentelemetry|typebox|prom-client|undici|jose)\/|\/kube\/(client|informer|config)\.ts$|\/sidecar\/(audit\/shipper|approvals\/kube|policy\/kube-source)\.ts$/u.test(u));
 
-  it('a file policy that ships nothing loads no exporter, no Kubernetes client, no schema builder, no prom-client', async () => {
+  // undici (the MCP server's connection pool) and jose (token verification) load with the first
+  // call and the first token: an idle pod pays for neither.
+  it('a file policy that ships nothing loads no exporter, no Kubernetes client, no schema builder, no prom-client, no HTTP client, no JOSE', async () => {
     const loaded = await loadedBySidecar('quiet', '{}');
     expect(loaded.some((u) => u.endsWith('/sidecar/inbound/gateway.ts')), 'the recorder saw the sidecar').to.equal(true);
     expect(heavy(loaded)).to.deep.equal([]);
@@ -102,7 +104,7 @@ spec:
     const loaded = await loadedBySidecar('shipping', '{ azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } } }');
     const parts = new Set(heavy(loaded).map((u) => /node_modules\/(@[^/]+\/[^/]+|[^/]+)/u.exec(u)?.[1] ?? u.slice(u.lastIndexOf('/') + 1)));
     expect([...parts]).to.include.members(['@azure/monitor-opentelemetry-exporter', 'shipper.ts']);
-    expect([...parts].filter((p) => /typebox|prom-client|client\.ts|informer\.ts|kube-source\.ts/u.test(p))).to.deep.equal([]);
+    expect([...parts].filter((p) => /typebox|prom-client|undici|jose|client\.ts|informer\.ts|kube-source\.ts/u.test(p))).to.deep.equal([]);
   });
 });
 
