@@ -11,6 +11,7 @@
 import type { createLocalJWKSet, JSONWebKeySet, JWSHeaderParameters, FlattenedJWSInput } from 'jose';
 import type { Logger } from '../../../lib/log.ts';
 import type { HealthState } from '../../admin/readiness.ts';
+import { getJson } from '../../http/get-json.ts';
 
 export interface JwksCacheOptions {
   readonly issuer: string;
@@ -21,6 +22,7 @@ export interface JwksCacheOptions {
   readonly unknownKidCooldownMs?: number;
   readonly timeoutMs?: number;
   readonly logger: Logger;
+  /** How to fetch the metadata and keys (default: node:http(s), see get-json.ts). */
   readonly fetch?: typeof fetch;
 }
 
@@ -28,7 +30,7 @@ type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 type ResolvedKey = Awaited<ReturnType<KeyResolver>>;
 
 export class JwksCache {
-  readonly #opts: Required<Omit<JwksCacheOptions, 'jwksUri' | 'fetch'>> & { fetch: typeof fetch };
+  readonly #opts: Required<Omit<JwksCacheOptions, 'jwksUri' | 'fetch'>> & { fetch: typeof fetch | undefined };
   #jwksUri: string | undefined;
   #set: JSONWebKeySet | undefined;
   /** jose's resolver for #set, built on first use (and again after a fetch replaced #set). */
@@ -45,7 +47,7 @@ export class JwksCache {
       unknownKidCooldownMs: options.unknownKidCooldownMs ?? 30_000,
       timeoutMs: options.timeoutMs ?? 5_000,
       logger: options.logger,
-      fetch: options.fetch ?? fetch,
+      fetch: options.fetch,
     };
     this.#jwksUri = options.jwksUri;
   }
@@ -132,6 +134,7 @@ export class JwksCache {
   }
 
   async #getJson(url: string): Promise<unknown> {
+    if (this.#opts.fetch === undefined) return getJson(url, this.#opts.timeoutMs);
     const res = await this.#opts.fetch(url, { signal: AbortSignal.timeout(this.#opts.timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
     return res.json();
