@@ -2,7 +2,8 @@
 // which the sidecar needs before it is ready. The global fetch would do, but its first use loads
 // and compiles Node's bundled undici, ~15 ms of CPU on the way to /readyz (issue 17), for two
 // requests. Like fetch with redirect: 'error', a redirect is an answer this refuses.
-import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import http from '../../lib/node-http.ts';
 import https from 'node:https';
 import { readBody } from './body.ts';
 
@@ -23,7 +24,7 @@ async function get(url: string, signal: AbortSignal): Promise<unknown> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error('not an http(s) URL');
   const client = target.protocol === 'https:' ? https : http;
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
     client.get(target, { headers: { accept: 'application/json' }, signal }, resolve).on('error', reject);
   });
   if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
