@@ -109,6 +109,10 @@ export class JwksCache {
       const uri = this.#jwksUri ?? (await this.#discover());
       const jwks = await this.#getJson(uri);
       if (!Array.isArray((jwks as JSONWebKeySet).keys)) throw new Error(`${uri} is not a JWK Set (no "keys" array)`);
+      // What jose's createLocalJWKSet checked when it ran here: a set of keys that are objects.
+      if (!(jwks as JSONWebKeySet).keys.every((k: unknown) => typeof k === 'object' && k !== null && !Array.isArray(k))) {
+        throw new Error(`${uri} is not a JWK Set (a key is not an object)`);
+      }
       this.#set = jwks as JSONWebKeySet;
       if (this.#lastError !== undefined) this.#opts.logger.info('signing keys loaded', { issuer: this.#opts.issuer, keys: (jwks as JSONWebKeySet).keys.length });
       this.#lastError = undefined;
