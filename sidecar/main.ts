@@ -3,7 +3,8 @@
 // listener for captured traffic (15082) and the admin port (15090).
 // Start order matters: the listeners come up at once so probes can see *why* the sidecar is
 // not ready, while every request is refused until a policy and the audit log are in place.
-import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import http from '../lib/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../lib/listen.ts';
 import type { Logger } from '../lib/log.ts';
@@ -201,8 +202,8 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
     ...(local ? [approvalRoutes(local, policy.state)] : []),
     ...(pinFile ? [pinRoutes(pinFile, policy.state, audit)] : []),
   ]);
-  const servers: http.Server[] = [];
-  const listen = async (server: http.Server, at: ListenAddress, name: string): Promise<string> => {
+  const servers: Server[] = [];
+  const listen = async (server: Server, at: ListenAddress, name: string): Promise<string> => {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${at.host}:${at.port} (${name}): ${err.code ?? err.message}`)));
       server.listen(at.port, at.host, resolve);
@@ -270,9 +271,9 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
 
   // Requests still being answered at shutdown get a grace period to finish (a held call's
   // refusal, a tool result on its way) before connections are cut.
-  const inflight = new Set<http.ServerResponse>();
+  const inflight = new Set<ServerResponse>();
   for (const server of [inbound, outbound]) {
-    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inflight.add(res);
       res.once('close', () => inflight.delete(res));
     });

@@ -88,11 +88,22 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, transparentListen, capture: flags.capture, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
       { logger, adminRoutes },
     );
+    // Once it has started (the first key fetch is done by then, as a rule), give back what
+    // start-up left behind: an idle pod would otherwise carry it for its whole life.
+    const { releaseStartupGarbage } = await import('../../lib/startup-garbage.ts');
+    setTimeout(releaseStartupGarbage, STARTUP_SETTLE_MS).unref();
     logger.info('shutting down', { signal: await untilStopSignal() });
     await sidecar.close();
     return 0;
   },
 });
+
+/**
+ * How long after start the start-up garbage is released: long enough for what start-up left in
+ * flight (the first key fetch, the first probes) to finish, soon enough that a pod is at its idle
+ * size shortly after it is ready.
+ */
+const STARTUP_SETTLE_MS = 1_000;
 
 function parseDurability(value: string): { mode: 'fsync' } | { mode: 'group'; intervalMs: number } {
   if (value === 'fsync') return { mode: 'fsync' };

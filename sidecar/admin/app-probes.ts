@@ -5,7 +5,7 @@
 // and hands the original probe to the sidecar in MCP_RESIDENCY_APP_PROBES; this route makes
 // exactly that request to the app on loopback and answers with its status. Only the probes the
 // injector declared are reachable: the admin port is no back door to the app.
-import http from 'node:http';
+import http from '../../lib/node-http.ts';
 import https from 'node:https';
 import type { AdminRoute } from './server.ts';
 

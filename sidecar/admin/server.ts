@@ -1,12 +1,13 @@
 // The admin port (15090): liveness, readiness with the reason for every part that is not
 // ready, and Prometheus metrics. Kubelet probes and scrapers talk to it, never agents.
-import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import http from '../../lib/node-http.ts';
 import type { Readiness } from './readiness.ts';
 import type { SidecarMetrics } from './metrics.ts';
 
-export type AdminRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
-export function createAdminServer(readiness: Readiness, metrics: SidecarMetrics, extra: AdminRoute[] = []): http.Server {
+export function createAdminServer(readiness: Readiness, metrics: SidecarMetrics, extra: AdminRoute[] = []): Server {
   return http.createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];

@@ -3,7 +3,8 @@
 // they were opened to (node's agent names a pool by host, port and servername), so a pooled
 // connection is only reused for a request pinned to the same address.
 import { createHash } from 'node:crypto';
-import http from 'node:http';
+import type { Agent } from 'node:http';
+import http from '../../lib/node-http.ts';
 import https from 'node:https';
 import tls from 'node:tls';
 
@@ -14,7 +15,7 @@ export class AgentPool {
   readonly #https = new Map<string, https.Agent>();
 
   /** extraCa: PEM text of CAs trusted on top of the system's, or undefined for the system's alone. */
-  get(protocol: string, extraCa: string | undefined): http.Agent {
+  get(protocol: string, extraCa: string | undefined): Agent {
     if (protocol !== 'https:') return this.#http;
     const key = extraCa === undefined ? '' : createHash('sha256').update(extraCa).digest('hex');
     let agent = this.#https.get(key);

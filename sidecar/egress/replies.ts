@@ -2,8 +2,10 @@
 // "message", ...}}), so an SDK surfaces the message. They name destinations, regions and
 // Secrets, never a credential or a request's content.
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import http from '../../lib/node-http.ts';
+
+const { STATUS_CODES } = http;
 
 export interface ErrorDetail {
   readonly type: string;

@@ -2,7 +2,8 @@
 // TCP connection goes to the pinned address, TLS still verifies the certificate for the
 // upstream's host name (SNI and identity check use the name). Connection failures move on to
 // the next checked address; timeouts and cancellation give clear, typed errors.
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import http from '../../lib/node-http.ts';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { ResolvedAddress } from './resolve.ts';
@@ -25,7 +26,7 @@ export interface PinnedRequest {
   readonly path: string;
   readonly headers: OutgoingHttpHeaders;
   readonly body: Buffer | undefined;
-  readonly agent: http.Agent;
+  readonly agent: Agent;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly signal: AbortSignal;

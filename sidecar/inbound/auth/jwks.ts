@@ -5,9 +5,13 @@
 // server down, so this cache keeps the last good key set, refreshes it on a timer, refetches
 // early (rate-limited) when a token names a kid it has not seen (key rotation), and only
 // reports not-ready before the first successful fetch.
-import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
+//
+// jose itself loads with the first token to verify (about 10 MB of an idle sidecar's RSS,
+// issue 17): the fetched key set is kept as JSON and turned into jose's key resolver then.
+import type { createLocalJWKSet, JSONWebKeySet, JWSHeaderParameters, FlattenedJWSInput } from 'jose';
 import type { Logger } from '../../../lib/log.ts';
 import type { HealthState } from '../../admin/readiness.ts';
+import { getJson } from '../../http/get-json.ts';
 
 export interface JwksCacheOptions {
   readonly issuer: string;
@@ -18,6 +22,7 @@ export interface JwksCacheOptions {
   readonly unknownKidCooldownMs?: number;
   readonly timeoutMs?: number;
   readonly logger: Logger;
+  /** How to fetch the metadata and keys (default: node:http(s), see get-json.ts). */
   readonly fetch?: typeof fetch;
 }
 
@@ -25,9 +30,11 @@ type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 type ResolvedKey = Awaited<ReturnType<KeyResolver>>;
 
 export class JwksCache {
-  readonly #opts: Required<Omit<JwksCacheOptions, 'jwksUri' | 'fetch'>> & { fetch: typeof fetch };
+  readonly #opts: Required<Omit<JwksCacheOptions, 'jwksUri' | 'fetch'>> & { fetch: typeof fetch | undefined };
   #jwksUri: string | undefined;
-  #keys: KeyResolver | undefined;
+  #set: JSONWebKeySet | undefined;
+  /** jose's resolver for #set, built on first use (and again after a fetch replaced #set). */
+  #keys: { readonly set: JSONWebKeySet; readonly resolve: KeyResolver } | undefined;
   #lastFetch = 0;
   #lastError: string | undefined;
   #inflight: Promise<void> | undefined;
@@ -40,7 +47,7 @@ export class JwksCache {
       unknownKidCooldownMs: options.unknownKidCooldownMs ?? 30_000,
       timeoutMs: options.timeoutMs ?? 5_000,
       logger: options.logger,
-      fetch: options.fetch ?? fetch,
+      fetch: options.fetch,
     };
     this.#jwksUri = options.jwksUri;
   }
@@ -50,7 +57,7 @@ export class JwksCache {
     const first = this.refresh();
     const schedule = (): void => {
       // Retry quickly until the first success, then settle into the refresh interval.
-      const delay = this.#keys === undefined ? Math.min(5_000, this.#opts.refreshIntervalMs) : this.#opts.refreshIntervalMs;
+      const delay = this.#set === undefined ? Math.min(5_000, this.#opts.refreshIntervalMs) : this.#opts.refreshIntervalMs;
       this.#timer = setTimeout(() => {
         void this.refresh().finally(schedule);
       }, delay);
@@ -64,24 +71,31 @@ export class JwksCache {
   }
 
   health(): HealthState {
-    if (this.#keys !== undefined) return { ok: true };
+    if (this.#set !== undefined) return { ok: true };
     return { ok: false, reason: `signing keys of ${this.#opts.issuer} not loaded yet${this.#lastError ? `: ${this.#lastError}` : ''}` };
   }
 
   /** A key function for jose's jwtVerify. */
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<ResolvedKey> => {
-    if (this.#keys === undefined) await this.refresh();
-    if (this.#keys === undefined) throw new Error(`signing keys of ${this.#opts.issuer} are unavailable: ${this.#lastError ?? 'not fetched'}`);
+    if (this.#set === undefined) await this.refresh();
     try {
-      return await this.#keys(header, token);
+      return await (await this.#resolver())(header, token);
     } catch (err) {
       // A kid we have not seen may be a freshly rotated key: look again, but not too often.
       if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
       if (Date.now() - this.#lastFetch < this.#opts.unknownKidCooldownMs) throw err;
       await this.refresh();
-      return this.#keys(header, token);
+      return (await this.#resolver())(header, token);
     }
   };
+
+  async #resolver(): Promise<KeyResolver> {
+    const { createLocalJWKSet } = await import('jose');
+    const set = this.#set;
+    if (set === undefined) throw new Error(`signing keys of ${this.#opts.issuer} are unavailable: ${this.#lastError ?? 'not fetched'}`);
+    if (this.#keys?.set !== set) this.#keys = { set, resolve: createLocalJWKSet(set) };
+    return this.#keys.resolve;
+  }
 
   /** Fetches the key set now (deduplicated); keeps the previous one when it fails. */
   refresh(): Promise<void> {
@@ -95,7 +109,11 @@ export class JwksCache {
       const uri = this.#jwksUri ?? (await this.#discover());
       const jwks = await this.#getJson(uri);
       if (!Array.isArray((jwks as JSONWebKeySet).keys)) throw new Error(`${uri} is not a JWK Set (no "keys" array)`);
-      this.#keys = createLocalJWKSet(jwks as JSONWebKeySet);
+      // What jose's createLocalJWKSet checked when it ran here: a set of keys that are objects.
+      if (!(jwks as JSONWebKeySet).keys.every((k: unknown) => typeof k === 'object' && k !== null && !Array.isArray(k))) {
+        throw new Error(`${uri} is not a JWK Set (a key is not an object)`);
+      }
+      this.#set = jwks as JSONWebKeySet;
       if (this.#lastError !== undefined) this.#opts.logger.info('signing keys loaded', { issuer: this.#opts.issuer, keys: (jwks as JSONWebKeySet).keys.length });
       this.#lastError = undefined;
     } catch (err) {
@@ -120,6 +138,7 @@ export class JwksCache {
   }
 
   async #getJson(url: string): Promise<unknown> {
+    if (this.#opts.fetch === undefined) return getJson(url, this.#opts.timeoutMs);
     const res = await this.#opts.fetch(url, { signal: AbortSignal.timeout(this.#opts.timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
     return res.json();

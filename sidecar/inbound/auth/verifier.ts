@@ -3,7 +3,10 @@
 // keys (asymmetric algorithms only: `alg: none` and HMAC-with-public-key tricks fail), its
 // issuer and audience are the policy's, it has not expired (small clock skew), and it carries
 // every required scope.
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+//
+// jose loads with the first token (an idle sidecar does not pay for it, issue 17); when it
+// cannot load, the token is refused like any token that does not verify.
+import type * as Jose from 'jose';
 import type { ResolvedAuthentication } from '../../../policy/types.ts';
 import type { Principal } from '../../audit/record.ts';
 import type { JwksCache } from './jwks.ts';
@@ -74,9 +77,11 @@ export class TokenVerifier {
   }
 
   async #verify(token: string): Promise<AuthOutcome & { expiresAt: number }> {
-    let payload: JWTPayload;
+    let payload: Jose.JWTPayload;
+    let jose: typeof Jose | undefined;
     try {
-      ({ payload } = await jwtVerify(token, this.#jwks.getKey, {
+      jose = await import('jose');
+      ({ payload } = await jose.jwtVerify(token, this.#jwks.getKey, {
         issuer: this.#auth.issuer,
         audience: [...this.#auth.audiences],
         algorithms: ALGORITHMS,
@@ -84,7 +89,7 @@ export class TokenVerifier {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (err) {
-      return { ok: false, status: 401, error: 'invalid_token', description: describeJoseError(err), expiresAt: 0 };
+      return { ok: false, status: 401, error: 'invalid_token', description: describeJoseError(err, jose?.errors), expiresAt: 0 };
     }
     const scopes = scopesOf(payload);
     const missing = this.#auth.requiredScopes.filter((s) => !scopes.includes(s));
@@ -107,7 +112,7 @@ export class TokenVerifier {
 }
 
 /** `scope` (RFC 9068, space separated) or Entra's `scp` (string or list). */
-function scopesOf(payload: JWTPayload): string[] {
+function scopesOf(payload: Jose.JWTPayload): string[] {
   return [...stringList(payload.scope), ...stringList(payload.scp)];
 }
 
@@ -118,7 +123,8 @@ function stringList(v: unknown): string[] {
 }
 
 /** Says what is wrong with a token without echoing its contents. */
-function describeJoseError(err: unknown): string {
+function describeJoseError(err: unknown, joseErrors: typeof Jose.errors | undefined): string {
+  if (joseErrors === undefined) return `the token could not be verified: ${(err as Error).message}`;
   if (err instanceof joseErrors.JWTExpired) return TOKEN_EXPIRED;
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
