@@ -14,7 +14,8 @@
 // For each: p50/p99 latency at a fixed rate (vegeta, open model) and saturation throughput
 // (wrk, closed model), then the sidecar's ratios. Every server runs in its own process.
 //
-// Goals (issue 4): added p99 under 1 ms at 1,000 requests/s; saturation at least 0.4 x nginx.
+// Goals (issue 17): added p99 at most 2 ms at 1,000 requests/s; saturation at least 0.6 x json-proxy
+// (issue 4 asked for 0.4 x nginx before the body checks existed).
 // Knobs: BENCH_SECONDS (default 10), BENCH_RATE (default 1000), BENCH_SIDECAR_NODE_FLAGS (extra
 // Node/V8 flags for every sidecar process, e.g. "--single-threaded-gc --max-semi-space-size=4").
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -187,10 +188,10 @@ spec:
   const n = results.nginx!;
   const p = results['node-proxy']!;
   console.log('');
-  console.log(`sidecar added latency at ${rate}/s: p50 +${f(s.p50 - d.p50)} ms, p99 +${f(s.p99 - d.p99)} ms (goal: p99 < +1 ms)`);
-  console.log(`sidecar saturation: ${f(s.rps / n.rps, 2)} x nginx (goal >= 0.40), ${f(s.rps / p.rps, 2)} x a plain Node proxy; plain Node proxy = ${f(p.rps / n.rps, 2)} x nginx`);
+  console.log(`sidecar added latency at ${rate}/s: p50 +${f(s.p50 - d.p50)} ms, p99 +${f(s.p99 - d.p99)} ms (goal, issue 17: p99 <= +2 ms)`);
+  console.log(`sidecar saturation: ${f(s.rps / n.rps, 2)} x nginx, ${f(s.rps / p.rps, 2)} x a plain Node proxy; plain Node proxy = ${f(p.rps / n.rps, 2)} x nginx`);
   const j = results['json-proxy']!;
-  console.log(`the floor for inspecting bodies at all (json-proxy): ${f(j.rps / n.rps, 2)} x nginx; the sidecar is ${f(s.rps / j.rps, 2)} x that floor`);
+  console.log(`the floor for inspecting bodies at all (json-proxy): ${f(j.rps / n.rps, 2)} x nginx; the sidecar is ${f(s.rps / j.rps, 2)} x that floor (goal, issue 17: >= 0.6)`);
   const t = results['sidecar-tmpfs'];
   if (t) console.log(`audit on tmpfs (the gateway's own cost): p50 +${f(t.p50 - d.p50)} ms, p99 +${f(t.p99 - d.p99)} ms; saturation ${f(t.rps / n.rps, 2)} x nginx`);
   const two = results['sidecar-2proc'];
