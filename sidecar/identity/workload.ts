@@ -5,6 +5,8 @@
 //
 // @azure/identity (and MSAL under it) loads only when a policy asks for workload identity: a
 // sidecar that never uses it does not pay for it in memory or start-up.
+import { createRequire } from 'node:module';
+import type * as Identity from '@azure/identity';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 
 export const WORKLOAD_IDENTITY_ENV = ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'] as const;
@@ -39,16 +41,18 @@ export function workloadIdentityCredential(env: NodeJS.ProcessEnv = process.env)
   // For an authority host that is not one of Microsoft's public or sovereign clouds (Azure
   // Stack, a private endpoint, a test) that question has no answer: use the host as given.
   const known = isMicrosoftAuthority(env.AZURE_AUTHORITY_HOST);
-  shared ??= import('@azure/identity').then(
-    ({ WorkloadIdentityCredential }) =>
-      new WorkloadIdentityCredential({
-        clientId: env.AZURE_CLIENT_ID,
-        tenantId: env.AZURE_TENANT_ID,
-        tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
-        ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST } : {}),
-        ...(known ? {} : { disableInstanceDiscovery: true }),
-      }),
-  );
+  // Read through require (its CommonJS build), as audit/shipper.ts reads the exporter: the ESM
+  // build's node:http import loads Node's bundled undici and web streams, ~11 MB of RSS.
+  shared ??= Promise.resolve().then(() => {
+    const { WorkloadIdentityCredential } = createRequire(import.meta.url)('@azure/identity') as typeof Identity;
+    return new WorkloadIdentityCredential({
+      clientId: env.AZURE_CLIENT_ID,
+      tenantId: env.AZURE_TENANT_ID,
+      tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
+      ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST } : {}),
+      ...(known ? {} : { disableInstanceDiscovery: true }),
+    });
+  });
   return shared;
 }
 
