@@ -7,18 +7,23 @@ import { codeAt, isDigit, numberEndsToken } from '../chars.ts';
 import { luhnValid } from '../checksums.ts';
 import { K_CARD, type Hits } from '../hits.ts';
 
-/** Whether the brand owning this issuer prefix issues cards of `len` digits. */
-export function issuerAccepts(s: string, start: number, end: number, len: number): boolean {
-  // The first six digits, skipping separators.
-  let iin = 0;
+/** The first `count` digits of s[start, end) as a number, skipping separators. */
+function leadingDigits(s: string, start: number, end: number, count: number): number {
+  let value = 0;
   let got = 0;
-  for (let i = start; i < end && got < 6; i++) {
+  for (let i = start; i < end && got < count; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d >= 0 && d <= 9) {
-      iin = iin * 10 + d;
+      value = value * 10 + d;
       got++;
     }
   }
+  return value;
+}
+
+/** Whether the brand owning this issuer prefix issues cards of `len` digits. */
+export function issuerAccepts(s: string, start: number, end: number, len: number): boolean {
+  const iin = leadingDigits(s, start, end, 6);
   const d1 = Math.floor(iin / 100000);
   const d2 = Math.floor(iin / 10000);
   const d3 = Math.floor(iin / 1000);
@@ -44,15 +49,7 @@ export function issuerAccepts(s: string, start: number, end: number, len: number
  * number standing alone, too loose for one that may be the tail of another number (a mistyped IBAN's last groups).
  */
 export function majorIssuer(s: string, start: number, end: number): boolean {
-  let iin = 0;
-  let got = 0;
-  for (let i = start; i < end && got < 4; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d >= 0 && d <= 9) {
-      iin = iin * 10 + d;
-      got++;
-    }
-  }
+  const iin = leadingDigits(s, start, end, 4);
   const d2 = Math.floor(iin / 100);
   const d3 = Math.floor(iin / 10);
   if (d2 >= 40 && d2 <= 49) return true; // Visa
