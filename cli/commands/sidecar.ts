@@ -87,7 +87,13 @@ Without a valid policy, or with the audit log unwritable, every request is refus
     const { releaseStartupGarbage } = await import('../../lib/startup-garbage.ts');
     const { IdleReclaimer } = await import('../../lib/idle-reclaim.ts');
     // What a burst of requests grew the young generation to, given back once the pod is quiet.
-    const reclaimer = new IdleReclaimer({ collect: releaseStartupGarbage });
+    const reclaimer = new IdleReclaimer({
+      collect: () => {
+        const started = performance.now();
+        releaseStartupGarbage();
+        logger.debug('quiet after a burst: memory given back', { pauseMs: Math.round(performance.now() - started) });
+      },
+    });
     const sidecar = await startSidecar(
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, transparentListen, capture: flags.capture, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
       { logger, adminRoutes, onActivity: () => reclaimer.activity() },
