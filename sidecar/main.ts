@@ -98,6 +98,8 @@ export interface SidecarDeps {
   readonly notify?: Pick<NotifierOptions, 'attempts' | 'backoff' | 'timeoutMs'>;
   /** For tests: a local Azure Monitor ingestion endpoint, and faster shipping retries. */
   readonly shipping?: Pick<ShippingOptions, 'exporterOptions' | 'tuning'>;
+  /** Told when a request arrives and when its answer ends (the process's idle memory reclaim listens). */
+  readonly onActivity?: () => void;
 }
 
 export interface RunningSidecar {
@@ -272,10 +274,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps): Pr
   // Requests still being answered at shutdown get a grace period to finish (a held call's
   // refusal, a tool result on its way) before connections are cut.
   const inflight = new Set<ServerResponse>();
+  const activity = deps.onActivity;
   for (const server of [inbound, outbound]) {
     server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inflight.add(res);
-      res.once('close', () => inflight.delete(res));
+      activity?.();
+      res.once('close', () => {
+        inflight.delete(res);
+        activity?.();
+      });
     });
   }
 

@@ -26,6 +26,7 @@ import { saturation, type HttpTarget } from '../lib/load.ts';
 import { startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
 import { percentile } from '../lib/stats.ts';
 import { debianTool } from '../lib/tools.ts';
+import { holdSessions } from './hold-sessions.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const sessionCount = Number(process.env.BENCH_SESSIONS ?? 1000);
@@ -198,52 +199,12 @@ spec:
   const sessPort = await freePort();
   const sessUpstream = spawn([join(here, 'session-upstream.ts'), String(sessPort)]);
   await waitForPort(sessPort, sessUpstream);
-  const holdSessions = async (port: number, auth: boolean, count = sessionCount): Promise<() => void> => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const streams: http.ClientRequest[] = [];
-    const base = { host: '127.0.0.1', port, path: '/mcp', agent };
-    const authz: http.OutgoingHttpHeaders = auth ? { authorization: `Bearer ${token}` } : {};
-    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
-    for (let i = 0; i < count; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, count - i) }, async () => {
-          const session = await new Promise<string>((resolve, reject) => {
-            const req = http.request({ ...base, method: 'POST', headers: { ...authz, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-              let text = '';
-              res.setEncoding('utf8').on('data', (d: string) => (text += d));
-              const id = res.headers['mcp-session-id'];
-              if (res.statusCode === 200 && typeof id === 'string') resolve(id);
-              else res.on('end', () => reject(new Error(`initialize answered ${res.statusCode}: ${text.slice(0, 300)}`)));
-            });
-            req.on('error', reject);
-            req.end(init);
-          });
-          await new Promise<void>((resolve, reject) => {
-            // A stream of its own: a held GET must not occupy a pooled keep-alive socket.
-            const req = http.request({ ...base, agent: false, method: 'GET', headers: { ...authz, accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } }, (res) => {
-              if (res.statusCode !== 200) reject(new Error(`GET stream answered ${res.statusCode}`));
-              res.once('data', () => resolve());
-              // Bounded: a stream that never delivers its first event fails the bench instead of hanging it.
-              setTimeout(() => reject(new Error('a GET stream delivered no event in 10 s')), 10_000).unref();
-            });
-            req.on('error', reject);
-            req.end();
-            streams.push(req);
-          });
-        }),
-      );
-    }
-    return () => {
-      for (const s of streams) s.destroy();
-      agent.destroy();
-    };
-  };
   const sessionsAdded = async (proc: Proc, port: number, auth: boolean): Promise<number> => {
     // One session first: what loads with the first call (the sidecar's HTTP client and JOSE
     // load lazily) is no cost of holding sessions open.
-    (await holdSessions(port, auth, 1))();
+    (await holdSessions(port, auth ? token : undefined, 1))();
     const before = await settledRss(proc);
-    const release = await holdSessions(port, auth);
+    const release = await holdSessions(port, auth ? token : undefined, sessionCount);
     const after = await settledRss(proc);
     release();
     return after - before;

@@ -84,15 +84,25 @@ Without a valid policy, or with the audit log unwritable, every request is refus
       throw new CliError((err as Error).message, 2);
     }
     const { startSidecar } = await import('../../sidecar/main.ts');
+    const { releaseStartupGarbage } = await import('../../lib/startup-garbage.ts');
+    const { IdleReclaimer } = await import('../../lib/idle-reclaim.ts');
+    // What a burst of requests grew the young generation to, given back once the pod is quiet.
+    const reclaimer = new IdleReclaimer({
+      collect: () => {
+        const started = performance.now();
+        releaseStartupGarbage();
+        logger.debug('quiet after a burst: memory given back', { pauseMs: Math.round(performance.now() - started) });
+      },
+    });
     const sidecar = await startSidecar(
       { policyFile: flags.policy, policyRef, kubeconfig: flags.kubeconfig, upstream, listen, egressListen, adminListen, transparentListen, capture: flags.capture, auditDir: flags['audit-dir'], secretsDir: flags['secrets-dir'], pinsFile: flags['pins-file'], auditDurability: durability, shutdownDrainMs: Number(drain) * 1000 },
-      { logger, adminRoutes },
+      { logger, adminRoutes, onActivity: () => reclaimer.activity() },
     );
     // Once it has started (the first key fetch is done by then, as a rule), give back what
     // start-up left behind: an idle pod would otherwise carry it for its whole life.
-    const { releaseStartupGarbage } = await import('../../lib/startup-garbage.ts');
     setTimeout(releaseStartupGarbage, STARTUP_SETTLE_MS).unref();
     logger.info('shutting down', { signal: await untilStopSignal() });
+    reclaimer.stop();
     await sidecar.close();
     return 0;
   },

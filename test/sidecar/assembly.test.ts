@@ -24,9 +24,10 @@ spec:
 describe('the assembled sidecar', () => {
   let server: RunningSampleServer;
   let sut: SidecarUnderTest;
+  let activity = 0;
   before(async () => {
     server = await startSampleServer('stateless');
-    sut = await runSidecar({ upstream: server.origin, policy, secrets: { openai: { 'api-key': 'sk-test-not-real-0123456789' } } });
+    sut = await runSidecar({ upstream: server.origin, policy, secrets: { openai: { 'api-key': 'sk-test-not-real-0123456789' } }, onActivity: () => activity++ });
     await waitReady(sut.sidecar);
   });
   after(async () => {
@@ -57,6 +58,17 @@ describe('the assembled sidecar', () => {
   it('reports every part on /readyz and the egress metrics on /metrics', async () => {
     const metrics = await (await fetch(`${sut.sidecar.urls.admin}/metrics`)).text();
     expect(metrics).to.match(/mcp_residency_requests_total\{kind="egress",decision="deny"\} 1/);
+  });
+
+  it('tells the idle memory reclaim when a request arrives and when its answer ends, on both gateways', async () => {
+    // Last: its egress call would change the counts the tests before it read.
+    const start = activity;
+    await postMcp(`${sut.sidecar.urls.mcp}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    await eventually('two activity calls', () => (activity - start === 2 ? true : undefined));
+    expect(activity - start).to.equal(2);
+    await (await fetch(`${sut.sidecar.urls.egress}/openai-us/v1/models`)).text();
+    await eventually('four activity calls', () => (activity - start === 4 ? true : undefined));
+    expect(activity - start).to.equal(4);
   });
 });
 

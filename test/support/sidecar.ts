@@ -34,6 +34,7 @@ export interface SidecarTestOptions {
   readonly limits?: Partial<GatewayLimits>;
   readonly shipping?: SidecarDeps['shipping'];
   readonly notify?: SidecarDeps['notify'];
+  readonly onActivity?: SidecarDeps['onActivity'];
   readonly shutdownDrainMs?: number;
   readonly refusalWindowMs?: number;
   /** Tool pins kept outside the temp dir, to outlive this sidecar (a restart). */
@@ -72,7 +73,7 @@ export async function runSidecar(options: SidecarTestOptions): Promise<SidecarUn
       ...(options.transparentListen ? { transparentListen: options.transparentListen } : {}),
       ...(options.capture !== undefined ? { capture: options.capture } : {}),
     },
-    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}) },
+    { logger, ...(options.approvals ? { approvals: options.approvals } : {}), ...(options.shipping ? { shipping: options.shipping } : {}), ...(options.notify ? { notify: options.notify } : {}), ...(options.onActivity ? { onActivity: options.onActivity } : {}) },
   );
   return {
     sidecar,
