@@ -61,15 +61,35 @@ function sameChars(key: string, text: string, a: number): boolean {
   return true;
 }
 
-function keyHintsAt(text: string, a: number, b: number, hash: number): number {
+/** Caches the hints of the key text[a, b) (hashed `hash`); returns its slot, whose spanHints are its hints. */
+function keySlotAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
   const cached = spanKeys[slot];
-  if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return spanHints[slot]!;
+  if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return slot;
   const key = text.slice(a, b);
-  const hints = keyHints(key);
   spanKeys[slot] = key;
-  spanHints[slot] = hints;
-  return hints;
+  spanHints[slot] = keyHints(key);
+  return slot;
+}
+
+// Records repeat their keys in the same order, so the key that followed this one last time is
+// most likely the next: for each slot, the slot of its last successor (-1: none), and the slot
+// of the last plain key read (-1 after a key with escapes). A prediction only picks which
+// cached key to compare the text with; the hints come from the key the text is seen to hold.
+const spanNext = new Int16Array(SPAN_SLOTS).fill(-1);
+let lastSlot = -1;
+
+/** The slot of the predicted next key when text[a, ...) holds exactly it and its closing quote at `level`, else -1. */
+function predictedSlot(text: string, a: number, level: number): number {
+  if (lastSlot < 0) return -1;
+  const slot = spanNext[lastSlot]!;
+  if (slot < 0) return -1;
+  // Cached keys hold no '"' or '\\' (they come from keys without escapes): a match ends where the key does.
+  const key = spanKeys[slot]!;
+  const e = a + key.length;
+  if (!sameChars(key, text, a)) return -1;
+  const c = text.charCodeAt(e);
+  return (level === 0 ? c === 34 : c === 92 && text.charCodeAt(e + 1) === 34) ? slot : -1;
 }
 
 export class JsonTextMasker {
@@ -219,15 +239,28 @@ export class JsonTextMasker {
   /** Reads `"key" :` at i into #hints (and the path slot); returns the position after ':'. */
   #key(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
     if (!doc.quoteAt(i)) throw FAIL;
-    i = doc.ws(doc.readKey(i));
     const text = doc.text;
-    if (doc.escaped) {
-      this.#hints = keyHints(doc.value);
-      if (track) path[path.length - 1] = doc.value;
+    const open = doc.level === 0 ? 1 : 2;
+    let slot = predictedSlot(text, i + open, doc.level);
+    if (slot >= 0) {
+      const a = i + open;
+      const b = a + spanKeys[slot]!.length;
+      if (track) path[path.length - 1] = text.slice(a, b);
+      i = doc.ws(b + open);
     } else {
-      this.#hints = keyHintsAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
-      if (track) path[path.length - 1] = text.slice(doc.contentStart, doc.contentEnd);
+      i = doc.ws(doc.readKey(i));
+      if (doc.escaped) {
+        slot = -1;
+        this.#hints = keyHints(doc.value);
+        if (track) path[path.length - 1] = doc.value;
+      } else {
+        slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
+        if (lastSlot >= 0) spanNext[lastSlot] = slot;
+        if (track) path[path.length - 1] = text.slice(doc.contentStart, doc.contentEnd);
+      }
     }
+    if (slot >= 0) this.#hints = spanHints[slot]!;
+    lastSlot = slot;
     if (text.charCodeAt(i) !== 58) throw FAIL;
     return i + 1;
   }

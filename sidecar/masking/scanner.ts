@@ -21,7 +21,7 @@ import { detectCallArguments, detectCurlUser, detectWebhookUrl, detectXmlElement
 import { detectPrefixedToken } from './detectors/secret-tokens.ts';
 import { detectBirthDateNumeric } from './people/birth-date.ts';
 import { detectSsn } from './detectors/ssn.ts';
-import { detectItVatDigits, detectVatId } from './detectors/vat-id.ts';
+import { detectItVatDigits, detectVatId, vatPrefixAt } from './detectors/vat-id.ts';
 import type { Hits } from './hits.ts';
 import { dateEnd, digitsAhead, isSepCode, isWholeIsoDate } from './number-shapes.ts';
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
@@ -258,9 +258,19 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, d
   return (enabled & D_IDS) !== 0 && (digitSeen !== 0 || len === 2) ? atIdLetters(s, i, we, enabled, hits) : -1;
 }
 
+/**
+ * idLetterCandidate, and a length only a VAT number can have: NATIONAL_ID's letter-initial
+ * forms are 2, 8, 9 or 16 characters, passports 6-10, so a longer word ("cus_9267494414",
+ * an order or session id) needs a member state's prefix.
+ */
+function idLetterWord(s: string, i: number, we: number): boolean {
+  const len = we - i;
+  return idLetterCandidate(s, i, we) && (len <= 10 || len === 16 || vatPrefixAt(s, i));
+}
+
 /** VAT numbers, national identifiers and passports that start with a letter. */
 function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hits): number {
-  if (!idLetterCandidate(s, i, we)) return -1;
+  if (!idLetterWord(s, i, we)) return -1;
   if ((enabled & D_VAT_ID) !== 0) {
     const r = detectVatId(s, i, we, hits);
     if (r >= 0) return r;
@@ -359,8 +369,8 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
           ((enabled & D_SECRET) !== 0 && formatCandidate(s, start, i, c, next)) ||
           (next === 58 && i - start <= 4) ||
           (digitSeen === 0
-            ? i - start === 2 && (enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i)
-            : ((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) || ((enabled & D_IDS) !== 0 && idLetterCandidate(s, start, i)))
+            ? i - start === 2 && (enabled & D_IDS) !== 0 && idLetterWord(s, start, i)
+            : ((enabled & D_IBAN) !== 0 && i - start >= 4 && isDigit(s.charCodeAt(start + 2))) || ((enabled & D_IDS) !== 0 && idLetterWord(s, start, i)))
         ) {
           end = atLetter(s, start, i, c, t === T_UPPER, digitSeen, enabled, hits);
         }

@@ -70,6 +70,15 @@ describe('masking JSON', () => {
     expect(out).to.deep.equal({ apiKey: '[SECRET]', password: '', token: '${TOKEN}', mobilePhone: '[PHONE]', other: '4155552671', ssn: '[SSN]', max_tokens: 'x' });
   });
 
+  it('reads each key for what it is when records change their key order (keys are predicted from the last record)', () => {
+    // After "a", "firstName" came last time: a key that extends it, stops short of it or is another must not take its hint.
+    const records = '[{"a":1,"firstName":"Anna"},{"a":1,"firstNames":"Anna"},{"a":1,"firstNam":"Anna"},{"a":1,"password":"Anna"},{"a":1,"firstName":"Anna"}]';
+    const masked = '[{"a":1,"firstName":"[PERSON]"},{"a":1,"firstNames":"Anna"},{"a":1,"firstNam":"Anna"},{"a":1,"password":"[SECRET]"},{"a":1,"firstName":"[PERSON]"}]';
+    expect(m.maskJsonText(records)).to.equal(masked);
+    // The same inside a tool result's text, where keys are read in their escaped form.
+    expect(JSON.parse(m.maskJsonText(JSON.stringify({ text: records }))) as unknown).to.deep.equal({ text: masked });
+  });
+
   it('does not touch __proto__ keys beyond masking their value', () => {
     const doc = JSON.parse('{"__proto__": {"e": "jane@example.com"}}') as Record<string, unknown>;
     const out = m.maskJson(doc);

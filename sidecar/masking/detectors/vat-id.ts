@@ -20,13 +20,19 @@ function isVatSep(c: number): boolean {
   return c === 32 || c === 45 || c === 46;
 }
 
+/** Whether s[i] starts a member state's prefix in one case ("DE", "de"): the first test of detectVatId. */
+export function vatPrefixAt(s: string, i: number): boolean {
+  const c1 = codeAt(s, i + 1);
+  return (isUpper(s.charCodeAt(i)) ? isUpper(c1) : isLower(c1)) && VAT_PREFIX[((s.charCodeAt(i) & 0xdf) - 65) * 26 + (c1 & 0xdf) - 65] === 1;
+}
+
 /** `i` starts a word of upper-case letters and digits ending at `we`. Returns the end of a VAT number there, or -1. */
 export function detectVatId(s: string, i: number, we: number, hits: Hits): number {
   // The prefix in one case ("DE", "de"); the body may be lower-case too when the prefix is.
+  if (!vatPrefixAt(s, i)) return -1;
   const c0 = s.charCodeAt(i) & 0xdf;
   const c1 = codeAt(s, i + 1);
   const upper = isUpper(s.charCodeAt(i));
-  if (!(upper ? isUpper(c1) : isLower(c1)) || VAT_PREFIX[(c0 - 65) * 26 + (c1 & 0xdf) - 65] !== 1) return -1;
   const cc = String.fromCharCode(c0, c1 & 0xdf);
   let j = i + 2;
   // "DE 136695976", "FR-40303265045", "DE.136.695.976": one separator between prefix and body. In lower case

@@ -129,11 +129,26 @@ const CONTACT_KEY = /^(?:e?mail|emailaddress|email\d?|phone|phonenumber|mobile|t
  * "name" ("nome" next to "cognome", "name" next to "email") is that person's name too.
  */
 export function hasPersonKey(keys: Iterable<string>): boolean {
-  for (const k of keys) {
-    const bits = peopleKeyBits(k);
-    if (bits === KEY_PERSON || bits === KEY_ADDRESS || bits === KEY_DOB || bits === KEY_NATIONAL_ID || CONTACT_KEY.test(foldKey(k))) return true;
-  }
+  for (const k of keys) if (isPersonRecordKey(k)) return true;
   return false;
+}
+
+// isPersonRecordKey by key: every record of a list has the same keys, and folding one costs
+// more than the rest of the test. Only short keys: V8 copies a substring under 13 characters,
+// while a longer one is a view that would keep the whole payload it came from alive.
+const recordKeyCache = new Map<string, boolean>();
+
+/** Whether a record holding key k is about a person (see hasPersonKey). */
+function isPersonRecordKey(k: string): boolean {
+  const cached = recordKeyCache.get(k);
+  if (cached !== undefined) return cached;
+  const bits = peopleKeyBits(k);
+  const yes = bits === KEY_PERSON || bits === KEY_ADDRESS || bits === KEY_DOB || bits === KEY_NATIONAL_ID || CONTACT_KEY.test(foldKey(k));
+  if (k.length < 13) {
+    if (recordKeyCache.size >= 4096) recordKeyCache.clear();
+    recordKeyCache.set(k, yes);
+  }
+  return yes;
 }
 
 /**
@@ -145,5 +160,10 @@ export function personKeyNear(text: string, at: number, radius: number): boolean
   if (open < 0 || at - open > radius) return false;
   let close = text.indexOf('}', at);
   if (close < 0 || close - at > radius) close = Math.min(text.length, at + radius);
-  return hasPersonKey(Array.from(text.slice(open, close).matchAll(QUOTED_KEY), (m) => m[1]!));
+  // hasPersonKey over the keys in order, stopping at the first that decides it.
+  const record = text.slice(open, close);
+  QUOTED_KEY.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = QUOTED_KEY.exec(record)) !== null) if (isPersonRecordKey(m[1]!)) return true;
+  return false;
 }
