@@ -15,6 +15,7 @@
 // and the caller masks the text as plain text. Nothing outside string tokens goes unexamined
 // except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
+import { detached } from './chars.ts';
 import { K_SECRET_KEY } from './hits.ts';
 import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
@@ -66,7 +67,7 @@ function keySlotAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
   const cached = spanKeys[slot];
   if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return slot;
-  const key = text.slice(a, b);
+  const key = detached(text.slice(a, b));
   spanKeys[slot] = key;
   spanHints[slot] = keyHints(key);
   return slot;
