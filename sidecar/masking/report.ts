@@ -44,9 +44,13 @@ export class MaskReport {
     return n;
   }
 
+  /** The counts as an object with its keys in code-unit order (stable audit records). */
   countsObject(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [k, v] of [...this.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+    const { counts } = this;
+    // Called for every audit record: most reports hold no type or one, so no arrays then.
+    if (counts.size === 1) for (const k of counts.keys()) out[k] = counts.get(k)!;
+    else if (counts.size > 1) for (const k of Array.from(counts.keys()).sort()) out[k] = counts.get(k)!;
     return out;
   }
 
@@ -67,7 +71,7 @@ export class MaskReport {
 
   /** Adds another report's counts, restore map and findings to this one. */
   merge(other: MaskReport): void {
-    for (const [k, v] of other.counts) this.counts.set(k, (this.counts.get(k) ?? 0) + v);
+    if (other.counts.size > 0) for (const k of other.counts.keys()) this.counts.set(k, (this.counts.get(k) ?? 0) + other.counts.get(k)!);
     if (other.#restore !== undefined) {
       this.#restore ??= new Map();
       for (const [k, v] of other.#restore) if (!this.#restore.has(k)) this.#restore.set(k, v);
