@@ -21,6 +21,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AGENT, startDemoIssuer } from '../../demo/issuer.ts';
+import { writeBenchPolicy } from '../lib/policy.ts';
 import { freePort } from '../../test/support/net.ts';
 import { saturation, type HttpTarget } from '../lib/load.ts';
 import { startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
@@ -83,24 +84,13 @@ const status = async (url: string): Promise<number> => {
 
 try {
   const audience = 'api://bench-mcp';
-  const writePolicy = async (name: string, extra: string): Promise<string> => {
-    const file = join(dir, `${name}.yaml`);
-    await writeFile(
-      file,
-      `apiVersion: mcpresidency.io/v1alpha1
-kind: MCPResidencyPolicy
-metadata: { name: ${name} }
-spec:
-  authentication: { issuer: "${issuer.issuer}", audiences: ["${audience}"], requiredScopes: [mcp:tools] }
-  tools: { default: allow, rules: [ { name: "delete_*", action: deny } ] }
-  masking: { mode: redact }
-  audit: { payloads: masked${extra} }
-`,
-    );
-    return file;
-  };
-  const quiet = await writePolicy('quiet', '');
-  const shipping = await writePolicy('shipping', ', azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } }');
+  const quiet = await writeBenchPolicy(dir, { name: 'quiet', issuer: issuer.issuer, audience });
+  const shipping = await writeBenchPolicy(dir, {
+    name: 'shipping',
+    issuer: issuer.issuer,
+    audience,
+    audit: 'azureMonitor: { connectionStringSecret: { name: appinsights, key: connectionString } }',
+  });
   await mkdir(join(dir, 'secrets', 'appinsights'), { recursive: true });
   await writeFile(
     join(dir, 'secrets', 'appinsights', 'connectionString'),

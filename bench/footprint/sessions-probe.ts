@@ -5,11 +5,12 @@
 // BENCH_SIDECAR_NODE_FLAGS, BENCH_BASELINE_CLI (another build's dist/cli/main.js, measured in the
 // same run as 'baseline': before and after a change).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { stripTypeScriptTypes } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AGENT, startDemoIssuer } from '../../demo/issuer.ts';
+import { writeBenchPolicy } from '../lib/policy.ts';
 import { freePort } from '../../test/support/net.ts';
 import { startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
 import { holdSessions } from './hold-sessions.ts';
@@ -70,19 +71,7 @@ const procs: Proc[] = [];
 const issuer = await startDemoIssuer({ host: '127.0.0.1', port: 0 });
 try {
   const audience = 'api://bench-mcp';
-  const policy = join(dir, 'policy.yaml');
-  await writeFile(
-    policy,
-    `apiVersion: mcpresidency.io/v1alpha1
-kind: MCPResidencyPolicy
-metadata: { name: quiet }
-spec:
-  authentication: { issuer: "${issuer.issuer}", audiences: ["${audience}"], requiredScopes: [mcp:tools] }
-  tools: { default: allow }
-  masking: { mode: redact }
-  audit: { payloads: masked }
-`,
-  );
+  const policy = await writeBenchPolicy(dir, { name: 'quiet', issuer: issuer.issuer, audience, noRules: true });
   const token = await issuer.token(DEMO_AGENT, audience);
   const spawn = (args: string[], env: NodeJS.ProcessEnv = {}): Proc => {
     const p = startProcess(node, args, { env });

@@ -24,6 +24,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AGENT, startDemoIssuer } from '../../demo/issuer.ts';
+import { writeBenchPolicy } from '../lib/policy.ts';
 import { fixedRate, saturation, type HttpTarget } from '../lib/load.ts';
 import { freePort } from '../../test/support/net.ts';
 import { startProcess, table, waitForPort, type Proc } from '../lib/procs.ts';
@@ -88,19 +89,7 @@ http {
   procs.push(jsonProxy);
 
   const audience = 'api://bench-mcp';
-  const policy = join(dir, 'policy.yaml');
-  await writeFile(
-    policy,
-    `apiVersion: mcpresidency.io/v1alpha1
-kind: MCPResidencyPolicy
-metadata: { name: bench }
-spec:
-  authentication: { issuer: "${issuer.issuer}", audiences: ["${audience}"], requiredScopes: [mcp:tools] }
-  tools: { default: allow, rules: [ { name: "delete_*", action: deny } ] }
-  masking: { mode: redact }
-  audit: { payloads: masked }
-`,
-  );
+  const policy = await writeBenchPolicy(dir, { name: 'bench', issuer: issuer.issuer, audience });
   const tmpfs = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/bench-gateway-audit-') : undefined;
   const startSidecar = (port: number, admin: number, auditDir: string, reusePort = false): Proc =>
     startProcess(
