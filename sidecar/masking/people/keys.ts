@@ -8,6 +8,8 @@
 // often a plan's, a file's or a resource's ("name", "owner", "displayName") masks a value only
 // when the lexicon knows it for a name (see values.ts).
 
+import { detached } from '../chars.ts';
+
 /** Key bits: the value names a person (any name-shaped value), may name one, is an address, a birth date, a national ID. */
 export const KEY_PERSON = 8;
 export const KEY_NAME = 128;
@@ -134,8 +136,8 @@ export function hasPersonKey(keys: Iterable<string>): boolean {
 }
 
 // isPersonRecordKey by key: every record of a list has the same keys, and folding one costs
-// more than the rest of the test. Only short keys: V8 copies a substring under 13 characters,
-// while a longer one is a view that would keep the whole payload it came from alive.
+// more than the rest of the test. Keys are cached as copies (detached), never as views into the
+// payload they came from.
 const recordKeyCache = new Map<string, boolean>();
 
 /** Whether a record holding key k is about a person (see hasPersonKey). */
@@ -144,10 +146,8 @@ function isPersonRecordKey(k: string): boolean {
   if (cached !== undefined) return cached;
   const bits = peopleKeyBits(k);
   const yes = bits === KEY_PERSON || bits === KEY_ADDRESS || bits === KEY_DOB || bits === KEY_NATIONAL_ID || CONTACT_KEY.test(foldKey(k));
-  if (k.length < 13) {
-    if (recordKeyCache.size >= 4096) recordKeyCache.clear();
-    recordKeyCache.set(k, yes);
-  }
+  if (recordKeyCache.size >= 4096) recordKeyCache.clear();
+  recordKeyCache.set(detached(k), yes);
   return yes;
 }
 
