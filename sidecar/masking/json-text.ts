@@ -296,7 +296,7 @@ export class JsonTextMasker {
     const s = doc.value;
     // A short value seen before under the same hints and left unchanged: the same again. Not
     // under a "name" key, whose masking also depends on the record around it (personKeyNear).
-    const slot = (hints & KEY_NAME) === 0 ? this.#clean.slotOf(s) : -1;
+    const slot = (hints & KEY_NAME) === 0 ? this.#clean.slotOf(s, hints) : -1;
     if (slot >= 0 && this.#clean.has(slot, s, hints)) return;
     if (s.length === 0) return;
     const core = this.#core;

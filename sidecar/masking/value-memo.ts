@@ -6,7 +6,8 @@
 //   of its key, so a value that came back unchanged under the same hints will again. Only short
 //   values are kept: V8 copies substrings under 13 characters, which makes them cheap to
 //   compare, while longer ones are views whose comparison costs about what a scan of an id or
-//   a date does, and those (the unique values) are most of the long ones.
+//   a date does, and those (the unique values) are most of the long ones. (Parsed values, in
+//   json.ts, gain nothing from it: measured, the lookups cost what the repeats save.)
 // - EscapeCursor: the next '%' and '&' in a document's text, so whether a value's span holds
 //   either (only then can it hide percent-encoding or an HTML reference) is two comparisons
 //   instead of two searches of the value.
@@ -21,13 +22,13 @@ export class CleanValues {
   readonly #hints = new Int32Array(SLOTS).fill(-1);
   #used = false;
 
-  /** The slot `s` would be kept in, or -1 when it is empty or too long to keep. */
-  slotOf(s: string): number {
+  /** The slot `s` under `hints` would be kept in, or -1 when it is empty or too long to keep. */
+  slotOf(s: string, hints: number): number {
     const n = s.length;
     if (n === 0 || n > MEMO_MAX_LENGTH) return -1;
-    // Length and three characters tell the values of one key apart well enough; a collision
-    // only costs the lookup, as the stored string is compared whole.
-    return (n * 31 + s.charCodeAt(0) * 7 + s.charCodeAt(n >> 1) * 3 + s.charCodeAt(n - 1)) & (SLOTS - 1);
+    // Length, hints and three characters tell values apart well enough; a collision only costs
+    // the lookup, as the stored string is compared whole.
+    return (n * 31 + hints * 17 + s.charCodeAt(0) * 7 + s.charCodeAt(n >> 1) * 3 + s.charCodeAt(n - 1)) & (SLOTS - 1);
   }
 
   /** Whether `s` (in `slot`) is known to mask to itself under `hints`. */

@@ -19,12 +19,30 @@ describe('masking: per-call value memo', () => {
       // A postcode is personal data under its key.
       ['[{"x":"10115"},{"postcode":"10115"}]', '[{"x":"10115"},{"postcode":"[ADDRESS]"}]'],
     ];
-    for (const [text, masked] of cases) expect(masker.maskJsonText(text), text).to.equal(masked);
+    for (const [text, masked] of cases) {
+      expect(masker.maskJsonText(text), text).to.equal(masked);
+      expect(masker.maskJson(JSON.parse(text)), text).to.deep.equal(JSON.parse(masked));
+    }
   });
 
   it('masks a generic "name" by the record around it, not by what the same value gave in another record', () => {
     const text = '[{"name":"Acme","id":1},{"name":"Acme","lastName":"Kowalski"},{"name":"Acme","id":2}]';
-    expect(masker.maskJsonText(text)).to.equal('[{"name":"Acme","id":1},{"name":"[PERSON]","lastName":"[PERSON]"},{"name":"Acme","id":2}]');
+    const masked = '[{"name":"Acme","id":1},{"name":"[PERSON]","lastName":"[PERSON]"},{"name":"Acme","id":2}]';
+    expect(masker.maskJsonText(text)).to.equal(masked);
+    expect(masker.maskJson(JSON.parse(text))).to.deep.equal(JSON.parse(masked));
+  });
+
+  it('masks a document by its depth, not by what the same string gave deeper down', () => {
+    // Four strings deep the document is masked as text, and nothing in it is found that way; at
+    // the top it is a document, whose postcode is personal data. (The leading space keeps the
+    // JSON text walker from reading it in place, so it is a string value there too.)
+    const doc = ' {"zip":"1"}';
+    let deep = doc;
+    for (let k = 0; k < 4; k++) deep = JSON.stringify({ d: deep });
+    for (const masked of [masker.maskJson({ deep, doc }), JSON.parse(masker.maskJsonText(JSON.stringify({ deep, doc }))) as { deep: string; doc: string }]) {
+      expect(masked.deep).to.equal(deep);
+      expect(JSON.parse(masked.doc)).to.deep.equal({ zip: '[ADDRESS]' });
+    }
   });
 
   it('keeps counts, explain findings and their paths for repeated values', () => {
@@ -35,6 +53,13 @@ describe('masking: per-call value memo', () => {
         { status: 'active', note: '0301234567' },
       ],
     });
+    const parsedReport = new MaskReport({ explain: true });
+    masker.maskJson(JSON.parse(text), parsedReport);
+    expect(parsedReport.countsObject()).to.deep.equal({ PHONE: 2 });
+    expect(parsedReport.findings?.map((f) => f.path)).to.deep.equal([
+      ['rows', 0, 'phone'],
+      ['rows', 1, 'phone'],
+    ]);
     const report = new MaskReport({ explain: true });
     expect(masker.maskJsonText(text, report)).to.equal(
       '{"rows":[{"status":"active","phone":"[PHONE]"},{"status":"active","phone":"[PHONE]"},{"status":"active","note":"0301234567"}]}',
@@ -103,9 +128,9 @@ describe('masking: per-call value memo', () => {
 describe('masking: CleanValues', () => {
   it('keeps short values by hints until cleared', () => {
     const memo = new CleanValues();
-    expect(memo.slotOf('')).to.equal(-1);
-    expect(memo.slotOf('x'.repeat(MEMO_MAX_LENGTH + 1))).to.equal(-1);
-    const slot = memo.slotOf('active');
+    expect(memo.slotOf('', 0)).to.equal(-1);
+    expect(memo.slotOf('x'.repeat(MEMO_MAX_LENGTH + 1), 0)).to.equal(-1);
+    const slot = memo.slotOf('active', 0);
     expect(slot).to.be.at.least(0);
     expect(memo.has(slot, 'active', 0)).to.equal(false);
     memo.add(slot, 'active', 0);
@@ -118,8 +143,8 @@ describe('masking: CleanValues', () => {
   it('tells values in one slot apart by their characters', () => {
     const memo = new CleanValues();
     // Same length, first, middle and last character: the same slot.
-    const slot = memo.slotOf('abXcd');
-    expect(memo.slotOf('aYXZd')).to.equal(slot);
+    const slot = memo.slotOf('abXcd', 0);
+    expect(memo.slotOf('aYXZd', 0)).to.equal(slot);
     memo.add(slot, 'abXcd', 0);
     expect(memo.has(slot, 'aYXZd', 0)).to.equal(false);
   });
