@@ -63,13 +63,14 @@ export class MaskCore {
   /**
    * Finds everything in `s` into the shared hit buffer; returns how many spans there are. Text
    * with percent-encoding or HTML references is scanned decoded too (encoded.ts), and what is
-   * found there masks the span that encodes it.
+   * found there masks the span that encodes it. `encoded` false: the caller knows `s` holds no
+   * '%' or '&', so there is nothing to decode.
    */
-  scan(s: string, ctx: number): number {
+  scan(s: string, ctx: number, encoded = true): number {
     const hits = this.#hits;
     hits.reset();
     this.#scanInto(s, ctx, hits);
-    const decoded = mayBeEncoded(s) ? decodeEncoded(s) : undefined;
+    const decoded = encoded && mayBeEncoded(s) ? decodeEncoded(s) : undefined;
     if (decoded !== undefined) {
       const inner = this.#decodedHits;
       inner.reset();
@@ -104,9 +105,9 @@ export class MaskCore {
     return this.pseudonymizer === undefined ? this.#redactTokens[kind]! : this.pseudonymizer.token(this.kinds[kind]!.type, value);
   }
 
-  /** Masks `s`; `path` is only needed for explain findings in JSON. */
-  maskString(s: string, ctx: number, report: MaskReport | undefined, path: readonly (string | number)[] | undefined): string {
-    const count = this.scan(s, ctx);
+  /** Masks `s`; `path` is only needed for explain findings in JSON; `encoded` as in scan. */
+  maskString(s: string, ctx: number, report: MaskReport | undefined, path: readonly (string | number)[] | undefined, encoded = true): string {
+    const count = this.scan(s, ctx, encoded);
     if (count === 0) return s;
     const { starts, ends, kinds } = this.#hits;
     const pseudo = this.pseudonymizer !== undefined;

@@ -16,12 +16,14 @@
 // except structure, literals and numbers, and long integers are checked.
 import type { MaskCore } from './core.ts';
 import { detached } from './chars.ts';
+import { mayBeEncoded } from './encoded.ts';
 import { K_SECRET_KEY } from './hits.ts';
 import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import { KEY_NAME, KEY_NAME_IN_PERSON_RECORD, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
+import { CleanValues, EscapeCursor } from './value-memo.ts';
 
 const ALL_DIGITS = /^[0-9]+$/u;
 
@@ -121,6 +123,8 @@ export class JsonTextMasker {
       throw err;
     } finally {
       this.#report = undefined;
+      this.#clean.clear();
+      this.#escapes.clear();
     }
   }
 
@@ -283,9 +287,17 @@ export class JsonTextMasker {
     return masked === digits ? undefined : masked;
   }
 
+  // Per-call shortcuts for #stringValue (value-memo.ts); emptied when mask() returns.
+  readonly #clean = new CleanValues();
+  readonly #escapes = new EscapeCursor();
+
   /** The string token doc.text[start, end) whose value is doc.value. */
   #stringValue(doc: Doc, start: number, end: number, hints: number, out: Splicer, embedding: number): void {
     const s = doc.value;
+    // A short value seen before under the same hints and left unchanged: the same again. Not
+    // under a "name" key, whose masking also depends on the record around it (personKeyNear).
+    const slot = (hints & KEY_NAME) === 0 ? this.#clean.slotOf(s, hints) : -1;
+    if (slot >= 0 && this.#clean.has(slot, s, hints)) return;
     if (s.length === 0) return;
     const core = this.#core;
     const path = this.#track ? this.#path : undefined;
@@ -303,15 +315,22 @@ export class JsonTextMasker {
       out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;
     }
-    if (embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
+    // Kept only when not a document: whether it is masked as one depends on the depth.
+    const document = looksLikeJsonDocument(s);
+    if (document && embedding < MAX_EMBEDDING) {
       const masked = this.#embeddedDecoded(s, embedding);
       if (masked !== undefined) {
         if (masked !== s) out.replace(start, end, doc.encode(masked));
         return;
       }
     }
-    const masked = core.maskString(s, hints & (CTX_PHONE | CTX_SSN), this.#report, path);
-    if (masked === s) return;
+    // Without escapes the value is its span in the text, where the cursor finds '%' and '&'.
+    const encoded = doc.escaped ? mayBeEncoded(s) : this.#escapes.mayBeEncoded(doc, doc.text, doc.contentStart, doc.contentEnd);
+    const masked = core.maskString(s, hints & (CTX_PHONE | CTX_SSN), this.#report, path, encoded);
+    if (masked === s) {
+      if (slot >= 0 && !document) this.#clean.add(slot, s, hints);
+      return;
+    }
     if (doc.escaped) out.replace(start, end, doc.encode(masked));
     else {
       // No escapes: the value is the raw span, so only the findings need replacing, and mask
