@@ -51,15 +51,28 @@ class Splicer {
 }
 
 // Key hints cached by the key's characters where it stands in the text: no substring is made
-// for a key seen before, and keys repeat in every record of a list.
+// for a key seen before, and keys repeat in every record of a list. Each slot holds a copy of
+// the key (never a view into a payload), its hints, and the key with its quotes and the
+// ':' after it as written at level 0 and at level 1 (`"name":` and `\"name\":`), which a
+// predicted key is compared with in one pass.
 const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
+const spanTails: string[][] = [new Array<string>(SPAN_SLOTS).fill(''), new Array<string>(SPAN_SLOTS).fill('')];
 const spanHints = new Uint16Array(SPAN_SLOTS);
+
+function isOpenBracket(c: number): boolean {
+  return c === 123 || c === 91;
+}
 
 /** Whether text[a, a + key.length) is key. Keys are short: a loop beats startsWith's call. */
 function sameChars(key: string, text: string, a: number): boolean {
   for (let k = 0; k < key.length; k++) if (key.charCodeAt(k) !== text.charCodeAt(a + k)) return false;
   return true;
+}
+
+/** A flat copy of s: concatenations of 13+ characters are ropes, slower to read character by character. */
+function flat(s: string): string {
+  return s.split('').join('');
 }
 
 /** Caches the hints of the key text[a, b) (hashed `hash`); returns its slot, whose spanHints are its hints. */
@@ -69,6 +82,8 @@ function keySlotAt(text: string, a: number, b: number, hash: number): number {
   if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return slot;
   const key = detached(text.slice(a, b));
   spanKeys[slot] = key;
+  spanTails[0]![slot] = flat(`"${key}":`);
+  spanTails[1]![slot] = flat(`\\"${key}\\":`);
   spanHints[slot] = keyHints(key);
   return slot;
 }
@@ -79,19 +94,6 @@ function keySlotAt(text: string, a: number, b: number, hash: number): number {
 // cached key to compare the text with; the hints come from the key the text is seen to hold.
 const spanNext = new Int16Array(SPAN_SLOTS).fill(-1);
 let lastSlot = -1;
-
-/** The slot of the predicted next key when text[a, ...) holds exactly it and its closing quote at `level`, else -1. */
-function predictedSlot(text: string, a: number, level: number): number {
-  if (lastSlot < 0) return -1;
-  const slot = spanNext[lastSlot]!;
-  if (slot < 0) return -1;
-  // Cached keys hold no '"' or '\\' (they come from keys without escapes): a match ends where the key does.
-  const key = spanKeys[slot]!;
-  const e = a + key.length;
-  if (!sameChars(key, text, a)) return -1;
-  const c = text.charCodeAt(e);
-  return (level === 0 ? c === 34 : c === 92 && text.charCodeAt(e + 1) === 34) ? slot : -1;
-}
 
 export class JsonTextMasker {
   readonly #core: MaskCore;
@@ -130,10 +132,13 @@ export class JsonTextMasker {
    */
   #document(doc: Doc, from: number, out: Splicer, docStart: number, embedding: number): void {
     const text = doc.text;
-    const to = doc.to;
     const path = this.#path;
     const track = this.#track;
     const fields = this.#fields;
+    const hasFields = fields.length > 0;
+    const level = doc.level;
+    // Whether a string at level 0 may hold a document to read in place.
+    const inPlace = doc.level === 0 && embedding < MAX_EMBEDDING;
     const kinds: number[] = [];
     const indexes: number[] = [];
     // Hints from the key of the value at i (0 in arrays).
@@ -141,17 +146,33 @@ export class JsonTextMasker {
     let i = from;
 
     for (;;) {
-      // A value is expected at i.
-      i = doc.ws(i);
-      if (i >= to) throw FAIL;
-      const c = text.charCodeAt(i);
-      const f = fields.length > 0 && path.length > docStart ? fieldMatches(fields, path, docStart) : undefined;
+      // A value is expected at i. Its first character (two at level 1) tells a string from
+      // whitespace: that is read once, and the whitespace loop runs only where there is some.
+      let c = text.charCodeAt(i);
+      let quote = level === 0 ? c === 34 : c === 92 && text.charCodeAt(i + 1) === 34;
+      if (!quote && (c <= 32 || c === 92)) {
+        i = doc.ws(i);
+        c = text.charCodeAt(i);
+        quote = doc.quoteAt(i);
+      }
+      const f = hasFields && path.length > docStart ? fieldMatches(fields, path, docStart) : undefined;
       if (f !== undefined) {
         const [end, value] = doc.skipValue(i);
         out.replace(i, end, doc.encode(this.#core.fieldToken(value, f.source, this.#report, track ? path : undefined)));
         i = end;
+      } else if (quote) {
+        // A string holding a JSON document (no leading space, as serializers write it) is first
+        // read as a level-1 document where it stands; its end is where that document ends.
+        const end = inPlace && isOpenBracket(text.charCodeAt(i + 1)) ? this.#embeddedInPlace(text, i + 1, out, embedding) : -1;
+        if (end >= 0) {
+          i = end;
+        } else {
+          const stringEnd = doc.readString(i);
+          this.#stringValue(doc, i, stringEnd, hints, out, embedding);
+          i = stringEnd;
+        }
       } else if (c === 123 || c === 91) {
-        i = doc.ws(i + 1);
+        i = doc.skip(i + 1);
         if (text.charCodeAt(i) === (c === 123 ? 125 : 93)) {
           i++;
         } else {
@@ -165,18 +186,6 @@ export class JsonTextMasker {
             hints = 0;
           }
           continue;
-        }
-      } else if (doc.quoteAt(i)) {
-        // A string holding a JSON document (no leading space, as serializers write it) is first
-        // read as a level-1 document where it stands; its end is where that document ends.
-        const first = text.charCodeAt(i + 1);
-        const end = doc.level === 0 && (first === 123 || first === 91) && embedding < MAX_EMBEDDING ? this.#embeddedInPlace(text, i + 1, out, embedding) : -1;
-        if (end >= 0) {
-          i = end;
-        } else {
-          const stringEnd = doc.readString(i);
-          this.#stringValue(doc, i, stringEnd, hints, out, embedding);
-          i = stringEnd;
         }
       } else if (c === 45 || isDigitCode(c)) {
         const end = doc.number(i);
@@ -192,75 +201,83 @@ export class JsonTextMasker {
       else if (c === 110 && text.startsWith('null', i)) i += 4;
       else throw FAIL;
 
-      i = this.#afterValue(doc, i, kinds, indexes, path, track);
-      if (i < 0) return;
-      hints = kinds[kinds.length - 1] === OBJECT ? this.#hints : 0;
-    }
-  }
-
-  /**
-   * After a value: commas and closing brackets, up to where the next value starts (returned;
-   * a key, if any, has been read into #hints), or -1 at the end of the document.
-   */
-  #afterValue(doc: Doc, i: number, kinds: number[], indexes: number[], path: (string | number)[], track: boolean): number {
-    const text = doc.text;
-    for (;;) {
-      i = doc.ws(i);
-      const depth = kinds.length;
-      if (depth === 0) {
-        if (doc.endsAtQuote) {
-          if (text.charCodeAt(i) !== 34) throw FAIL;
-          doc.end = i + 1;
-        } else if (i !== doc.to) throw FAIL;
-        return -1;
+      // After a value: commas and closing brackets, up to where the next value starts.
+      for (;;) {
+        let d = text.charCodeAt(i);
+        if (d <= 32 || d === 92) {
+          i = doc.ws(i);
+          d = text.charCodeAt(i);
+        }
+        const depth = kinds.length;
+        if (depth === 0) {
+          if (doc.endsAtQuote) {
+            if (d !== 34) throw FAIL;
+            doc.end = i + 1;
+          } else if (i !== doc.to) throw FAIL;
+          return;
+        }
+        const kind = kinds[depth - 1];
+        if (d === 44) {
+          if (kind === OBJECT) {
+            i = this.#key(doc, i + 1, path, track);
+            hints = this.#hints;
+          } else {
+            const next = indexes[depth - 1]! + 1;
+            indexes[depth - 1] = next;
+            if (track) path[path.length - 1] = next;
+            i++;
+            hints = 0;
+          }
+          break;
+        }
+        if ((d === 125 && kind === OBJECT) || (d === 93 && kind === ARRAY)) {
+          i++;
+          kinds.pop();
+          indexes.pop();
+          if (track) path.pop();
+          continue;
+        }
+        throw FAIL;
       }
-      const d = text.charCodeAt(i);
-      const kind = kinds[depth - 1];
-      if (d === 44) {
-        if (kind === OBJECT) return this.#key(doc, doc.ws(i + 1), path, track);
-        const next = indexes[depth - 1]! + 1;
-        indexes[depth - 1] = next;
-        if (track) path[path.length - 1] = next;
-        return i + 1;
-      }
-      if ((d === 125 && kind === OBJECT) || (d === 93 && kind === ARRAY)) {
-        i++;
-        kinds.pop();
-        indexes.pop();
-        if (track) path.pop();
-        continue;
-      }
-      throw FAIL;
     }
   }
 
   /** Hints of the key read last (see keyHints). */
   #hints = 0;
 
-  /** Reads `"key" :` at i into #hints (and the path slot); returns the position after ':'. */
+  /**
+   * Reads `"key" :` at i (whitespace before it aside) into #hints and the path slot; returns
+   * the position after ':'.
+   */
   #key(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
-    if (!doc.quoteAt(i)) throw FAIL;
     const text = doc.text;
-    const open = doc.level === 0 ? 1 : 2;
-    let slot = predictedSlot(text, i + open, doc.level);
-    if (slot >= 0) {
-      const a = i + open;
-      const b = a + spanKeys[slot]!.length;
-      if (track) path[path.length - 1] = text.slice(a, b);
-      i = doc.ws(b + open);
-    } else {
-      i = doc.ws(doc.readKey(i));
-      if (doc.escaped) {
-        slot = -1;
-        this.#hints = keyHints(doc.value);
-        if (track) path[path.length - 1] = doc.value;
-      } else {
-        slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
-        if (lastSlot >= 0) spanNext[lastSlot] = slot;
-        if (track) path[path.length - 1] = text.slice(doc.contentStart, doc.contentEnd);
-      }
+    // The predicted key, quotes and ':' included, compared in one pass; again after whitespace.
+    let slot = lastSlot < 0 ? -1 : spanNext[lastSlot]!;
+    const tail = slot < 0 ? '' : spanTails[doc.level]![slot]!;
+    let at = slot >= 0 && sameChars(tail, text, i);
+    if (!at) {
+      const j = doc.ws(i);
+      at = j !== i && slot >= 0 && sameChars(tail, text, j);
+      i = j;
     }
-    if (slot >= 0) this.#hints = spanHints[slot]!;
+    if (at) {
+      this.#hints = spanHints[slot]!;
+      if (track) path[path.length - 1] = spanKeys[slot]!;
+      lastSlot = slot;
+      return i + tail.length;
+    }
+    if (!doc.quoteAt(i)) throw FAIL;
+    i = doc.skip(doc.readKey(i));
+    if (doc.escaped) {
+      slot = -1;
+      this.#hints = keyHints(doc.value);
+      if (track) path[path.length - 1] = doc.value;
+    } else {
+      slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
+      if (lastSlot >= 0) spanNext[lastSlot] = slot;
+      this.#hints = spanHints[slot]!;
+      if (track) path[path.length - 1] = spanKeys[slot]!;
+    }
     lastSlot = slot;
     if (text.charCodeAt(i) !== 58) throw FAIL;
     return i + 1;
