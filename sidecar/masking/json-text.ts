@@ -64,12 +64,6 @@ function isOpenBracket(c: number): boolean {
   return c === 123 || c === 91;
 }
 
-/** Whether text[a, a + key.length) is key. Keys are short: a loop beats startsWith's call. */
-function sameChars(key: string, text: string, a: number): boolean {
-  for (let k = 0; k < key.length; k++) if (key.charCodeAt(k) !== text.charCodeAt(a + k)) return false;
-  return true;
-}
-
 /** A flat copy of s: concatenations of 13+ characters are ropes, slower to read character by character. */
 function flat(s: string): string {
   return s.split('').join('');
@@ -78,13 +72,13 @@ function flat(s: string): string {
 /** Caches the hints of the key text[a, b) (hashed `hash`); returns its slot, whose spanHints are its hints. */
 function keySlotAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
-  const cached = spanKeys[slot];
-  if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return slot;
-  const key = detached(text.slice(a, b));
-  spanKeys[slot] = key;
-  spanTails[0]![slot] = flat(`"${key}":`);
-  spanTails[1]![slot] = flat(`\\"${key}\\":`);
-  spanHints[slot] = keyHints(key);
+  const key = text.slice(a, b);
+  if (spanKeys[slot] === key) return slot;
+  const copy = detached(key);
+  spanKeys[slot] = copy;
+  spanTails[0]![slot] = flat(`"${copy}":`);
+  spanTails[1]![slot] = flat(`\\"${copy}\\":`);
+  spanHints[slot] = keyHints(copy);
   return slot;
 }
 
@@ -94,6 +88,14 @@ function keySlotAt(text: string, a: number, b: number, hash: number): number {
 // cached key to compare the text with; the hints come from the key the text is seen to hold.
 const spanNext = new Int16Array(SPAN_SLOTS).fill(-1);
 let lastSlot = -1;
+
+/** The slot of the key predicted to follow the last one, when text[i, ...) is it as `"key":` at `level`; else -1. */
+function predictedAt(text: string, i: number, level: number): number {
+  const slot = lastSlot < 0 ? -1 : spanNext[lastSlot]!;
+  if (slot < 0) return -1;
+  const tail = spanTails[level]![slot]!;
+  return text.slice(i, i + tail.length) === tail ? slot : -1;
+}
 
 export class JsonTextMasker {
   readonly #core: MaskCore;
@@ -247,27 +249,26 @@ export class JsonTextMasker {
 
   /**
    * Reads `"key" :` at i (whitespace before it aside) into #hints and the path slot; returns
-   * the position after ':'.
+   * the position after ':'. Small, so that the walk inlines the usual case: the predicted key.
    */
   #key(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
-    const text = doc.text;
-    // The predicted key, quotes and ':' included, compared in one pass; again after whitespace.
-    let slot = lastSlot < 0 ? -1 : spanNext[lastSlot]!;
-    const tail = slot < 0 ? '' : spanTails[doc.level]![slot]!;
-    let at = slot >= 0 && sameChars(tail, text, i);
-    if (!at) {
-      const j = doc.ws(i);
-      at = j !== i && slot >= 0 && sameChars(tail, text, j);
-      i = j;
-    }
-    if (at) {
-      this.#hints = spanHints[slot]!;
-      if (track) path[path.length - 1] = spanKeys[slot]!;
-      lastSlot = slot;
-      return i + tail.length;
-    }
+    const slot = predictedAt(doc.text, i, doc.level);
+    if (slot < 0) return this.#unpredictedKey(doc, i, path, track);
+    this.#hints = spanHints[slot]!;
+    if (track) path[path.length - 1] = spanKeys[slot]!;
+    lastSlot = slot;
+    return i + spanTails[doc.level]![slot]!.length;
+  }
+
+  /** #key where the text does not start with the predicted key. */
+  #unpredictedKey(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
+    // Pretty-printed text: the key (predicted or not) is after whitespace.
+    const j = doc.ws(i);
+    if (j !== i) return this.#key(doc, j, path, track);
     if (!doc.quoteAt(i)) throw FAIL;
+    const text = doc.text;
     i = doc.skip(doc.readKey(i));
+    let slot: number;
     if (doc.escaped) {
       slot = -1;
       this.#hints = keyHints(doc.value);
