@@ -82,19 +82,39 @@ function keySlotAt(text: string, a: number, b: number, hash: number): number {
   return slot;
 }
 
-// Records repeat their keys in the same order, so the key that followed this one last time is
-// most likely the next: for each slot, the slot of its last successor (-1: none), and the slot
-// of the last plain key read (-1 after a key with escapes). A prediction only picks which
-// cached key to compare the text with; the hints come from the key the text is seen to hold.
-const spanNext = new Int16Array(SPAN_SLOTS).fill(-1);
+// Records repeat their keys in the same order, so a key that followed this one before is most
+// likely the next. For each slot, the slots of its last two different successors (-1: none),
+// as lists alternate between a few shapes (an order followed by another order or by the
+// notes); and the slot of the last plain key read (-1 after a key with escapes). A prediction
+// only picks which cached keys to compare the text with; the hints come from the key the text
+// is seen to hold.
+const spanNext = new Int16Array(2 * SPAN_SLOTS).fill(-1);
 let lastSlot = -1;
 
-/** The slot of the key predicted to follow the last one, when text[i, ...) is it as `"key":` at `level`; else -1. */
-function predictedAt(text: string, i: number, level: number): number {
-  const slot = lastSlot < 0 ? -1 : spanNext[lastSlot]!;
-  if (slot < 0) return -1;
+/** Whether text[i, ...) is the key in `slot`, as `"key":` at `level`. */
+function keyAt(text: string, i: number, level: number, slot: number): boolean {
+  if (slot < 0) return false;
   const tail = spanTails[level]![slot]!;
-  return text.slice(i, i + tail.length) === tail ? slot : -1;
+  return text.slice(i, i + tail.length) === tail;
+}
+
+/** The slot of a key predicted to follow the last one when text[i, ...) holds it (see keyAt); else -1. */
+function predictedAt(text: string, i: number, level: number): number {
+  if (lastSlot < 0) return -1;
+  const first = spanNext[2 * lastSlot]!;
+  if (keyAt(text, i, level, first)) return first;
+  // The second guess, where the first failed: the ':' where it would be is checked first, as
+  // keys of other lengths are most of the misses and that needs no slice.
+  const second = spanNext[2 * lastSlot + 1]!;
+  if (second < 0 || text.charCodeAt(i + spanTails[level]![second]!.length - 1) !== 58) return -1;
+  return keyAt(text, i, level, second) ? second : -1;
+}
+
+/** Records that `slot` followed the last key, where predictedAt did not expect it. */
+function learnNext(slot: number): void {
+  if (lastSlot < 0) return;
+  spanNext[2 * lastSlot + 1] = spanNext[2 * lastSlot]!;
+  spanNext[2 * lastSlot] = slot;
 }
 
 export class JsonTextMasker {
@@ -275,7 +295,7 @@ export class JsonTextMasker {
       if (track) path[path.length - 1] = doc.value;
     } else {
       slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
-      if (lastSlot >= 0) spanNext[lastSlot] = slot;
+      learnNext(slot);
       this.#hints = spanHints[slot]!;
       if (track) path[path.length - 1] = spanKeys[slot]!;
     }
