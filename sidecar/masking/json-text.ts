@@ -50,8 +50,8 @@ class Splicer {
   }
 }
 
-// Key hints cached by the key's characters where it stands in the text: no substring is made
-// for a key seen before, and keys repeat in every record of a list. Each slot holds a copy of
+// Key hints cached by the key's characters where it stands in the text: keys repeat in every
+// record of a list, and a key seen before is only compared, never kept. Each slot holds a copy of
 // the key (never a view into a payload), its hints, and the key with its quotes and the
 // ':' after it as written at level 0 and at level 1 (`"name":` and `\"name\":`), which a
 // predicted key is compared with in one pass.
@@ -60,11 +60,12 @@ const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOT
 const spanTails: string[][] = [new Array<string>(SPAN_SLOTS).fill(''), new Array<string>(SPAN_SLOTS).fill('')];
 const spanHints = new Uint16Array(SPAN_SLOTS);
 
+/** '{' or '['. */
 function isOpenBracket(c: number): boolean {
   return c === 123 || c === 91;
 }
 
-/** A flat copy of s: concatenations of 13+ characters are ropes, slower to read character by character. */
+/** A flat copy of s: a concatenation of 13+ characters is a rope, which every comparison would take the slow path for. */
 function flat(s: string): string {
   return s.split('').join('');
 }
@@ -138,7 +139,7 @@ export class JsonTextMasker {
     try {
       const out = new Splicer(text);
       const from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-      this.#document(new Doc(text, text.length, 0), from, out, 0, 0);
+      this.#document(new Doc(text, 0), from, out, 0, 0);
       return out.result();
     } catch (err) {
       if (err instanceof SyntaxFailure) return undefined;
@@ -160,7 +161,7 @@ export class JsonTextMasker {
     const hasFields = fields.length > 0;
     const level = doc.level;
     // Whether a string at level 0 may hold a document to read in place.
-    const inPlace = doc.level === 0 && embedding < MAX_EMBEDDING;
+    const inPlace = level === 0 && embedding < MAX_EMBEDDING;
     const kinds: number[] = [];
     const indexes: number[] = [];
     // Hints from the key of the value at i (0 in arrays).
@@ -394,7 +395,7 @@ export class JsonTextMasker {
    */
   #embeddedInPlace(text: string, from: number, out: Splicer, embedding: number): number {
     const base = this.#path.length;
-    const doc = new Doc(text, text.length, 1, true);
+    const doc = new Doc(text, 1, true);
     return this.#attempt((o) => this.#document(doc, from, o!, base, embedding + 1), out) ? doc.end : -1;
   }
 
@@ -402,7 +403,7 @@ export class JsonTextMasker {
   #embeddedDecoded(s: string, embedding: number): string | undefined {
     const base = this.#path.length;
     const inner = new Splicer(s);
-    const ok = this.#attempt(() => this.#document(new Doc(s, s.length, 0), 0, inner, base, embedding + 1), undefined);
+    const ok = this.#attempt(() => this.#document(new Doc(s, 0), 0, inner, base, embedding + 1), undefined);
     return ok ? inner.result() : undefined;
   }
 }

@@ -19,11 +19,12 @@ export function isDigitCode(c: number): boolean {
 }
 
 /**
- * One document in text[from, to). Level 0: plain JSON text. Level 1: JSON text encoded inside
+ * One document in text[from, ...). Level 0: plain JSON text. Level 1: JSON text encoded inside
  * a JSON string literal, read in its encoded form.
  */
 export class Doc {
   readonly text: string;
+  /** text.length: a document runs to the end of its text (the walk reads past it as NaN, never a token). */
   readonly to: number;
   readonly level: number;
   /**
@@ -46,9 +47,9 @@ export class Doc {
   // the field stays a small-integer field that V8 reads and writes without a heap-number box.
   #backslash = -1;
 
-  constructor(text: string, to: number, level: number, endsAtQuote = false) {
+  constructor(text: string, level: number, endsAtQuote = false) {
     this.text = text;
-    this.to = to;
+    this.to = text.length;
     this.level = level;
     this.endsAtQuote = endsAtQuote;
   }
