@@ -52,47 +52,72 @@ class Splicer {
   }
 }
 
-// Key hints cached by the key's characters where it stands in the text: no substring is made
-// for a key seen before, and keys repeat in every record of a list.
+// Key hints cached by the key's characters where it stands in the text: keys repeat in every
+// record of a list, and a key seen before is only compared, never kept. Each slot holds a copy of
+// the key (never a view into a payload), its hints, and the key with its quotes and the
+// ':' after it as written at level 0 and at level 1 (`"name":` and `\"name\":`), which a
+// predicted key is compared with in one pass.
 const SPAN_SLOTS = 512;
 const spanKeys: (string | undefined)[] = new Array<string | undefined>(SPAN_SLOTS).fill(undefined);
+const spanTails: string[][] = [new Array<string>(SPAN_SLOTS).fill(''), new Array<string>(SPAN_SLOTS).fill('')];
 const spanHints = new Uint16Array(SPAN_SLOTS);
 
-/** Whether text[a, a + key.length) is key. Keys are short: a loop beats startsWith's call. */
-function sameChars(key: string, text: string, a: number): boolean {
-  for (let k = 0; k < key.length; k++) if (key.charCodeAt(k) !== text.charCodeAt(a + k)) return false;
-  return true;
+/** '{' or '['. */
+function isOpenBracket(c: number): boolean {
+  return c === 123 || c === 91;
+}
+
+/** A flat copy of s: a concatenation of 13+ characters is a rope, which every comparison would take the slow path for. */
+function flat(s: string): string {
+  return s.split('').join('');
 }
 
 /** Caches the hints of the key text[a, b) (hashed `hash`); returns its slot, whose spanHints are its hints. */
 function keySlotAt(text: string, a: number, b: number, hash: number): number {
   const slot = (hash ^ (hash >>> 11) ^ (b - a)) & (SPAN_SLOTS - 1);
-  const cached = spanKeys[slot];
-  if (cached !== undefined && cached.length === b - a && sameChars(cached, text, a)) return slot;
-  const key = detached(text.slice(a, b));
-  spanKeys[slot] = key;
-  spanHints[slot] = keyHints(key);
+  const key = text.slice(a, b);
+  if (spanKeys[slot] === key) return slot;
+  const copy = detached(key);
+  spanKeys[slot] = copy;
+  spanTails[0]![slot] = flat(`"${copy}":`);
+  spanTails[1]![slot] = flat(`\\"${copy}\\":`);
+  spanHints[slot] = keyHints(copy);
   return slot;
 }
 
-// Records repeat their keys in the same order, so the key that followed this one last time is
-// most likely the next: for each slot, the slot of its last successor (-1: none), and the slot
-// of the last plain key read (-1 after a key with escapes). A prediction only picks which
-// cached key to compare the text with; the hints come from the key the text is seen to hold.
-const spanNext = new Int16Array(SPAN_SLOTS).fill(-1);
+// Records repeat their keys in the same order, so a key that followed this one before is most
+// likely the next. For each slot, the slots of its last two different successors (-1: none),
+// as lists alternate between a few shapes (an order followed by another order or by the
+// notes); and the slot of the last plain key read (-1 after a key with escapes). A prediction
+// only picks which cached keys to compare the text with; the hints come from the key the text
+// is seen to hold.
+const spanNext = new Int16Array(2 * SPAN_SLOTS).fill(-1);
 let lastSlot = -1;
 
-/** The slot of the predicted next key when text[a, ...) holds exactly it and its closing quote at `level`, else -1. */
-function predictedSlot(text: string, a: number, level: number): number {
+/** Whether text[i, ...) is the key in `slot`, as `"key":` at `level`. */
+function keyAt(text: string, i: number, level: number, slot: number): boolean {
+  if (slot < 0) return false;
+  const tail = spanTails[level]![slot]!;
+  return text.slice(i, i + tail.length) === tail;
+}
+
+/** The slot of a key predicted to follow the last one when text[i, ...) holds it (see keyAt); else -1. */
+function predictedAt(text: string, i: number, level: number): number {
   if (lastSlot < 0) return -1;
-  const slot = spanNext[lastSlot]!;
-  if (slot < 0) return -1;
-  // Cached keys hold no '"' or '\\' (they come from keys without escapes): a match ends where the key does.
-  const key = spanKeys[slot]!;
-  const e = a + key.length;
-  if (!sameChars(key, text, a)) return -1;
-  const c = text.charCodeAt(e);
-  return (level === 0 ? c === 34 : c === 92 && text.charCodeAt(e + 1) === 34) ? slot : -1;
+  const first = spanNext[2 * lastSlot]!;
+  if (keyAt(text, i, level, first)) return first;
+  // The second guess, where the first failed: the ':' where it would be is checked first, as
+  // keys of other lengths are most of the misses and that needs no slice.
+  const second = spanNext[2 * lastSlot + 1]!;
+  if (second < 0 || text.charCodeAt(i + spanTails[level]![second]!.length - 1) !== 58) return -1;
+  return keyAt(text, i, level, second) ? second : -1;
+}
+
+/** Records that `slot` followed the last key, where predictedAt did not expect it. */
+function learnNext(slot: number): void {
+  if (lastSlot < 0) return;
+  spanNext[2 * lastSlot + 1] = spanNext[2 * lastSlot]!;
+  spanNext[2 * lastSlot] = slot;
 }
 
 export class JsonTextMasker {
@@ -116,7 +141,7 @@ export class JsonTextMasker {
     try {
       const out = new Splicer(text);
       const from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-      this.#document(new Doc(text, text.length, 0), from, out, 0, 0);
+      this.#document(new Doc(text, 0), from, out, 0, 0);
       return out.result();
     } catch (err) {
       if (err instanceof SyntaxFailure) return undefined;
@@ -134,10 +159,13 @@ export class JsonTextMasker {
    */
   #document(doc: Doc, from: number, out: Splicer, docStart: number, embedding: number): void {
     const text = doc.text;
-    const to = doc.to;
     const path = this.#path;
     const track = this.#track;
     const fields = this.#fields;
+    const hasFields = fields.length > 0;
+    const level = doc.level;
+    // Whether a string at level 0 may hold a document to read in place.
+    const inPlace = level === 0 && embedding < MAX_EMBEDDING;
     const kinds: number[] = [];
     const indexes: number[] = [];
     // Hints from the key of the value at i (0 in arrays).
@@ -145,17 +173,33 @@ export class JsonTextMasker {
     let i = from;
 
     for (;;) {
-      // A value is expected at i.
-      i = doc.ws(i);
-      if (i >= to) throw FAIL;
-      const c = text.charCodeAt(i);
-      const f = fields.length > 0 && path.length > docStart ? fieldMatches(fields, path, docStart) : undefined;
+      // A value is expected at i. Its first character (two at level 1) tells a string from
+      // whitespace: that is read once, and the whitespace loop runs only where there is some.
+      let c = text.charCodeAt(i);
+      let quote = level === 0 ? c === 34 : c === 92 && text.charCodeAt(i + 1) === 34;
+      if (!quote && (c <= 32 || c === 92)) {
+        i = doc.ws(i);
+        c = text.charCodeAt(i);
+        quote = doc.quoteAt(i);
+      }
+      const f = hasFields && path.length > docStart ? fieldMatches(fields, path, docStart) : undefined;
       if (f !== undefined) {
         const [end, value] = doc.skipValue(i);
         out.replace(i, end, doc.encode(this.#core.fieldToken(value, f.source, this.#report, track ? path : undefined)));
         i = end;
+      } else if (quote) {
+        // A string holding a JSON document (no leading space, as serializers write it) is first
+        // read as a level-1 document where it stands; its end is where that document ends.
+        const end = inPlace && isOpenBracket(text.charCodeAt(i + 1)) ? this.#embeddedInPlace(text, i + 1, out, embedding) : -1;
+        if (end >= 0) {
+          i = end;
+        } else {
+          const stringEnd = doc.readString(i);
+          this.#stringValue(doc, i, stringEnd, hints, out, embedding);
+          i = stringEnd;
+        }
       } else if (c === 123 || c === 91) {
-        i = doc.ws(i + 1);
+        i = doc.skip(i + 1);
         if (text.charCodeAt(i) === (c === 123 ? 125 : 93)) {
           i++;
         } else {
@@ -169,18 +213,6 @@ export class JsonTextMasker {
             hints = 0;
           }
           continue;
-        }
-      } else if (doc.quoteAt(i)) {
-        // A string holding a JSON document (no leading space, as serializers write it) is first
-        // read as a level-1 document where it stands; its end is where that document ends.
-        const first = text.charCodeAt(i + 1);
-        const end = doc.level === 0 && (first === 123 || first === 91) && embedding < MAX_EMBEDDING ? this.#embeddedInPlace(text, i + 1, out, embedding) : -1;
-        if (end >= 0) {
-          i = end;
-        } else {
-          const stringEnd = doc.readString(i);
-          this.#stringValue(doc, i, stringEnd, hints, out, embedding);
-          i = stringEnd;
         }
       } else if (c === 45 || isDigitCode(c)) {
         const end = doc.number(i);
@@ -196,75 +228,82 @@ export class JsonTextMasker {
       else if (c === 110 && text.startsWith('null', i)) i += 4;
       else throw FAIL;
 
-      i = this.#afterValue(doc, i, kinds, indexes, path, track);
-      if (i < 0) return;
-      hints = kinds[kinds.length - 1] === OBJECT ? this.#hints : 0;
-    }
-  }
-
-  /**
-   * After a value: commas and closing brackets, up to where the next value starts (returned;
-   * a key, if any, has been read into #hints), or -1 at the end of the document.
-   */
-  #afterValue(doc: Doc, i: number, kinds: number[], indexes: number[], path: (string | number)[], track: boolean): number {
-    const text = doc.text;
-    for (;;) {
-      i = doc.ws(i);
-      const depth = kinds.length;
-      if (depth === 0) {
-        if (doc.endsAtQuote) {
-          if (text.charCodeAt(i) !== 34) throw FAIL;
-          doc.end = i + 1;
-        } else if (i !== doc.to) throw FAIL;
-        return -1;
+      // After a value: commas and closing brackets, up to where the next value starts.
+      for (;;) {
+        let d = text.charCodeAt(i);
+        if (d <= 32 || d === 92) {
+          i = doc.ws(i);
+          d = text.charCodeAt(i);
+        }
+        const depth = kinds.length;
+        if (depth === 0) {
+          if (doc.endsAtQuote) {
+            if (d !== 34) throw FAIL;
+            doc.end = i + 1;
+          } else if (i !== doc.to) throw FAIL;
+          return;
+        }
+        const kind = kinds[depth - 1];
+        if (d === 44) {
+          if (kind === OBJECT) {
+            i = this.#key(doc, i + 1, path, track);
+            hints = this.#hints;
+          } else {
+            const next = indexes[depth - 1]! + 1;
+            indexes[depth - 1] = next;
+            if (track) path[path.length - 1] = next;
+            i++;
+            hints = 0;
+          }
+          break;
+        }
+        if ((d === 125 && kind === OBJECT) || (d === 93 && kind === ARRAY)) {
+          i++;
+          kinds.pop();
+          indexes.pop();
+          if (track) path.pop();
+          continue;
+        }
+        throw FAIL;
       }
-      const d = text.charCodeAt(i);
-      const kind = kinds[depth - 1];
-      if (d === 44) {
-        if (kind === OBJECT) return this.#key(doc, doc.ws(i + 1), path, track);
-        const next = indexes[depth - 1]! + 1;
-        indexes[depth - 1] = next;
-        if (track) path[path.length - 1] = next;
-        return i + 1;
-      }
-      if ((d === 125 && kind === OBJECT) || (d === 93 && kind === ARRAY)) {
-        i++;
-        kinds.pop();
-        indexes.pop();
-        if (track) path.pop();
-        continue;
-      }
-      throw FAIL;
     }
   }
 
   /** Hints of the key read last (see keyHints). */
   #hints = 0;
 
-  /** Reads `"key" :` at i into #hints (and the path slot); returns the position after ':'. */
+  /**
+   * Reads `"key" :` at i (whitespace before it aside) into #hints and the path slot; returns
+   * the position after ':'. Small, so that the walk inlines the usual case: the predicted key.
+   */
   #key(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
+    const slot = predictedAt(doc.text, i, doc.level);
+    if (slot < 0) return this.#unpredictedKey(doc, i, path, track);
+    this.#hints = spanHints[slot]!;
+    if (track) path[path.length - 1] = spanKeys[slot]!;
+    lastSlot = slot;
+    return i + spanTails[doc.level]![slot]!.length;
+  }
+
+  /** #key where the text does not start with the predicted key. */
+  #unpredictedKey(doc: Doc, i: number, path: (string | number)[], track: boolean): number {
+    // Pretty-printed text: the key (predicted or not) is after whitespace.
+    const j = doc.ws(i);
+    if (j !== i) return this.#key(doc, j, path, track);
     if (!doc.quoteAt(i)) throw FAIL;
     const text = doc.text;
-    const open = doc.level === 0 ? 1 : 2;
-    let slot = predictedSlot(text, i + open, doc.level);
-    if (slot >= 0) {
-      const a = i + open;
-      const b = a + spanKeys[slot]!.length;
-      if (track) path[path.length - 1] = text.slice(a, b);
-      i = doc.ws(b + open);
+    i = doc.skip(doc.readKey(i));
+    let slot: number;
+    if (doc.escaped) {
+      slot = -1;
+      this.#hints = keyHints(doc.value);
+      if (track) path[path.length - 1] = doc.value;
     } else {
-      i = doc.ws(doc.readKey(i));
-      if (doc.escaped) {
-        slot = -1;
-        this.#hints = keyHints(doc.value);
-        if (track) path[path.length - 1] = doc.value;
-      } else {
-        slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
-        if (lastSlot >= 0) spanNext[lastSlot] = slot;
-        if (track) path[path.length - 1] = text.slice(doc.contentStart, doc.contentEnd);
-      }
+      slot = keySlotAt(text, doc.contentStart, doc.contentEnd, doc.keyHash);
+      learnNext(slot);
+      this.#hints = spanHints[slot]!;
+      if (track) path[path.length - 1] = spanKeys[slot]!;
     }
-    if (slot >= 0) this.#hints = spanHints[slot]!;
     lastSlot = slot;
     if (text.charCodeAt(i) !== 58) throw FAIL;
     return i + 1;
@@ -375,7 +414,7 @@ export class JsonTextMasker {
    */
   #embeddedInPlace(text: string, from: number, out: Splicer, embedding: number): number {
     const base = this.#path.length;
-    const doc = new Doc(text, text.length, 1, true);
+    const doc = new Doc(text, 1, true);
     return this.#attempt((o) => this.#document(doc, from, o!, base, embedding + 1), out) ? doc.end : -1;
   }
 
@@ -383,7 +422,7 @@ export class JsonTextMasker {
   #embeddedDecoded(s: string, embedding: number): string | undefined {
     const base = this.#path.length;
     const inner = new Splicer(s);
-    const ok = this.#attempt(() => this.#document(new Doc(s, s.length, 0), 0, inner, base, embedding + 1), undefined);
+    const ok = this.#attempt(() => this.#document(new Doc(s, 0), 0, inner, base, embedding + 1), undefined);
     return ok ? inner.result() : undefined;
   }
 }

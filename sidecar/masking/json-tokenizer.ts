@@ -19,11 +19,12 @@ export function isDigitCode(c: number): boolean {
 }
 
 /**
- * One document in text[from, to). Level 0: plain JSON text. Level 1: JSON text encoded inside
+ * One document in text[from, ...). Level 0: plain JSON text. Level 1: JSON text encoded inside
  * a JSON string literal, read in its encoded form.
  */
 export class Doc {
   readonly text: string;
+  /** text.length: a document runs to the end of its text (the walk reads past it as NaN, never a token). */
   readonly to: number;
   readonly level: number;
   /**
@@ -46,11 +47,21 @@ export class Doc {
   // the field stays a small-integer field that V8 reads and writes without a heap-number box.
   #backslash = -1;
 
-  constructor(text: string, to: number, level: number, endsAtQuote = false) {
+  constructor(text: string, level: number, endsAtQuote = false) {
     this.text = text;
-    this.to = to;
+    this.to = text.length;
     this.level = level;
     this.endsAtQuote = endsAtQuote;
+  }
+
+  /**
+   * Position after whitespace at i. The common case, a token right at i, is decided from its
+   * first character without the loop (and the call, where the caller inlines this).
+   */
+  skip(i: number): number {
+    const c = this.text.charCodeAt(i);
+    if (this.level === 0 ? c > 32 : c !== 32 && (c !== 92 || this.text.charCodeAt(i + 1) === 34)) return i;
+    return this.ws(i);
   }
 
   /** Position after whitespace at i. */
@@ -87,22 +98,12 @@ export class Doc {
    */
   readString(i: number, isKey = false): number {
     const { text, level } = this;
-    const open = level === 0 ? 1 : 2;
-    const contentStart = i + open;
+    const contentStart = i + (level === 0 ? 1 : 2);
     let j = text.indexOf('"', contentStart);
-    for (;;) {
-      if (j < 0 || j >= this.to) throw FAIL;
-      let b = j - 1;
-      while (text.charCodeAt(b) === 92) b--;
-      const backslashes = j - 1 - b;
-      // Level 0: a quote closes on an even number of backslashes before it. Level 1: every
-      // quote is encoded as \" ; the inner quote closes when the backslashes before that are
-      // an even number (each encoded as two), so 4k + 1 in all.
-      if (level === 0 ? backslashes % 2 === 0 : backslashes % 4 === 1) break;
-      // At level 1 an unescaped quote is the end of the enclosing string: the token runs past it.
-      if (level === 1 && backslashes % 2 === 0) throw FAIL;
-      j = text.indexOf('"', j + 1);
-    }
+    if (j < 0 || j >= this.to) throw FAIL;
+    // The usual first quote closes the token: unescaped at level 0, the encoded \" at level 1.
+    const before = text.charCodeAt(j - 1);
+    if (level === 0 ? before === 92 : before !== 92 || text.charCodeAt(j - 2) === 92) j = this.#closingQuote(j);
     const contentEnd = level === 0 ? j : j - 1;
     if (this.#backslash < contentStart && this.#backslash !== NONE) {
       const b = text.indexOf('\\', contentStart);
@@ -114,6 +115,24 @@ export class Doc {
     if (this.escaped) this.value = decode(text.slice(contentStart, contentEnd), level);
     else if (!isKey) this.value = text.slice(contentStart, contentEnd);
     return j + 1;
+  }
+
+  /** The quote that closes the string token whose content has a quote at j, after escapes and all. */
+  #closingQuote(j: number): number {
+    const { text, level } = this;
+    for (;;) {
+      if (j < 0 || j >= this.to) throw FAIL;
+      let b = j - 1;
+      while (text.charCodeAt(b) === 92) b--;
+      const backslashes = j - 1 - b;
+      // Level 0: a quote closes on an even number of backslashes before it. Level 1: every
+      // quote is encoded as \" ; the inner quote closes when the backslashes before that are
+      // an even number (each encoded as two), so 4k + 1 in all.
+      if (level === 0 ? backslashes % 2 === 0 : backslashes % 4 === 1) return j;
+      // At level 1 an unescaped quote is the end of the enclosing string: the token runs past it.
+      if (level === 1 && backslashes % 2 === 0) throw FAIL;
+      j = text.indexOf('"', j + 1);
+    }
   }
 
   /**

@@ -79,6 +79,20 @@ describe('masking JSON', () => {
     expect(JSON.parse(m.maskJsonText(JSON.stringify({ text: records }))) as unknown).to.deep.equal({ text: masked });
   });
 
+  it('reads each key for what it is when a key has several successors, compact or pretty-printed, at both levels', () => {
+    // After "a": "firstName" and "password" alternate (both are remembered as guesses), then a
+    // key that extends one of them and one that is neither come in between.
+    const keys = ['firstName', 'password', 'firstName', 'firstNames', 'password', 'title', 'firstName', 'password'];
+    const records = keys.map((k) => ({ a: 1, [k]: 'Anna' }));
+    const masked = keys.map((k) => ({ a: 1, [k]: k === 'firstName' ? '[PERSON]' : k === 'password' ? '[SECRET]' : 'Anna' }));
+    const forms = [JSON.stringify(records), JSON.stringify(records, null, 2), JSON.stringify(records).replaceAll('":', '" :')];
+    for (const text of forms) {
+      expect(JSON.parse(m.maskJsonText(text)) as unknown, text).to.deep.equal(masked);
+      const inner = (JSON.parse(m.maskJsonText(JSON.stringify({ text }))) as { text: string }).text;
+      expect(JSON.parse(inner) as unknown, text).to.deep.equal(masked);
+    }
+  });
+
   it('does not touch __proto__ keys beyond masking their value', () => {
     const doc = JSON.parse('{"__proto__": {"e": "jane@example.com"}}') as Record<string, unknown>;
     const out = m.maskJson(doc);
