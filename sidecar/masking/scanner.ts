@@ -299,9 +299,6 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
   // Whether the character before i is known not to be a word character: true after ASCII
   // punctuation, unknown after a non-ASCII character or the end of a finding.
   let clean = true;
-  // The last word of letters, digits and '_' read: an e-mail's local part ends with one right before its '@'.
-  let wordStart = 0;
-  let wordEnd = -1;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c >= 128) {
@@ -352,8 +349,6 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
         next = ++i < n ? s.charCodeAt(i) : -1;
       }
       digitSeen &= DIGIT;
-      wordStart = start;
-      wordEnd = i;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
       // Most words can start nothing: decide that here, without a call.
       let end = -1;
@@ -396,7 +391,7 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
     let end = -1;
     switch (t) {
       case T_AT:
-        if ((enabled & D_EMAIL) !== 0) end = detectEmail(s, i, hits, wordEnd === i ? wordStart : i);
+        if ((enabled & D_EMAIL) !== 0) end = detectEmail(s, i, hits);
         break;
       case T_PLUS:
         if ((enabled & D_PHONE) !== 0 && isDigit(codeAt(s, i + 1))) end = detectPhone(s, i, hits, false);

@@ -18,14 +18,11 @@ function isLabelChar(c: number): boolean {
 // "icon@2x.png" is an image name, not an address.
 const IMAGE_SUFFIX = /^\d+x\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico|tiff?)$/iu;
 
-/**
- * `at` is the index of an '@'. Adds the address around it and returns its end, or -1. s[from, at) is known to
- * be local-part characters (the scanner has just read them as a word), so the search for the start resumes there.
- */
-export function detectEmail(s: string, at: number, hits: Hits, from = at): number {
+/** `at` is the index of an '@'. Adds the address around it and returns its end, or -1. */
+export function detectEmail(s: string, at: number, hits: Hits): number {
   const n = s.length;
+  let a = at;
   const stop = Math.max(hits.lastEnd, at - 64);
-  let a = Math.min(at, Math.max(from, stop));
   // An apostrophe counts between letters (o'neil@...), not as a quote around the address.
   while (a > stop && (isLocalChar(s.charCodeAt(a - 1)) || (s.charCodeAt(a - 1) === 39 && a - 1 > stop && isAlnumCode(s.charCodeAt(a - 2)) && isAlnumCode(s.charCodeAt(a))))) a--;
   // "…\njane@…": the escape's letter is not part of the address.
