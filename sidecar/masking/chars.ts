@@ -139,18 +139,6 @@ export function numberEndsToken(s: string, end: number): boolean {
   return true;
 }
 
-/** The lower-cased word (letters, digits, '_', '-') that ends right before `end`, at most `max` long. */
-export function wordBefore(s: string, end: number, max: number): string {
-  let j = end;
-  const stop = Math.max(0, end - max);
-  while (j > stop) {
-    const c = s.charCodeAt(j - 1);
-    if (!(isAsciiAlnum(c) || c === 95 || c === 45)) break;
-    j--;
-  }
-  return s.slice(j, end).toLowerCase();
-}
-
 /** True when the `window` characters before `i`, lower-cased, contain one of `words`. */
 export function contextBefore(s: string, i: number, window: number, words: readonly string[]): boolean {
   const text = s.slice(Math.max(0, i - window), i).toLowerCase();

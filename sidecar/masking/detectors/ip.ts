@@ -4,10 +4,21 @@
 // required so that code such as "a::b" is left alone. Zone ids, ports, brackets and CIDR
 // suffixes stay outside the span.
 import { isIPv6 } from 'node:net';
-import { codeAt, codeBefore, isDigit, isHex, isWordCode, wordBefore } from '../chars.ts';
+import { codeAt, codeBefore, isAsciiAlnum, isDigit, isHex, isUpper, isWordCode } from '../chars.ts';
 import { K_IPV4, K_IPV6, type Hits } from '../hits.ts';
 
-const VERSION_WORDS = new Set(['v', 'ver', 'version', 'release', 'build', 'firmware', 'fw', 'rev', 'revision', 'os', 'kernel', 'sdk', 'api']);
+const VERSION_WORDS = ['v', 'ver', 'version', 'release', 'build', 'firmware', 'fw', 'rev', 'revision', 'os', 'kernel', 'sdk', 'api'];
+const LONGEST_VERSION_WORD = 8;
+
+/** Whether s[start, end), ASCII, is the lower-case word `w` in any case. */
+function isWordIgnoringCase(s: string, start: number, end: number, w: string): boolean {
+  if (end - start !== w.length) return false;
+  for (let k = 0; k < w.length; k++) {
+    const c = s.charCodeAt(start + k);
+    if ((isUpper(c) ? c + 32 : c) !== w.charCodeAt(k)) return false;
+  }
+  return true;
+}
 
 function precededByVersionWord(s: string, i: number): boolean {
   let j = i;
@@ -17,7 +28,18 @@ function precededByVersionWord(s: string, i: number): boolean {
     if (c === 32 || c === 58 || c === 61 || c === 9 || c === 45 || c === 95) j--;
     else break;
   }
-  return VERSION_WORDS.has(wordBefore(s, j, 16));
+  // The word before (letters, digits, '_', '-'), compared in place: most addresses follow "from" or
+  // "IP", and a lower-cased copy of it cost an allocation per address.
+  let k = j;
+  const stop = Math.max(0, j - LONGEST_VERSION_WORD - 1);
+  while (k > stop) {
+    const c = s.charCodeAt(k - 1);
+    if (!(isAsciiAlnum(c) || c === 95 || c === 45)) break;
+    k--;
+  }
+  if (j - k > LONGEST_VERSION_WORD) return false;
+  for (const w of VERSION_WORDS) if (isWordIgnoringCase(s, k, j, w)) return true;
+  return false;
 }
 
 /** `i` is at a digit. Returns the end of an IPv4 address starting there, or -1. */

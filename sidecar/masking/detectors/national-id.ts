@@ -11,7 +11,7 @@ import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsT
 import { K_NATIONAL_ID, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
 import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
-import { RULES_BY_LENGTH, shapeStep, wholeValueExcluded } from './national-id/digits.ts';
+import { RULES_BY_SHAPE, shapeStep, wholeValueExcluded } from './national-id/digits.ts';
 import { entireValue } from './entire-value.ts';
 import { phoneContextBefore } from './phone.ts';
 
@@ -79,16 +79,16 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
     let total = 0;
     for (let k = 0; k < g; k++) total += gLen[k]!;
     if (total < 9) break;
-    const rules = RULES_BY_LENGTH[total];
-    const end = gEnd[g - 1]!;
-    if (rules === undefined || rules.length === 0 || !numberEndsToken(s, end)) continue;
     let shape = 0;
     for (let k = 0; k < g; k++) shape = shapeStep(shape, gLen[k]!, gSep[k]!);
+    const rules = RULES_BY_SHAPE[total]!.get(shape);
+    const end = gEnd[g - 1]!;
+    if (rules === undefined || !numberEndsToken(s, end)) continue;
     let d = '';
     let cue: readonly string[] | undefined | null = null; // null: not looked up yet
     for (const r of rules) {
-      if (!r.shapes.includes(shape)) continue;
-      if (d === '') for (let k = i; k < end; k++) if (isDigit(s.charCodeAt(k))) d += s[k];
+      // The digits without separators, a group at a time.
+      if (d === '') for (let k = 0; k < g; k++) d += s.slice(gEnd[k]! - gLen[k]!, gEnd[k]);
       if (!r.valid(d)) continue;
       if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
       if (wholeOk && r.wholeValue && !wholeValueExcluded(d) && entireValue(s, i, end)) return found(hits, i, end);

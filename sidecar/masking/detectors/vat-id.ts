@@ -16,6 +16,16 @@ const VAT_PREFIX: Uint8Array = (() => {
   return t;
 })();
 
+type VatCheck = (body: string) => boolean;
+const NO_RULE: VatCheck = () => false;
+// The same rules by prefix index: a body is checked at every separator, and a record keyed by a fresh
+// two-letter string costs a string-table lookup each time.
+const RULE_AT: readonly VatCheck[] = (() => {
+  const t = new Array<VatCheck>(26 * 26).fill(NO_RULE);
+  for (const [cc, rule] of Object.entries(VAT_RULES)) t[(cc.charCodeAt(0) - 65) * 26 + cc.charCodeAt(1) - 65] = rule;
+  return t;
+})();
+
 function isVatSep(c: number): boolean {
   return c === 32 || c === 45 || c === 46;
 }
@@ -33,7 +43,7 @@ export function detectVatId(s: string, i: number, we: number, hits: Hits): numbe
   const c0 = s.charCodeAt(i) & 0xdf;
   const c1 = codeAt(s, i + 1);
   const upper = isUpper(s.charCodeAt(i));
-  const cc = String.fromCharCode(c0, c1 & 0xdf);
+  const rule = RULE_AT[(c0 - 65) * 26 + (c1 & 0xdf) - 65]!;
   let j = i + 2;
   // "DE 136695976", "FR-40303265045", "DE.136.695.976": one separator between prefix and body. In lower case
   // ("de 136 695 976") only as the whole value or after a VAT word: "de", "el", "it", "se" are words too, and
@@ -50,14 +60,14 @@ export function detectVatId(s: string, i: number, we: number, hits: Hits): numbe
   for (let k = j; k < s.length && body.length <= MAX_BODY; k++) {
     const c = s.charCodeAt(k);
     if (isDigit(c) || isUpper(c) || (!upper && isLower(c))) {
-      body += s[k]!.toUpperCase();
+      body += String.fromCharCode(isLower(c) ? c - 32 : c);
       continue;
     }
-    if (body.length > 0 && !isWordCode(c) && validVat(cc, body)) bestEnd = k;
+    if (body.length > 0 && !isWordCode(c) && rule(body)) bestEnd = k;
     if (isVatSep(c) && isDigit(codeAt(s, k - 1)) && isDigit(codeAt(s, k + 1))) continue;
     break;
   }
-  if (body.length <= MAX_BODY && validVat(cc, body)) {
+  if (body.length <= MAX_BODY && rule(body)) {
     let end = j;
     for (let n = 0; n < body.length; end++) if (isAsciiAlnum(s.charCodeAt(end))) n++;
     if (!isWordCode(codeAt(s, end))) bestEnd = end;

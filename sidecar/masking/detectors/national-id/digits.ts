@@ -275,6 +275,22 @@ export const RULES_BY_LENGTH: readonly (readonly DigitRule[])[] = (() => {
 })();
 
 /**
+ * Rules by length and written shape, in DIGIT_RULES order: most digit groupings in text (a phone number's
+ * "4 7", an order number's "8-4") belong to no rule of their length, and one lookup says so.
+ */
+export const RULES_BY_SHAPE: readonly ReadonlyMap<number, readonly DigitRule[]>[] = RULES_BY_LENGTH.map((rules) => {
+  const byShape = new Map<number, DigitRule[]>();
+  for (const r of rules) {
+    for (const shape of r.shapes) {
+      const list = byShape.get(shape);
+      if (list === undefined) byShape.set(shape, [r]);
+      else if (!list.includes(r)) list.push(r);
+    }
+  }
+  return byShape;
+});
+
+/**
  * Whole values a rule must not claim without a cue: ten digits from 1000000000 on are Unix times in seconds
  * (September 2001 to May 2033), the commonest ten-digit number in JSON; as a personnummer they would be people
  * born 1910-1919 or 2010-2019, still found after a cue word ("personnummer 1501012387") or in the 12-digit form.
