@@ -125,6 +125,24 @@ function hasDigitOrLetter(s: string): boolean {
   return other && LETTER.test(s);
 }
 
+/**
+ * The common street, town or postcode value ("Hauptstraße 5", "Berlin", "10115") in one pass:
+ * it starts with an ASCII letter or a digit 1-9, is at most 200 long and holds no '@' or ':'
+ * (nor a '.' after a leading digit), so neither an empty value nor one ADDRESS_NOT can match.
+ */
+function plainStreetValue(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 200) return false;
+  const c0 = s.charCodeAt(0);
+  const digit = c0 >= 49 && c0 <= 57;
+  if (!digit && ((c0 | 32) < 97 || (c0 | 32) > 122)) return false;
+  for (let k = 1; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 64 || c === 58 || (c === 46 && digit)) return false;
+  }
+  return true;
+}
+
 /** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
 export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
   if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
@@ -133,7 +151,9 @@ export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: st
     return personValue(s, mode) ? K_PERSON_KEY : -1;
   }
   if ((hints & KEY_ADDRESS) !== 0) {
-    if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
+    if ((enabled & bits.address) === 0) return -1;
+    if (plainStreetValue(s)) return K_ADDRESS_KEY;
+    if (s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
     return hasDigitOrLetter(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
   }
   if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && FIVE_DIGITS.test(s) ? K_ADDRESS_KEY : -1;
