@@ -75,7 +75,7 @@ function streetWordBefore(s: string, i: number): boolean {
       if (j - b <= 9 && (rolesOf(s, b, j) & R_STREET_PREFIX) !== 0) return true;
       if (!isUpperLetter(s.charCodeAt(b)) && (rolesOf(s, b, j) & R_PARTICLE) === 0) return false;
     }
-    if (s.charCodeAt(b - 1) !== 32) return false;
+    if (b === 0 || s.charCodeAt(b - 1) !== 32) return false;
     j = b - 1;
   }
   return false;

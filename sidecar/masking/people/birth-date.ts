@@ -1,7 +1,7 @@
 // DATE_OF_BIRTH: a date with a birth word shortly before it ("born on 12 March 1985",
 // "geboren am 03.04.1979", "née le 5 mai 1990", "DOB: 1985-03-12", "urodzony 12.05.1980",
 // "født 1. maj 1975"). A date without one is just a date and stays as it is.
-import { isDigit } from '../chars.ts';
+import { codeAt, isDigit } from '../chars.ts';
 import { K_DOB_TEXT, type Hits } from '../hits.ts';
 import { mayBeBirthWord, R_BIRTH, R_BIRTH_LINK, rolesOf } from './lexicon.ts';
 import { isLetterCode } from './words.ts';
@@ -47,6 +47,27 @@ const MONTHS =
 
 // "12 March 1985", "12. März 1985", "5 de mayo de 1990", "1er mai 1990"
 const DAY_FIRST = new RegExp(`\\d{1,2}(?:er|st|nd|rd|th)?\\.?\\s+(?:de\\s+)?(?:${MONTHS})\\.?,?\\s+(?:de\\s+)?\\d{4}(?!\\p{N})`, 'iuy');
+// The first two letters of the words DAY_FIRST reads after a day (a month, "de"), in lower
+// case, by their ASCII codes: "1 TB", "3 items" end before the birth-word look-behind.
+const MONTH_PAIRS = new Uint8Array(128 * 128);
+for (const word of [...MONTHS.replace('sept?', 'sep').split('|'), 'de']) {
+  const a = word.charCodeAt(0);
+  const b = word.charCodeAt(1);
+  if (a < 128 && b < 128) MONTH_PAIRS[(a << 7) | b] = 1;
+}
+
+/**
+ * False when the word at m cannot start a month name (or "de"): its first two characters are
+ * ASCII and no month begins with them. True for anything else, non-ASCII included (the
+ * expression's case folding is Unicode's).
+ */
+export function monthMayStart(s: string, m: number): boolean {
+  const a = codeAt(s, m);
+  const b = codeAt(s, m + 1);
+  if (a >= 128 || b >= 128) return true;
+  return a >= 0 && b >= 0 && MONTH_PAIRS[((a | 32) << 7) | (b | 32)] === 1;
+}
+
 // "March 12, 1985"
 const MONTH_FIRST = new RegExp(`(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\p{N})`, 'iuy');
 

@@ -5,7 +5,7 @@
 import { codeAt, isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
-import { detectBirthDateWords } from './birth-date.ts';
+import { detectBirthDateWords, monthMayStart } from './birth-date.ts';
 import { FNV_OFFSET, FNV_PRIME, lowerCode, R_GIVEN, R_MONTH, R_SALUTATION, R_STREET_LEAD, R_SURNAME, R_TITLE, rolesHashed, rolesOf } from './lexicon.ts';
 
 // Words a name can start at: the others ("The", "Quarterly", "March" alone) end here.
@@ -68,6 +68,21 @@ function shortNumericDate(s: string, e: number, sep: number): boolean {
 }
 
 /**
+ * Whether the word at j (letters and ' ’ . -) is followed by a space, as the first word of a
+ * street after a house number is ("Baker Street", "Rue de la Paix"): "5 GB", "3 PM." are no
+ * street. True at any non-ASCII character (the street expression's letters and spaces are Unicode's).
+ */
+function wordThenSpace(s: string, j: number): boolean {
+  for (let k = j; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128) return true;
+    if (((c | 32) >= 97 && (c | 32) <= 122) || c === 39 || c === 46 || c === 45) continue;
+    return c === 32 || (c >= 9 && c <= 13);
+  }
+  return false;
+}
+
+/**
  * `i` starts a run of `run` digits that `next` follows (a letter after them for "221B").
  * Returns the end of an address or birth date found there, or -1.
  */
@@ -79,8 +94,8 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   // codeAt, not charCodeAt: these run at the end of most values, and a read past the end costs
   // V8 a slow path (see chars.ts).
   const after = codeAt(s, e + 1);
-  // A day: "12 March", "12. März", "6.12.1985", "3/4/79".
-  if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after)) || ((next === 46 || next === 47 || next === 45) && shortNumericDate(s, e, next)) || (next === 46 && after === 32))) {
+  // A day: "12 March", "12. März", "6.12.1985", "3/4/79"; not "1 TB" (no month starts "tb").
+  if ((enabled & bits.dob) !== 0 && run <= 2 && (((next === 32 || next === 46) && isLetterCode(after) && monthMayStart(s, e + 1)) || ((next === 46 || next === 47 || next === 45) && shortNumericDate(s, e, next)) || (next === 46 && after === 32))) {
     const r = detectBirthDateWords(s, i, hits, false);
     if (r >= 0) return r;
   }
@@ -96,7 +111,7 @@ export function atShortNumber(s: string, i: number, run: number, next: number, e
   let streetAfter = false;
   if (codeAt(s, w) === 32) {
     const c = codeAt(s, w + 1);
-    if (isUpperLetter(c)) streetAfter = true;
+    if (isUpperLetter(c)) streetAfter = wordThenSpace(s, w + 1);
     // Lower-case leads: rue, avenue, av., boulevard, bd, place, allée, chemin, impasse, quai, cours, route.
     else if (c === 114 || c === 97 || c === 98 || c === 112 || c === 99 || c === 105 || c === 113) {
       let we = w + 1;

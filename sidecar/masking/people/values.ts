@@ -4,8 +4,8 @@
 // scanned as text).
 import { K_ADDRESS_KEY, K_DOB_KEY, K_NATIONAL_ID_KEY, K_PERSON_KEY } from '../hits.ts';
 import { KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, KEY_PERSON } from './keys.ts';
-import { R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesOf } from './lexicon.ts';
-import { isLetterCode, isUpperLetter, nameCased } from './words.ts';
+import { FNV_OFFSET, FNV_PRIME, lowerCode, R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesHashed } from './lexicon.ts';
+import { capitalInsideName, isLetterCode, isUpperLetter } from './words.ts';
 
 /** Enabled-bit masks (the scanner owns the values). */
 export interface KeyedBits {
@@ -33,6 +33,9 @@ function isNameChar(c: number): boolean {
  * in a record about a person (see hasPersonKey), one to four capitalised words none of which
  * names a thing ("Ximena Echeverría", not "Customer Records", "Billing Service" or "Acme
  * GmbH"). A server's or a resource's name ("Github Mcp") has no such record around it.
+ *
+ * Each word is read once: its shape, its lexicon hash and whether it is written like a name
+ * (nameCased) come from the same pass, as a name value is in every record of a customer list.
  */
 function personValue(s: string, mode: number): boolean {
   let a = 0;
@@ -41,34 +44,52 @@ function personValue(s: string, mode: number): boolean {
   while (b > a && s.charCodeAt(b - 1) === 32) b--;
   if (b === a || b - a > 100 || !isLetterCode(s.charCodeAt(a))) return false;
   if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return false;
+  const generic = mode !== DEFINITE;
   let words = 0;
   let capitalised = 0;
   let known = false;
   let lastRoles = 0;
   let k = a;
   while (k < b) {
-    while (k < b && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 44)) k++;
+    let c = s.charCodeAt(k);
+    while (c === 32 || c === 44) c = ++k < b ? s.charCodeAt(k) : -1;
     const ws = k;
-    while (k < b && s.charCodeAt(k) !== 32 && s.charCodeAt(k) !== 44) {
-      if (!isNameChar(s.charCodeAt(k))) return false;
-      k++;
+    // The word's end without its trailing dots ("Jr."), and the hash of the word up to there.
+    let we = ws;
+    let h = FNV_OFFSET;
+    let hashed = 0;
+    // Whether the word is written like a name so far (see nameCased): a capital first.
+    let cased = generic && isUpperLetter(c);
+    let prev = -1;
+    let dot = -1;
+    for (; k < b; k++) {
+      c = s.charCodeAt(k);
+      if (c === 32 || c === 44) break;
+      if (c === 46) dot = k;
+      else if (isLetterCode(c)) {
+        // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
+        if (dot === k - 2 && dot > ws && isLetterCode(prev)) return false;
+        if (cased && k > ws && (c < 97 || c > 122) && isUpperLetter(c) && !capitalInsideName(s, ws, k)) cased = false;
+      } else if (!isNameChar(c)) return false;
+      prev = c;
+      if (generic) h = Math.imul(h ^ lowerCode(c), FNV_PRIME);
+      if (c !== 46) {
+        we = k + 1;
+        hashed = h;
+      }
     }
-    let we = k;
-    while (we > ws && s.charCodeAt(we - 1) === 46) we--;
     if (we === ws || ++words > 6) return false;
-    // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
-    for (let d = ws + 1; d < we - 2; d++) if (s.charCodeAt(d) === 46 && isLetterCode(s.charCodeAt(d + 1)) && isLetterCode(s.charCodeAt(d + 2))) return false;
-    if (mode === DEFINITE || we - ws === 1) continue;
-    const roles = rolesOf(s, ws, we);
+    if (!generic || we - ws === 1) continue;
+    const roles = rolesHashed(s, ws, we, hashed >>> 0);
     if ((roles & R_STOP) !== 0) return false;
     if (words > 1 && (roles & R_PARTICLE) !== 0 && !isUpperLetter(s.charCodeAt(ws))) continue;
-    if (!nameCased(s, ws, we)) return false;
+    if (!cased) return false;
     capitalised++;
     // "Paris", "May", "Victoria" alone are as likely a place or a month: a surname must follow.
     if (words === 1 && ((roles & R_TITLE) !== 0 || ((roles & R_GIVEN) !== 0 && (roles & R_AMBIGUOUS) === 0))) known = true;
     lastRoles = words > 1 ? roles : 0;
   }
-  if (mode === DEFINITE) return true;
+  if (!generic) return true;
   if (words > 4) return false;
   return known || (lastRoles & R_SURNAME) !== 0 || (mode === GENERIC_IN_PERSON_RECORD && capitalised >= 1);
 }
@@ -104,6 +125,24 @@ function hasDigitOrLetter(s: string): boolean {
   return other && LETTER.test(s);
 }
 
+/**
+ * The common street, town or postcode value ("Hauptstraße 5", "Berlin", "10115") in one pass:
+ * it starts with an ASCII letter or a digit 1-9, is at most 200 long and holds no '@' or ':'
+ * (nor a '.' after a leading digit), so neither an empty value nor one ADDRESS_NOT can match.
+ */
+function plainStreetValue(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 200) return false;
+  const c0 = s.charCodeAt(0);
+  const digit = c0 >= 49 && c0 <= 57;
+  if (!digit && ((c0 | 32) < 97 || (c0 | 32) > 122)) return false;
+  for (let k = 1; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 64 || c === 58 || (c === 46 && digit)) return false;
+  }
+  return true;
+}
+
 /** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
 export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
   if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
@@ -112,7 +151,9 @@ export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: st
     return personValue(s, mode) ? K_PERSON_KEY : -1;
   }
   if ((hints & KEY_ADDRESS) !== 0) {
-    if ((enabled & bits.address) === 0 || s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
+    if ((enabled & bits.address) === 0) return -1;
+    if (plainStreetValue(s)) return K_ADDRESS_KEY;
+    if (s.length > 200 || s.trim().length === 0 || (mayBeOtherAddress(s) && ADDRESS_NOT.test(s.trim()))) return -1;
     return hasDigitOrLetter(s) || POSTCODE_SHAPE.test(s) ? K_ADDRESS_KEY : -1;
   }
   if ((hints & KEY_CAP) !== 0) return (enabled & bits.address) !== 0 && FIVE_DIGITS.test(s) ? K_ADDRESS_KEY : -1;

@@ -45,13 +45,16 @@ export function nameCased(s: string, a: number, b: number): boolean {
   for (let k = a + 1; k < b; k++) {
     const c = s.charCodeAt(k);
     if ((c >= 97 && c <= 122) || !isUpperLetter(c)) continue;
-    const p = s.charCodeAt(k - 1);
-    if (isJoiner(p)) continue;
-    const prefix = k - a;
-    if ((prefix === 2 && (s.startsWith('Mc', a) || s.startsWith('De', a) || s.startsWith('Di', a) || s.startsWith('Le', a) || s.startsWith('La', a))) || (prefix === 3 && s.startsWith('Mac', a))) continue;
-    return false;
+    if (!capitalInsideName(s, a, k)) return false;
   }
   return true;
+}
+
+/** Whether the capital at k inside the name-cased word starting at a may stand there: after a joiner, or a Mc/Mac/De/Di/La/Le prefix. */
+export function capitalInsideName(s: string, a: number, k: number): boolean {
+  if (isJoiner(s.charCodeAt(k - 1))) return true;
+  const prefix = k - a;
+  return (prefix === 2 && (s.startsWith('Mc', a) || s.startsWith('De', a) || s.startsWith('Di', a) || s.startsWith('Le', a) || s.startsWith('La', a))) || (prefix === 3 && s.startsWith('Mac', a));
 }
 
 /** Nothing glued before a name: not a word, a dot (obj.Name), '_', '@', '/', '\', '#', '$', '-', '`'. */
