@@ -22,7 +22,12 @@ function luhnComplete(prefix: string, len: number, r: Rand): string {
   return body + luhnCheckDigit(body);
 }
 
-function iban(cc: string, bbanLen: number, r: Rand): string {
+// Countries whose account numbers (BBAN) are all digits, with their lengths: an IBAN of the wrong
+// length for its country is no IBAN, and the masker rightly leaves it.
+const IBAN_COUNTRIES: readonly (readonly [string, number])[] = [['DE', 18], ['FR', 23], ['ES', 20], ['BE', 12]];
+
+function iban(r: Rand): string {
+  const [cc, bbanLen] = pick(r, IBAN_COUNTRIES);
   return groups4(ibanFor(cc, digits(r, bbanLen)));
 }
 
@@ -72,7 +77,7 @@ function customer(r: Rand, i: number): Record<string, unknown> {
     })),
     notes: note(r, `${first} ${last}`, email),
   };
-  if (i % 3 === 0) rec.iban = iban(pick(r, ['DE', 'FR', 'NL', 'ES']), 18, r);
+  if (i % 3 === 0) rec.iban = iban(r);
   if (i % 5 === 0) rec.card = groups4(luhnComplete(pick(r, ['4', '51', '37']), 16, r));
   return rec;
 }
