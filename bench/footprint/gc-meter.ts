@@ -6,16 +6,16 @@
 // already freed, and writes the allocation sites ranked by bytes to FILE: where to cut first.
 // Bench-only: never loaded by the product.
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
+import { notFound, serveProbe } from './probe-port.ts';
 
 interface GcStat {
   readonly beforeGC: { readonly heapStatistics: { readonly usedHeapSize: number } };
   readonly afterGC: { readonly heapStatistics: { readonly usedHeapSize: number } };
 }
 
-const port = Number(process.env.BENCH_METER_PORT);
 let profiler: v8.GCProfiler | undefined;
 let usedAtStart = 0;
 const heapProfile = process.env.BENCH_HEAP_PROFILE;
@@ -84,11 +84,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     res.end(JSON.stringify({ allocatedBytes: freed + usedAtStop - usedAtStart, collections: stats.length }));
     return;
   }
-  res.statusCode = 404;
-  res.end();
+  notFound(res);
 }
 
-const server = http.createServer((req, res) => void handle(req, res));
-// The meter must not keep a process alive that would otherwise exit.
-server.unref();
-if (Number.isInteger(port) && port > 0) server.listen(port, '127.0.0.1');
+serveProbe('BENCH_METER_PORT', handle);

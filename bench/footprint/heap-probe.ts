@@ -3,12 +3,12 @@
 // off the JS heap and the RSS; /snapshot?file=F writes a heap snapshot to F. What the open-sessions
 // probe (sessions-probe.ts) compares between few and many sessions. Bench-only: never loaded by
 // the product.
-import http from 'node:http';
+import type http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { notFound, serveProbe } from './probe-port.ts';
 
-const port = Number(process.env.BENCH_PROBE_PORT);
 const session = new Session();
 session.connect();
 
@@ -28,10 +28,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     res.end('{}');
     return;
   }
-  res.statusCode = 404;
-  res.end();
+  notFound(res);
 }
 
-const server = http.createServer((req, res) => void handle(req, res));
-server.unref();
-if (Number.isInteger(port) && port > 0) server.listen(port, '127.0.0.1');
+serveProbe('BENCH_PROBE_PORT', handle);
