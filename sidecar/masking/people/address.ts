@@ -38,12 +38,19 @@ const STREET_BEFORE = new RegExp(
 // end of the word before the house number, in lower case.
 const STREET_ENDS = (STREET_SUFFIX.replace(/\\/gu, '') + '|gate|gata|gatan|vei|veien|vej|gade|allé|laan').split('|');
 
-// Street words by their last letter: a word is compared only with those that end like it.
-const BY_LAST: (string[] | undefined)[] = [];
-for (const end of STREET_ENDS) (BY_LAST[end.charCodeAt(end.length - 1) & 0xff] ??= []).push(end);
+// Street words by their last two letters (lower case, hashed into a small table): a word is
+// compared only with the few that end like it. Most words before a number ("score", "Storage",
+// "via") end here after reading two characters. Filled up front so it stays a packed array.
+const END_SLOTS = 1024;
+const endSlot = (last: number, prev: number): number => ((last & 0xff) * 37 + (prev & 0xff)) & (END_SLOTS - 1);
+const BY_END: (string[] | undefined)[] = Array.from({ length: END_SLOTS }, () => undefined);
+for (const end of STREET_ENDS) (BY_END[endSlot(end.charCodeAt(end.length - 1), end.charCodeAt(end.length - 2))] ??= []).push(end);
+// The shortest street word ("weg", "vej", "tie"): a shorter word ends none.
+const MIN_END = Math.min(...STREET_ENDS.map((end) => end.length));
 
 function endsWithStreetWord(s: string, b: number, e: number): boolean {
-  const ends = BY_LAST[lowerCode(s.charCodeAt(e - 1)) & 0xff];
+  if (e - b < MIN_END) return false;
+  const ends = BY_END[endSlot(lowerCode(s.charCodeAt(e - 1)), lowerCode(s.charCodeAt(e - 2)))];
   if (ends === undefined) return false;
   for (const end of ends) {
     const len = end.length;
@@ -65,7 +72,11 @@ function streetWordBefore(s: string, i: number): boolean {
   const stop = Math.max(0, i - 48);
   for (let words = 0; words < 4 && j > stop; words++) {
     let b = j;
-    while (b > stop && (isLetterCode(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 46 || s.charCodeAt(b - 1) === 47)) b--;
+    while (b > stop) {
+      const c = s.charCodeAt(b - 1);
+      if (!isLetterCode(c) && c !== 46 && c !== 47) break;
+      b--;
+    }
     if (b === j) return false;
     if (words === 0) {
       if (endsWithStreetWord(s, b, j)) return true;

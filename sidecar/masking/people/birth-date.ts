@@ -16,19 +16,27 @@ function isWordChar(c: number): boolean {
  */
 export function birthContextBefore(s: string, i: number): boolean {
   let j = i;
-  const stop = Math.max(0, i - 40);
+  const stop = i > 40 ? i - 40 : 0;
+  // Each character is read once (c is s[j - 1], then s[b - 1]; -1 at the window's start): most
+  // dates have no birth word before them and end at the first or second word.
+  let c = j > stop ? s.charCodeAt(j - 1) : -1;
   for (let words = 0; words < 4; words++) {
     // Separators: spaces, ':', ',', '(', '-', at most four.
     let seps = 0;
-    while (j > stop && seps < 4 && !isWordChar(s.charCodeAt(j - 1)) && !isDigit(s.charCodeAt(j - 1))) {
+    while (c >= 0 && seps < 4 && !isWordChar(c) && !isDigit(c)) {
       j--;
       seps++;
+      c = j > stop ? s.charCodeAt(j - 1) : -1;
     }
+    // The word back to b, and its end e without trailing dots ("geb.").
     let b = j;
-    while (b > stop && isWordChar(s.charCodeAt(b - 1))) b--;
-    if (b === j || (b > 0 && isDigit(s.charCodeAt(b - 1)))) return false;
     let e = j;
-    while (e > b && s.charCodeAt(e - 1) === 46) e--;
+    while (isWordChar(c)) {
+      if (c === 46 && e === b) e--;
+      b--;
+      c = b > stop ? s.charCodeAt(b - 1) : -1;
+    }
+    if (b === j || isDigit(b > stop || b === 0 ? c : s.charCodeAt(b - 1))) return false;
     if (!mayBeBirthWord(s, b, e)) return false;
     const roles = rolesOf(s, b, e);
     if ((roles & R_BIRTH) !== 0) return true;

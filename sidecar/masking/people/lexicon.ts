@@ -55,14 +55,19 @@ export function lowerCode(c: number): number {
   return v;
 }
 
+// A hash loop starts from `FNV_OFFSET | 0`: an exported constant is read from its module cell as
+// an untyped value, and 0x811c9dc5 is no small integer, so without the `| 0` the hash is kept
+// as a boxed number and every step of the loop allocates one (~100 instructions a character).
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 16777619;
+/** The bits of a hash that rolesHashed uses and that stay a small integer (unboxed) between calls. */
+export const HASH_BITS = 0x3fffffff;
 
-/** FNV-1a over the lower-cased code units of s[a, b). */
+/** FNV-1a over the lower-cased code units of s[a, b), its low 30 bits. */
 export function wordHash(s: string, a: number, b: number): number {
-  let h = FNV_OFFSET;
+  let h = FNV_OFFSET | 0;
   for (let k = a; k < b; k++) h = Math.imul(h ^ lowerCode(s.charCodeAt(k)), FNV_PRIME);
-  return h >>> 0;
+  return h & HASH_BITS;
 }
 
 // Open addressing on the word's hash: slots hold the lower-cased word and its roles, so a
@@ -73,8 +78,8 @@ const TABLE_MASK = (1 << TABLE_BITS) - 1;
 interface Lexicon {
   readonly words: (string | undefined)[];
   readonly roles: Uint16Array;
-  /** Per (last letter, length): 1 when some birth word or birth link has them (a cheap first test). */
-  readonly birthShapes: Uint8Array;
+  /** Per (last letter, length): bit (first letter & 31) set when a birth word or birth link has the three (a cheap first test). */
+  readonly birthShapes: Uint32Array;
   /** Bits per (first, second, last letter, length) of the words a capital can start (see mayBeCapitalWord). */
   readonly capitalShapes: Uint32Array;
   /** Word count, for tests. */
@@ -112,8 +117,10 @@ export function parseLexicon(text: string): Lexicon {
     words[slot] = w;
     roles[slot] = r;
   }
-  const birthShapes = new Uint8Array(256 * 16);
-  for (const [w, r] of byWord) if ((r & (R_BIRTH | R_BIRTH_LINK)) !== 0) birthShapes[birthShape(w.charCodeAt(w.length - 1), w.length)] = 1;
+  const birthShapes = new Uint32Array(256 * 16);
+  for (const [w, r] of byWord) {
+    if ((r & (R_BIRTH | R_BIRTH_LINK)) !== 0) birthShapes[birthShape(lowerCode(w.charCodeAt(w.length - 1)), w.length)]! |= 1 << (lowerCode(w.charCodeAt(0)) & 31);
+  }
   const capitalShapes = new Uint32Array((26 * 26 * 26 * 32) / 32);
   for (const [w, r] of byWord) {
     if ((r & (R_GIVEN | R_SURNAME | R_TITLE | R_SALUTATION | R_MONTH)) === 0) continue;
@@ -172,9 +179,13 @@ function birthShape(lastLower: number, len: number): number {
   return ((lastLower & 0xff) << 4) | (len > 15 ? 15 : len);
 }
 
-/** False when no birth word or birth link ends in the last letter of s[a, b) and has its length. */
+/**
+ * False when no birth word or birth link has the first letter (by its low five bits), the last
+ * letter and the length of s[a, b): "sent", "Called" end here without a hash.
+ */
 export function mayBeBirthWord(s: string, a: number, b: number): boolean {
-  return load().birthShapes[birthShape(lowerCode(s.charCodeAt(b - 1)), b - a)] === 1;
+  if (b <= a) return false;
+  return ((load().birthShapes[birthShape(lowerCode(s.charCodeAt(b - 1)), b - a)]! >>> (lowerCode(s.charCodeAt(a)) & 31)) & 1) !== 0;
 }
 
 /** Role bits of a whole word. */

@@ -6,7 +6,7 @@ import { codeAt, isDigit } from '../chars.ts';
 import type { Hits } from '../hits.ts';
 import { detectAddress } from './address.ts';
 import { detectBirthDateWords, monthMayStart } from './birth-date.ts';
-import { FNV_OFFSET, FNV_PRIME, lowerCode, R_GIVEN, R_MONTH, R_SALUTATION, R_STREET_LEAD, R_SURNAME, R_TITLE, rolesHashed, rolesOf } from './lexicon.ts';
+import { FNV_OFFSET, FNV_PRIME, HASH_BITS, lowerCode, R_GIVEN, R_MONTH, R_SALUTATION, R_STREET_LEAD, R_SURNAME, R_TITLE, rolesHashed, rolesOf } from './lexicon.ts';
 
 // Words a name can start at: the others ("The", "Quarterly", "March" alone) end here.
 const R_NAMES = R_GIVEN | R_SURNAME | R_TITLE | R_SALUTATION;
@@ -25,7 +25,7 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
   if (!startsFree(s, i)) return -1;
   // The word's end and its hash in one pass: most capitalised words end here.
   const n = s.length;
-  let h = FNV_OFFSET;
+  let h = FNV_OFFSET | 0;
   let e = i;
   while (e < n) {
     let c = s.charCodeAt(e);
@@ -47,7 +47,7 @@ export function atCapital(s: string, i: number, enabled: number, bits: PeopleBit
     e++;
   }
   if (e - i > 24 || e - i === 0) return -1;
-  const roles = rolesHashed(s, i, e, h >>> 0);
+  const roles = rolesHashed(s, i, e, h & HASH_BITS);
   if (roles === 0) return -1;
   if ((roles & R_MONTH) !== 0 && (enabled & bits.dob) !== 0) {
     const r = detectBirthDateWords(s, i, hits, true);
@@ -67,17 +67,35 @@ function shortNumericDate(s: string, e: number, sep: number): boolean {
   return codeAt(s, j) === sep && isDigit(codeAt(s, j + 1)) && isDigit(codeAt(s, j + 2));
 }
 
+// First letters of the street words STREET_AFTER reads right after a house number (Rue, Route,
+// Avenue, Av., Allée, Boulevard, Bd, Place, Chemin, Cours, Impasse, Quai), by their ASCII codes.
+const LEAD_FIRST = new Uint8Array(128);
+for (const ch of 'RABPCIQ') LEAD_FIRST[ch.charCodeAt(0)] = 1;
+
 /**
- * Whether the word at j (letters and ' ’ . -) is followed by a space, as the first word of a
- * street after a house number is ("Baker Street", "Rue de la Paix"): "5 GB", "3 PM." are no
- * street. True at any non-ASCII character (the street expression's letters and spaces are Unicode's).
+ * Whether the capitalised word at j (letters and ' ’ . -) can start the street after a house
+ * number: it is followed by a space, as the first word of a street is ("Baker Street", "Rue de
+ * la Paix"), and either may be one of STREET_AFTER's leads or a capitalised word follows it
+ * (English street names end in one: "Baker Street"). "5 GB", "3 PM.", "1 TB v2" are no street
+ * and end here, before the expressions. True at any non-ASCII character (the expression's
+ * letters, spaces and capitals are Unicode's).
  */
 function wordThenSpace(s: string, j: number): boolean {
-  for (let k = j; k < s.length; k++) {
+  const n = s.length;
+  let k = j;
+  for (; k < n; k++) {
     const c = s.charCodeAt(k);
     if (c >= 128) return true;
     if (((c | 32) >= 97 && (c | 32) <= 122) || c === 39 || c === 46 || c === 45) continue;
-    return c === 32 || (c >= 9 && c <= 13);
+    if (c !== 32 && (c < 9 || c > 13)) return false;
+    break;
+  }
+  if (k >= n) return false;
+  if (LEAD_FIRST[s.charCodeAt(j)] === 1) return true;
+  for (k++; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128) return true;
+    if (c !== 32 && (c < 9 || c > 13)) return c >= 65 && c <= 90;
   }
   return false;
 }
