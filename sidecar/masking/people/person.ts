@@ -50,6 +50,8 @@ function readSurnames(s: string, j: number, max: number): number {
   let words = 0;
   lastRoles = 0;
   stoppedAtOrg = false;
+  // The roles of the word at j when the loop stops there (-1: not looked up yet).
+  let stopRoles = -1;
   while (j >= 0 && words < max) {
     const init = initialEnd(s, j);
     if (init > 0) {
@@ -58,9 +60,11 @@ function readSurnames(s: string, j: number, max: number): number {
     }
     const e = letterWordEnd(s, j);
     const roles = rolesOf(s, j, e);
+    stopRoles = roles;
     if (isLowerLetter(s.charCodeAt(j))) {
       if ((roles & R_PARTICLE) === 0 || e - j > 4) break;
       j = nextWordStart(s, e);
+      stopRoles = -1;
       continue;
     }
     if (!nameCased(s, j, e) || (roles & (R_STOP | R_TITLE | R_SALUTATION | R_MONTH)) !== 0) {
@@ -72,10 +76,11 @@ function readSurnames(s: string, j: number, max: number): number {
     lastRoles = roles;
     words++;
     j = nextWordStart(s, e);
+    stopRoles = -1;
   }
   if (end > 0 && !stoppedAtOrg && j >= 0) {
     // "Georg Fischer AG": an organisation word may follow the name's last word directly.
-    const roles = rolesOf(s, j, letterWordEnd(s, j));
+    const roles = stopRoles >= 0 ? stopRoles : rolesOf(s, j, letterWordEnd(s, j));
     stoppedAtOrg = (roles & R_ORG) !== 0;
   }
   return stoppedAtOrg || end < 0 || !endsFree(s, end) ? -1 : end;
