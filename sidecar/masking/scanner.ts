@@ -133,14 +133,18 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
   if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32) && isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) {
     return detectNationalIdDigits(s, i, hits);
   }
+  // A number that continues a token ("ORD-2132-321384", the "70" of "338.70") can only be a card's tail after a
+  // space (below): refused before reading ahead.
+  const prev = codeAt(s, i - 1);
+  if (prev !== 32 && !numberStartsToken(s, i, hits.lastEnd, run)) return -1;
   // Short runs can only start something longer: another group must follow, and card and SSN
   // numbers have at least 8 digits, phone numbers 7, national identifiers 9.
   const ahead = run >= 9 ? run : isSepCode(next) || next === 40 ? digitsAhead(s, we, run, 9) : run;
   if (ahead < 7 || (run < 8 && ahead === run)) return -1;
-  if (!numberStartsToken(s, i, hits.lastEnd, run)) {
+  if (prev === 32 && !numberStartsToken(s, i, hits.lastEnd, run)) {
     // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
     // one long number; a card is still a card there when a major brand's prefix, grouping and Luhn all agree.
-    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits, true) : -1;
+    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) ? detectCard(s, i, hits, true) : -1;
   }
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);

@@ -92,6 +92,9 @@ export function detectCard(s: string, i: number, hits: Hits, afterNumber = false
   if (first !== 4 || j + 1 >= n) return -1;
   const sep = s.charCodeAt(j);
   if (sep !== 32 && sep !== 45 && sep !== 46 && sep !== 47 && sep !== 95) return -1;
+  // Every grouping has a third group, after a second of four digits (4-4-4-4) or six (Amex 4-6-5, Diners 4-6-4):
+  // "0171 9616659" and "2364 0164" are refused on one or two characters rather than read through.
+  if (codeAt(s, j + 5) !== sep && codeAt(s, j + 7) !== sep) return -1;
   let count = 1;
   let total = 4;
   groupLens[0] = 4;
