@@ -129,15 +129,23 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     // ES NIE "Y8063915-Z".
     return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
   }
-  // Cheap test first: "to 2024" and "at 10:30" reach here often; a NINO has two digits then a space or a digit.
-  const d = we + 1;
-  const spaced = len === 2 && isDigit(codeAt(s, d)) && isDigit(codeAt(s, d + 1)) && (isDigit(codeAt(s, d + 2)) || codeAt(s, d + 2) === 32);
+  // Cheap test first: "to 2024", "on 2023-04-29" and "at 10:30" reach here often; after a two-letter word NINO_SPACED
+  // needs a space and its digits, six together or in three pairs.
+  const spaced = len === 2 && codeAt(s, we) === 32 && ninoDigitsAt(s, we + 1);
   if (spaced || (len === 8 && codeAt(s, we) === 32)) {
     const m = NINO_SPACED.exec(s.slice(i, i + 13));
     if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
     return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
   }
   return -1;
+}
+
+/** Whether s holds the digits of a NINO at d, as NINO_SPACED reads them: "123456" or "12 34 56". */
+function ninoDigitsAt(s: string, d: number): boolean {
+  if (!isDigit(codeAt(s, d)) || !isDigit(codeAt(s, d + 1))) return false;
+  const c = codeAt(s, d + 2);
+  if (c === 32) return isDigit(codeAt(s, d + 3)) && isDigit(codeAt(s, d + 4)) && codeAt(s, d + 5) === 32 && isDigit(codeAt(s, d + 6)) && isDigit(codeAt(s, d + 7));
+  return isDigit(c) && isDigit(codeAt(s, d + 3)) && isDigit(codeAt(s, d + 4)) && isDigit(codeAt(s, d + 5));
 }
 
 /** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */
