@@ -48,10 +48,12 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
   let digits = 0;
   let groups = 0;
   let sep = 0;
+  // The character at j, carried on as j moves: each charCodeAt on a view walks to its parent text.
+  let c = codeAt(s, j);
   for (;;) {
     const gs = j;
-    while (isDigit(codeAt(s, j)) && digits <= MAX_DIGITS) {
-      j++;
+    while (isDigit(c) && digits <= MAX_DIGITS) {
+      c = codeAt(s, ++j);
       digits++;
     }
     if (digits > MAX_DIGITS) return -1;
@@ -59,7 +61,6 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
     gEnd[groups] = j;
     gSep[groups] = sep;
     groups++;
-    const c = codeAt(s, j);
     if (groups === 1 && j - i === 6 && (c === 45 || c === 43)) {
       // FI "131052-308T": the check character may be a letter, so it is read whole here.
       const v = upperWord(s, i, i + 11);
@@ -69,8 +70,11 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
       // ES "12345678-Z", "1111111-G" (a DNI written without its leading zero).
       if (esDniNie(`${s.slice(i, j).padStart(8, '0')}${s[j + 1]!.toUpperCase()}`)) return found(hits, i, j + 2);
     }
-    if (groups === MAX_GROUPS || !isIdSep(c) || !isDigit(codeAt(s, j + 1))) break;
+    if (groups === MAX_GROUPS || !isIdSep(c)) break;
+    const c1 = codeAt(s, j + 1);
+    if (!isDigit(c1)) break;
     sep = c;
+    c = c1;
     j++;
   }
   // The longest grouping that validates; a shorter one only when a space separates what is left.
