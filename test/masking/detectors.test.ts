@@ -53,6 +53,11 @@ describe('masking detectors', () => {
       ['Reference 0123 4567 8901 2345', []],
       ['+0 123 456 789', []],
       ['12 34 56 78 without a keyword', []],
+      // A word for another number refuses the shape through '.', ':', tabs and no-break spaces; '::' is no such ending.
+      ['Invoice.:\t (415) 555-2671', []],
+      ['Konto\u00a00612 345 678', []],
+      ['order:: 0612 345 678', [['PHONE', '0612 345 678']]],
+      ['contact via 0171 9616659', [['PHONE', '0171 9616659']]],
     ]);
   });
 
