@@ -26,6 +26,16 @@ describe('masking detectors', () => {
       ['lodash@4.17.21, icon@2x.png, @scope/pkg@1.2.3', []],
       ['git@github.com:org/repo.git', []],
       ['x@y.z', []],
+      // Each edge of the one-pass walk around the '@': the TLD's letters, dots and escapes before the local part,
+      // hyphens at a label's ends, and what may follow the domain.
+      ['to a@example.xn--p1ai', [['EMAIL', 'a@example.xn--p1ai']]],
+      ['Ünal.Öz@bücher.de', [['EMAIL', 'Ünal.Öz@bücher.de']]],
+      ['..jane@example.com', [['EMAIL', 'jane@example.com']]],
+      ['line\\njane@example.com', [['EMAIL', 'jane@example.com']]],
+      ['mail a@b.example.com:', [['EMAIL', 'a@b.example.com']]],
+      ['a@b.example.com: hello', [['EMAIL', 'a@b.example.com']]],
+      ['a@example.c0m, jane.@example.com, a@-x.com, b@x-.com, ab@c.d.', []],
+      ["a@example.com@b, a@example.com_x, logo@3x.svg, x'@example.com", []],
     ]);
   });
 
