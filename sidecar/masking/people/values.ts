@@ -38,11 +38,15 @@ function isNameChar(c: number): boolean {
  * (nameCased) come from the same pass, as a name value is in every record of a customer list.
  */
 function personValue(s: string, mode: number): boolean {
-  let a = 0;
+  // Each character is read once, handed from one loop to the next in `c` (-1 past the end).
   let b = s.length;
-  while (a < b && s.charCodeAt(a) === 32) a++;
-  while (b > a && s.charCodeAt(b - 1) === 32) b--;
-  if (b === a || b - a > 100 || !isLetterCode(s.charCodeAt(a))) return false;
+  if (b === 0) return false;
+  let a = 0;
+  let c = s.charCodeAt(0);
+  while (c === 32) c = ++a < b ? s.charCodeAt(a) : -1;
+  if (a === b) return false;
+  while (s.charCodeAt(b - 1) === 32) b--;
+  if (b - a > 100 || !isLetterCode(c)) return false;
   if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return false;
   const generic = mode !== DEFINITE;
   let words = 0;
@@ -51,7 +55,6 @@ function personValue(s: string, mode: number): boolean {
   let lastRoles = 0;
   let k = a;
   while (k < b) {
-    let c = s.charCodeAt(k);
     while (c === 32 || c === 44) c = ++k < b ? s.charCodeAt(k) : -1;
     const ws = k;
     // The word's end without its trailing dots ("Jr."), and the hash of the word up to there.
@@ -62,14 +65,22 @@ function personValue(s: string, mode: number): boolean {
     let cased = generic && isUpperLetter(c);
     let prev = -1;
     let dot = -1;
-    for (; k < b; k++) {
-      c = s.charCodeAt(k);
+    for (; k < b; c = ++k < b ? s.charCodeAt(k) : -1) {
       if (c === 32 || c === 44) break;
+      if (c >= 97 && c <= 122) {
+        // A lower-case ASCII letter, most of every name: nothing to check but a dot two back.
+        if (dot === k - 2 && dot > ws && isLetterCode(prev)) return false;
+        prev = c;
+        if (generic) h = Math.imul(h ^ c, FNV_PRIME);
+        we = k + 1;
+        hashed = h;
+        continue;
+      }
       if (c === 46) dot = k;
       else if (isLetterCode(c)) {
         // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
         if (dot === k - 2 && dot > ws && isLetterCode(prev)) return false;
-        if (cased && k > ws && (c < 97 || c > 122) && isUpperLetter(c) && !capitalInsideName(s, ws, k)) cased = false;
+        if (cased && k > ws && isUpperLetter(c) && !capitalInsideName(s, ws, k)) cased = false;
       } else if (!isNameChar(c)) return false;
       prev = c;
       if (generic) h = Math.imul(h ^ lowerCode(c), FNV_PRIME);
@@ -136,6 +147,10 @@ function plainStreetValue(s: string): boolean {
   const c0 = s.charCodeAt(0);
   const digit = c0 >= 49 && c0 <= 57;
   if (!digit && ((c0 | 32) < 97 || (c0 | 32) > 122)) return false;
+  // A value of 13+ characters is a view into the JSON text (V8 copies shorter slices), which a
+  // native search unwraps once where charCodeAt does for every character; a short postcode or
+  // town is quicker read in a loop than searched three times.
+  if (n >= 13) return s.indexOf('@') < 0 && s.indexOf(':') < 0 && !(digit && s.indexOf('.') >= 0);
   for (let k = 1; k < n; k++) {
     const c = s.charCodeAt(k);
     if (c === 64 || c === 58 || (c === 46 && digit)) return false;
