@@ -32,10 +32,12 @@ describe('masking detectors', () => {
       ['Ünal.Öz@bücher.de', [['EMAIL', 'Ünal.Öz@bücher.de']]],
       ['..jane@example.com', [['EMAIL', 'jane@example.com']]],
       ['line\\njane@example.com', [['EMAIL', 'jane@example.com']]],
+      ['\\n.a@example.com', [['EMAIL', 'a@example.com']]],
       ['mail a@b.example.com:', [['EMAIL', 'a@b.example.com']]],
       ['a@b.example.com: hello', [['EMAIL', 'a@b.example.com']]],
       ['a@example.c0m, jane.@example.com, a@-x.com, b@x-.com, ab@c.d.', []],
       ["a@example.com@b, a@example.com_x, logo@3x.svg, x'@example.com", []],
+      ['x\\n@example.com', []],
     ]);
   });
 

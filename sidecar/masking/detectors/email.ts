@@ -41,21 +41,25 @@ export function detectEmail(s: string, at: number, hits: Hits): number {
   const last = s.charCodeAt(at - 1);
   if (last === 46 || (emailClass(last) & LOCAL) === 0) return -1;
   let a = at - 1;
+  // s[a], the local part's first character so far.
+  let lead = last;
   // The character that ended the walk (-1: it stopped at `stop` without reading one).
   let before = -1;
   while (a > stop) {
     const c = s.charCodeAt(a - 1);
-    if ((emailClass(c) & LOCAL) !== 0) a--;
     // An apostrophe counts between letters (o'neil@...), not as a quote around the address.
-    else if (c === 39 && a - 1 > stop && isAlnumCode(s.charCodeAt(a - 2)) && isAlnumCode(s.charCodeAt(a))) a--;
-    else {
+    if ((emailClass(c) & LOCAL) !== 0 || (c === 39 && a - 1 > stop && isAlnumCode(s.charCodeAt(a - 2)) && isAlnumCode(lead))) {
+      a--;
+      lead = c;
+    } else {
       before = c;
       break;
     }
   }
   // "…\njane@…": the escape's letter is not part of the address.
-  if ((before === 92 || before === -1) && escapeBefore(s, a + 1)) a++;
-  while (a < at && s.charCodeAt(a) === 46) a++;
+  if ((before === 92 || before === -1) && escapeBefore(s, a + 1)) lead = s.charCodeAt(++a);
+  // Leading dots are not part of it either (`last` is not a dot, so this stops before the '@').
+  while (lead === 46) lead = s.charCodeAt(++a);
   if (a === at) return -1;
 
   // The domain: labels joined by single dots, read up to the character after the last one.
