@@ -120,14 +120,18 @@ export function fieldMatches(fields: readonly FieldPath[], path: readonly (strin
   return undefined;
 }
 
-/** Starts with '{' or '[' and ends with the matching bracket (whitespace aside): worth a JSON.parse. */
-export function looksLikeJsonDocument(s: string): boolean {
-  if (s.length < 2) return false;
-  let a = 0;
-  let c = s.charCodeAt(0);
-  while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++a);
+/**
+ * s[from, to) starts with '{' or '[' and ends with the matching bracket (whitespace aside):
+ * worth a JSON.parse. The range lets a caller ask about a value where it stands in a JSON text
+ * (without escapes it is the same characters), which reads a flat string instead of a view.
+ */
+export function looksLikeJsonDocument(s: string, from = 0, to = s.length): boolean {
+  if (to - from < 2) return false;
+  let a = from;
+  let c = s.charCodeAt(a);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = ++a < to ? s.charCodeAt(a) : -1;
   if (c !== 123 && c !== 91) return false;
-  let b = s.length - 1;
+  let b = to - 1;
   let d = s.charCodeAt(b);
   while (b > a && (d === 32 || d === 10 || d === 13 || d === 9)) d = s.charCodeAt(--b);
   return (c === 123 && d === 125) || (c === 91 && d === 93);
