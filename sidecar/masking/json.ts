@@ -15,12 +15,14 @@
 // - Integers of 8+ digits, of either sign, are checked too ("card": 4111111111111111, "phone": 14155552671) and
 //   replaced by a token when the whole number is a finding.
 import { parseJsonPath, pathMatches, type JsonPath, type PathSegment } from '../../policy/jsonpath.ts';
-import { K_SECRET_KEY } from './hits.ts';
+import { K_PERSON_KEY, K_SECRET_KEY } from './hits.ts';
 import type { MaskCore } from './core.ts';
 import { isPlaceholderValue, isSecretName } from './detectors/secret-assignment.ts';
 import type { MaskReport } from './report.ts';
-import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, peopleKeyBits } from './people/keys.ts';
-import { keyedKind, type KeyedBits } from './people/values.ts';
+import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NATIONAL_ID, peopleKeyBits } from './people/keys.ts';
+import { keyedKind, NAME_IF_PERSON_RECORD, type KeyedBits } from './people/values.ts';
+
+export { NAME_IF_PERSON_RECORD };
 import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './scanner.ts';
 
 /** Nesting deeper than this is refused rather than risk the stack: the caller fails closed. */
@@ -66,7 +68,11 @@ export function keyHints(key: string): number {
 
 const KEYED_BITS: KeyedBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB, nationalId: D_NATIONAL_ID_KEY };
 
-/** The kind a string (or number) under a personal-data key is masked whole as, or -1. */
+/**
+ * The kind a string (or number) under a personal-data key is masked whole as, or -1; under a
+ * generic name key NAME_IF_PERSON_RECORD (also below 0) for a name that is masked only in a
+ * record about a person.
+ */
 export function keyedKindOf(core: MaskCore, hints: number, s: string): number {
   return hints < 8 ? -1 : keyedKind(core.enabled, KEYED_BITS, hints, s);
 }
@@ -114,14 +120,18 @@ export function fieldMatches(fields: readonly FieldPath[], path: readonly (strin
   return undefined;
 }
 
-/** Starts with '{' or '[' and ends with the matching bracket (whitespace aside): worth a JSON.parse. */
-export function looksLikeJsonDocument(s: string): boolean {
-  if (s.length < 2) return false;
-  let a = 0;
-  let c = s.charCodeAt(0);
-  while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++a);
+/**
+ * s[from, to) starts with '{' or '[' and ends with the matching bracket (whitespace aside):
+ * worth a JSON.parse. The range lets a caller ask about a value where it stands in a JSON text
+ * (without escapes it is the same characters), which reads a flat string instead of a view.
+ */
+export function looksLikeJsonDocument(s: string, from = 0, to = s.length): boolean {
+  if (to - from < 2) return false;
+  let a = from;
+  let c = s.charCodeAt(a);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = ++a < to ? s.charCodeAt(a) : -1;
   if (c !== 123 && c !== 91) return false;
-  let b = s.length - 1;
+  let b = to - 1;
   let d = s.charCodeAt(b);
   while (b > a && (d === 32 || d === 10 || d === 13 || d === 9)) d = s.charCodeAt(--b);
   return (c === 123 && d === 125) || (c === 91 && d === 93);
@@ -245,10 +255,8 @@ export class JsonMasker {
     if (s.length === 0) return s;
     if (isSecretByKey(this.#core, hints, s)) return this.#core.wholeToken(K_SECRET_KEY, s, this.#report, this.#tracking() ? this.#path : undefined);
     let keyed = keyedKindOf(this.#core, hints, s);
-    if (keyed < 0 && (hints & KEY_NAME) !== 0 && this.#siblings !== undefined) {
-      const inRecord = keyedKindOf(this.#core, KEY_NAME_IN_PERSON_RECORD, s);
-      if (inRecord >= 0 && hasPersonKey(this.#siblings)) keyed = inRecord;
-    }
+    // A generic "name" in a record that also has a lastName, cognome, ...: that person's name.
+    if (keyed === NAME_IF_PERSON_RECORD && this.#siblings !== undefined && hasPersonKey(this.#siblings)) keyed = K_PERSON_KEY;
     if (keyed >= 0) return this.#core.wholeToken(keyed, s, this.#report, this.#tracking() ? this.#path : undefined);
     if (this.#embedding < MAX_EMBEDDING && looksLikeJsonDocument(s)) {
       const embedded = this.#embedded(s, depth);

@@ -26,6 +26,18 @@ describe('masking detectors', () => {
       ['lodash@4.17.21, icon@2x.png, @scope/pkg@1.2.3', []],
       ['git@github.com:org/repo.git', []],
       ['x@y.z', []],
+      // Each edge of the one-pass walk around the '@': the TLD's letters, dots and escapes before the local part,
+      // hyphens at a label's ends, and what may follow the domain.
+      ['to a@example.xn--p1ai', [['EMAIL', 'a@example.xn--p1ai']]],
+      ['Ünal.Öz@bücher.de', [['EMAIL', 'Ünal.Öz@bücher.de']]],
+      ['..jane@example.com', [['EMAIL', 'jane@example.com']]],
+      ['line\\njane@example.com', [['EMAIL', 'jane@example.com']]],
+      ['\\n.a@example.com', [['EMAIL', 'a@example.com']]],
+      ['mail a@b.example.com:', [['EMAIL', 'a@b.example.com']]],
+      ['a@b.example.com: hello', [['EMAIL', 'a@b.example.com']]],
+      ['a@example.c0m, jane.@example.com, a@-x.com, b@x-.com, ab@c.d.', []],
+      ["a@example.com@b, a@example.com_x, logo@3x.svg, x'@example.com", []],
+      ['x\\n@example.com', []],
     ]);
   });
 
@@ -53,6 +65,11 @@ describe('masking detectors', () => {
       ['Reference 0123 4567 8901 2345', []],
       ['+0 123 456 789', []],
       ['12 34 56 78 without a keyword', []],
+      // A word for another number refuses the shape through '.', ':', tabs and no-break spaces; '::' is no such ending.
+      ['Invoice.:\t (415) 555-2671', []],
+      ['Konto\u00a00612 345 678', []],
+      ['order:: 0612 345 678', [['PHONE', '0612 345 678']]],
+      ['contact via 0171 9616659', [['PHONE', '0171 9616659']]],
     ]);
   });
 

@@ -1,9 +1,20 @@
 import { expect } from 'chai';
-import { MAX_JSON_DEPTH, MaskingDepthError } from '../../sidecar/masking/json.ts';
+import { looksLikeJsonDocument, MAX_JSON_DEPTH, MaskingDepthError } from '../../sidecar/masking/json.ts';
 import { MaskReport } from '../../sidecar/masking/engine.ts';
 import { pseudonymizer, redactor } from './helpers.ts';
 
 describe('masking JSON', () => {
+  it('tells a string worth parsing as a document, whole or as a range of a text', () => {
+    for (const s of ['{}', ' [1] ', '\n{"a":1}\t']) expect(looksLikeJsonDocument(s), s).to.equal(true);
+    for (const s of ['', '{', '   ', '{]', '[}', 'x{}', '{} x']) expect(looksLikeJsonDocument(s), s).to.equal(false);
+    // A value where it stands in JSON text: only its own characters count, not the quotes or text around it.
+    const text = '{"a":" {} ","b":"   ","c":"{x"}';
+    expect(looksLikeJsonDocument(text, 6, 10)).to.equal(true);
+    expect(looksLikeJsonDocument(text, 17, 20)).to.equal(false);
+    expect(looksLikeJsonDocument(text, 27, 29)).to.equal(false);
+    expect(looksLikeJsonDocument('  {}', 0, 2)).to.equal(false);
+  });
+
   const m = redactor();
 
   it('masks strings at any depth, in arrays and objects, and leaves keys alone', () => {

@@ -108,6 +108,9 @@ describe('people: PERSON, ADDRESS, DATE_OF_BIRTH', () => {
 
     it('reads an unknown capitalised name as a person only in a record about a person', () => {
       expect(redactor().maskJsonText('{"name":"Ximena Echeverría","email":"x@example.com"}')).to.equal('{"name":"[PERSON]","email":"[EMAIL]"}');
+      expect(redactor().maskJson({ name: 'Ximena Echeverría', email: 'x@example.com' })).to.deep.equal({ name: '[PERSON]', email: '[EMAIL]' });
+      expect(redactor().maskJson({ name: 'Ximena Echeverría', plan: 'pro' })).to.deep.equal({ name: 'Ximena Echeverría', plan: 'pro' });
+      expect(redactor().maskJson(['Ximena Echeverría'])).to.deep.equal(['Ximena Echeverría']);
       const server = '{"serverInfo":{"name":"Github Mcp","version":"1.0.0"},"resources":[{"name":"Quarterly Figures","uri":"crm://q"}]}';
       expect(redactor().maskJsonText(server)).to.equal(server);
       expect(redactor().maskJson(JSON.parse(server))).to.deep.equal(JSON.parse(server));

@@ -17,9 +17,18 @@ export interface KeyedBits {
 
 const PLACEHOLDER = /^(?:n\/?a|none|null|nil|unknown|anonymous|redacted|tbd|-+|\?+|x+)$/iu;
 
-const DEFINITE = 0;
-const GENERIC = 1;
-const GENERIC_IN_PERSON_RECORD = 2;
+// What personValue finds a value to be: no name, a name only in a record about a person (see
+// hasPersonKey), or a name under any key of its strength.
+const NOT_A_NAME = 0;
+const NAME_IN_PERSON_RECORD = 1;
+const NAME = 2;
+
+/**
+ * keyedKind for a value under a generic name key that is a name only in a record about a
+ * person: the caller masks it (as K_PERSON_KEY) when the record has a definite person key.
+ * Below 0, so a caller that does not look for it reads it as "scan as text".
+ */
+export const NAME_IF_PERSON_RECORD = -2;
 
 function isNameChar(c: number): boolean {
   return isLetterCode(c) || c === 39 || c === 0x2019 || c === 45 || c === 46 || (c >= 0x300 && c <= 0x36f);
@@ -36,22 +45,26 @@ function isNameChar(c: number): boolean {
  *
  * Each word is read once: its shape, its lexicon hash and whether it is written like a name
  * (nameCased) come from the same pass, as a name value is in every record of a customer list.
+ * For a generic key the one pass answers both questions (NAME, or NAME_IN_PERSON_RECORD):
+ * whether the record is about a person is asked only when the answer depends on it.
  */
-function personValue(s: string, mode: number): boolean {
-  let a = 0;
+function personValue(s: string, generic: boolean): number {
+  // Each character is read once, handed from one loop to the next in `c` (-1 past the end).
   let b = s.length;
-  while (a < b && s.charCodeAt(a) === 32) a++;
-  while (b > a && s.charCodeAt(b - 1) === 32) b--;
-  if (b === a || b - a > 100 || !isLetterCode(s.charCodeAt(a))) return false;
-  if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return false;
-  const generic = mode !== DEFINITE;
+  if (b === 0) return NOT_A_NAME;
+  let a = 0;
+  let c = s.charCodeAt(0);
+  while (c === 32) c = ++a < b ? s.charCodeAt(a) : -1;
+  if (a === b) return NOT_A_NAME;
+  while (s.charCodeAt(b - 1) === 32) b--;
+  if (b - a > 100 || !isLetterCode(c)) return NOT_A_NAME;
+  if (b - a <= 9 && PLACEHOLDER.test(s.slice(a, b))) return NOT_A_NAME;
   let words = 0;
   let capitalised = 0;
   let known = false;
   let lastRoles = 0;
   let k = a;
   while (k < b) {
-    let c = s.charCodeAt(k);
     while (c === 32 || c === 44) c = ++k < b ? s.charCodeAt(k) : -1;
     const ws = k;
     // The word's end without its trailing dots ("Jr."), and the hash of the word up to there.
@@ -62,15 +75,23 @@ function personValue(s: string, mode: number): boolean {
     let cased = generic && isUpperLetter(c);
     let prev = -1;
     let dot = -1;
-    for (; k < b; k++) {
-      c = s.charCodeAt(k);
+    for (; k < b; c = ++k < b ? s.charCodeAt(k) : -1) {
       if (c === 32 || c === 44) break;
+      if (c >= 97 && c <= 122) {
+        // A lower-case ASCII letter, most of every name: nothing to check but a dot two back.
+        if (dot === k - 2 && dot > ws && isLetterCode(prev)) return NOT_A_NAME;
+        prev = c;
+        if (generic) h = Math.imul(h ^ c, FNV_PRIME);
+        we = k + 1;
+        hashed = h;
+        continue;
+      }
       if (c === 46) dot = k;
       else if (isLetterCode(c)) {
         // A dot between letters is a file or a host ("report.pdf"), unless it joins initials ("J.R.").
-        if (dot === k - 2 && dot > ws && isLetterCode(prev)) return false;
-        if (cased && k > ws && (c < 97 || c > 122) && isUpperLetter(c) && !capitalInsideName(s, ws, k)) cased = false;
-      } else if (!isNameChar(c)) return false;
+        if (dot === k - 2 && dot > ws && isLetterCode(prev)) return NOT_A_NAME;
+        if (cased && k > ws && isUpperLetter(c) && !capitalInsideName(s, ws, k)) cased = false;
+      } else if (!isNameChar(c)) return NOT_A_NAME;
       prev = c;
       if (generic) h = Math.imul(h ^ lowerCode(c), FNV_PRIME);
       if (c !== 46) {
@@ -78,20 +99,21 @@ function personValue(s: string, mode: number): boolean {
         hashed = h;
       }
     }
-    if (we === ws || ++words > 6) return false;
+    if (we === ws || ++words > 6) return NOT_A_NAME;
     if (!generic || we - ws === 1) continue;
     const roles = rolesHashed(s, ws, we, hashed >>> 0);
-    if ((roles & R_STOP) !== 0) return false;
+    if ((roles & R_STOP) !== 0) return NOT_A_NAME;
     if (words > 1 && (roles & R_PARTICLE) !== 0 && !isUpperLetter(s.charCodeAt(ws))) continue;
-    if (!cased) return false;
+    if (!cased) return NOT_A_NAME;
     capitalised++;
     // "Paris", "May", "Victoria" alone are as likely a place or a month: a surname must follow.
     if (words === 1 && ((roles & R_TITLE) !== 0 || ((roles & R_GIVEN) !== 0 && (roles & R_AMBIGUOUS) === 0))) known = true;
     lastRoles = words > 1 ? roles : 0;
   }
-  if (!generic) return true;
-  if (words > 4) return false;
-  return known || (lastRoles & R_SURNAME) !== 0 || (mode === GENERIC_IN_PERSON_RECORD && capitalised >= 1);
+  if (!generic) return NAME;
+  if (words > 4) return NOT_A_NAME;
+  if (known || (lastRoles & R_SURNAME) !== 0) return NAME;
+  return capitalised >= 1 ? NAME_IN_PERSON_RECORD : NOT_A_NAME;
 }
 
 // An e-mail, a URL, an IPv4 or IPv6 address, a hex wallet: other kinds of "address".
@@ -136,6 +158,10 @@ function plainStreetValue(s: string): boolean {
   const c0 = s.charCodeAt(0);
   const digit = c0 >= 49 && c0 <= 57;
   if (!digit && ((c0 | 32) < 97 || (c0 | 32) > 122)) return false;
+  // A value of 13+ characters is a view into the JSON text (V8 copies shorter slices), which a
+  // native search unwraps once where charCodeAt does for every character; a short postcode or
+  // town is quicker read in a loop than searched three times.
+  if (n >= 13) return s.indexOf('@') < 0 && s.indexOf(':') < 0 && !(digit && s.indexOf('.') >= 0);
   for (let k = 1; k < n; k++) {
     const c = s.charCodeAt(k);
     if (c === 64 || c === 58 || (c === 46 && digit)) return false;
@@ -143,12 +169,13 @@ function plainStreetValue(s: string): boolean {
   return true;
 }
 
-/** The kind a value under a key with `hints` is masked whole as, or -1 to scan it as text. */
+/** The kind a value under a key with `hints` is masked whole as, NAME_IF_PERSON_RECORD, or -1 to scan it as text. */
 export function keyedKind(enabled: number, bits: KeyedBits, hints: number, s: string): number {
   if ((hints & (KEY_PERSON | KEY_NAME | KEY_NAME_IN_PERSON_RECORD)) !== 0) {
     if ((enabled & bits.person) === 0) return -1;
-    const mode = (hints & KEY_PERSON) !== 0 ? DEFINITE : (hints & KEY_NAME_IN_PERSON_RECORD) !== 0 ? GENERIC_IN_PERSON_RECORD : GENERIC;
-    return personValue(s, mode) ? K_PERSON_KEY : -1;
+    const found = personValue(s, (hints & KEY_PERSON) === 0);
+    if (found === NAME || (found === NAME_IN_PERSON_RECORD && (hints & KEY_NAME_IN_PERSON_RECORD) !== 0)) return K_PERSON_KEY;
+    return found === NAME_IN_PERSON_RECORD ? NAME_IF_PERSON_RECORD : -1;
   }
   if ((hints & KEY_ADDRESS) !== 0) {
     if ((enabled & bits.address) === 0) return -1;
