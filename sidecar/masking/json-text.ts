@@ -17,10 +17,10 @@
 import type { MaskCore } from './core.ts';
 import { detached } from './chars.ts';
 import { mayBeEncoded } from './encoded.ts';
-import { K_SECRET_KEY } from './hits.ts';
-import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, type FieldPath } from './json.ts';
+import { K_PERSON_KEY, K_SECRET_KEY } from './hits.ts';
+import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksLikeJsonDocument, MAX_EMBEDDING, NAME_IF_PERSON_RECORD, type FieldPath } from './json.ts';
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
-import { KEY_NAME, KEY_NAME_IN_PERSON_RECORD, personKeyNear } from './people/keys.ts';
+import { KEY_NAME, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
 import { CTX_PHONE, CTX_SSN } from './scanner.ts';
 import { CleanValues, EscapeCursor } from './value-memo.ts';
@@ -346,16 +346,14 @@ export class JsonTextMasker {
     }
     let keyed = keyedKindOf(core, hints, s);
     // A generic "name" in a record that also has a lastName, cognome, ...: that person's name.
-    if (keyed < 0 && (hints & KEY_NAME) !== 0) {
-      const inRecord = keyedKindOf(core, KEY_NAME_IN_PERSON_RECORD, s);
-      if (inRecord >= 0 && personKeyNear(doc.text, start, 400)) keyed = inRecord;
-    }
+    if (keyed === NAME_IF_PERSON_RECORD && personKeyNear(doc.text, start, 400)) keyed = K_PERSON_KEY;
     if (keyed >= 0) {
       out.replace(start, end, doc.encode(core.wholeToken(keyed, s, this.#report, path)));
       return;
     }
     // Kept only when not a document: whether it is masked as one depends on the depth.
-    const document = looksLikeJsonDocument(s);
+    // Without escapes the value is its span in the (flat) text, which reads faster than the value's view.
+    const document = doc.escaped ? looksLikeJsonDocument(s) : looksLikeJsonDocument(doc.text, doc.contentStart, doc.contentEnd);
     if (document && embedding < MAX_EMBEDDING) {
       const masked = this.#embeddedDecoded(s, embedding);
       if (masked !== undefined) {
