@@ -355,6 +355,16 @@ export function scanBuiltins(s: string, enabled: number, ctx: number, hits: Hits
       }
       digitSeen &= DIGIT;
       if (t === T_UNDERSCORE || (!clean && start > 0 && isWordCode(codeBefore(s, start)))) continue;
+      // A word right before '@' ends an e-mail's local part: the address is tried first, as a whole, so that an
+      // identifier-shaped local part ("X1234567L@example.com") does not take the word and leave the domain clear.
+      if (next === 64 && (enabled & D_EMAIL) !== 0) {
+        const end = detectEmail(s, i, hits);
+        if (end > i) {
+          i = end;
+          clean = false;
+          continue;
+        }
+      }
       // Most words can start nothing: decide that here, without a call.
       let end = -1;
       if (t === T_DIGIT) {

@@ -38,6 +38,13 @@ describe('masking detectors', () => {
       ['a@example.c0m, jane.@example.com, a@-x.com, b@x-.com, ab@c.d.', []],
       ["a@example.com@b, a@example.com_x, logo@3x.svg, x'@example.com", []],
       ['x\\n@example.com', []],
+      // A local part shaped like an identifier, an IBAN or a token is still the address's: the whole address is
+      // masked, not the word before '@' with the domain left in clear. Without an address, the identifier stands.
+      ['X1234567L@example.com', [['EMAIL', 'X1234567L@example.com']]],
+      ['mail DE136695976@example.com now', [['EMAIL', 'DE136695976@example.com']]],
+      ['RSSMRA85T10A562S@pec.it', [['EMAIL', 'RSSMRA85T10A562S@pec.it']]],
+      ['ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com', [['EMAIL', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com']]],
+      ['ID X1234567L@nohost', [['NATIONAL_ID', 'X1234567L']]],
     ]);
   });
 
