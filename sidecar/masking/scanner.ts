@@ -112,8 +112,9 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     return (enabled & D_IDS) !== 0 && we - i >= 6 && we - i <= 12 ? atIdMixed(s, i, e, we, enabled, hits) : -1;
   }
   const run = e - i;
+  const after = codeAt(s, we + 1);
   if ((enabled & D_IP) !== 0) {
-    if (next === 46 && run <= 3 && isDigit(codeAt(s, we + 1))) {
+    if (next === 46 && run <= 3 && isDigit(after)) {
       const r = detectIPv4(s, i, hits);
       if (r >= 0) return r;
     } else if (next === 58 && run <= 4) {
@@ -129,23 +130,17 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     return date;
   }
   // "1111111-G": a Spanish DNI written without its leading zero.
-  if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32)) {
-    // The character after the separator, read only here: most numbers never need it.
-    const after = codeAt(s, we + 1);
-    if (isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) return detectNationalIdDigits(s, i, hits);
+  if (run === 7 && (enabled & D_NATIONAL_ID) !== 0 && (next === 45 || next === 32) && isAlnumCode(after) && !isDigit(after) && numberStartsToken(s, i, hits.lastEnd, 8)) {
+    return detectNationalIdDigits(s, i, hits);
   }
-  // A number that continues a token ("ORD-2132-321384", the "70" of "338.70") can only be a card's tail after a
-  // space (below): refused before reading ahead.
-  const prev = codeAt(s, i - 1);
-  if (prev !== 32 && !numberStartsToken(s, i, hits.lastEnd, run)) return -1;
   // Short runs can only start something longer: another group must follow, and card and SSN
   // numbers have at least 8 digits, phone numbers 7, national identifiers 9.
   const ahead = run >= 9 ? run : isSepCode(next) || next === 40 ? digitsAhead(s, we, run, 9) : run;
   if (ahead < 7 || (run < 8 && ahead === run)) return -1;
-  if (prev === 32 && !numberStartsToken(s, i, hits.lastEnd, run)) {
+  if (!numberStartsToken(s, i, hits.lastEnd, run)) {
     // A number right after another ("order 10023 4111 1111 1111 1111") may read as the tail of
     // one long number; a card is still a card there when a major brand's prefix, grouping and Luhn all agree.
-    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) ? detectCard(s, i, hits, true) : -1;
+    return (enabled & D_CARD) !== 0 && (run >= 13 || run === 4) && codeAt(s, i - 1) === 32 ? detectCard(s, i, hits, true) : -1;
   }
   if ((enabled & D_CARD) !== 0 && (run >= 13 || run === 4)) {
     const r = detectCard(s, i, hits);

@@ -80,14 +80,7 @@ const groupEnds: number[] = [0, 0, 0, 0, 0, 0];
 export function detectCard(s: string, i: number, hits: Hits, afterNumber = false): number {
   const n = s.length;
   let j = i;
-  // `ch` is the character at j once a loop stops: values are views into a larger text, where each charCodeAt
-  // walks to the parent, so the character that ends a run is carried on rather than read again.
-  let ch = -1;
-  while (j < n && j - i < 20) {
-    ch = s.charCodeAt(j);
-    if (!isDigit(ch)) break;
-    j++;
-  }
+  while (j < n && j - i < 20 && isDigit(s.charCodeAt(j))) j++;
   const first = j - i;
   if (afterNumber && !majorIssuer(s, i, j)) return -1;
   if (first >= 13) {
@@ -97,21 +90,15 @@ export function detectCard(s: string, i: number, hits: Hits, afterNumber = false
     return j;
   }
   if (first !== 4 || j + 1 >= n) return -1;
-  const sep = ch;
+  const sep = s.charCodeAt(j);
   if (sep !== 32 && sep !== 45 && sep !== 46 && sep !== 47 && sep !== 95) return -1;
-  // Every grouping has a third group, after a second of four digits (4-4-4-4) or six (Amex 4-6-5, Diners 4-6-4):
-  // "0171 9616659" and "2364 0164" are refused on one or two characters rather than read through.
-  if (codeAt(s, j + 5) !== sep && codeAt(s, j + 7) !== sep) return -1;
   let count = 1;
   let total = 4;
   groupLens[0] = 4;
   groupEnds[0] = j;
-  while (count < 6 && total < 19 && ch === sep) {
-    const d = codeAt(s, j + 1);
-    if (!isDigit(d)) break;
+  while (count < 6 && total < 19 && codeAt(s, j) === sep && isDigit(codeAt(s, j + 1))) {
     const gs = ++j;
-    ch = d;
-    while (isDigit(ch) && j - gs < 7) ch = codeAt(s, ++j);
+    while (j < n && j - gs < 7 && isDigit(s.charCodeAt(j))) j++;
     groupLens[count] = j - gs;
     groupEnds[count] = j;
     total += j - gs;
@@ -125,7 +112,7 @@ export function detectCard(s: string, i: number, hits: Hits, afterNumber = false
     for (let g = 0; g < c; g++) t += groupLens[g]!;
     const end = groupEnds[c - 1]!;
     if (!validGrouping(groupLens, c, t) || !numberEndsToken(s, end)) continue;
-    if (c === count && ch === sep && isDigit(codeAt(s, j + 1))) continue;
+    if (c === count && j < n && s.charCodeAt(j) === sep && isDigit(s.charCodeAt(j + 1))) continue;
     if (!issuerAccepts(s, i, end, t) || !luhnValid(s, i, end)) continue;
     hits.add(K_CARD, i, end);
     return end;

@@ -48,12 +48,10 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
   let digits = 0;
   let groups = 0;
   let sep = 0;
-  // The character at j, carried on as j moves: each charCodeAt on a view walks to its parent text.
-  let c = codeAt(s, j);
   for (;;) {
     const gs = j;
-    while (isDigit(c) && digits <= MAX_DIGITS) {
-      c = codeAt(s, ++j);
+    while (isDigit(codeAt(s, j)) && digits <= MAX_DIGITS) {
+      j++;
       digits++;
     }
     if (digits > MAX_DIGITS) return -1;
@@ -61,6 +59,7 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
     gEnd[groups] = j;
     gSep[groups] = sep;
     groups++;
+    const c = codeAt(s, j);
     if (groups === 1 && j - i === 6 && (c === 45 || c === 43)) {
       // FI "131052-308T": the check character may be a letter, so it is read whole here.
       const v = upperWord(s, i, i + 11);
@@ -70,11 +69,8 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
       // ES "12345678-Z", "1111111-G" (a DNI written without its leading zero).
       if (esDniNie(`${s.slice(i, j).padStart(8, '0')}${s[j + 1]!.toUpperCase()}`)) return found(hits, i, j + 2);
     }
-    if (groups === MAX_GROUPS || !isIdSep(c)) break;
-    const c1 = codeAt(s, j + 1);
-    if (!isDigit(c1)) break;
+    if (groups === MAX_GROUPS || !isIdSep(c) || !isDigit(codeAt(s, j + 1))) break;
     sep = c;
-    c = c1;
     j++;
   }
   // The longest grouping that validates; a shorter one only when a space separates what is left.
@@ -133,23 +129,15 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     // ES NIE "Y8063915-Z".
     return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
   }
-  // Cheap test first: "to 2024", "on 2023-04-29" and "at 10:30" reach here often; after a two-letter word NINO_SPACED
-  // needs a space and its digits, six together or in three pairs.
-  const spaced = len === 2 && codeAt(s, we) === 32 && ninoDigitsAt(s, we + 1);
+  // Cheap test first: "to 2024" and "at 10:30" reach here often; a NINO has two digits then a space or a digit.
+  const d = we + 1;
+  const spaced = len === 2 && isDigit(codeAt(s, d)) && isDigit(codeAt(s, d + 1)) && (isDigit(codeAt(s, d + 2)) || codeAt(s, d + 2) === 32);
   if (spaced || (len === 8 && codeAt(s, we) === 32)) {
     const m = NINO_SPACED.exec(s.slice(i, i + 13));
     if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
     return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
   }
   return -1;
-}
-
-/** Whether s holds the digits of a NINO at d, as NINO_SPACED reads them: "123456" or "12 34 56". */
-function ninoDigitsAt(s: string, d: number): boolean {
-  if (!isDigit(codeAt(s, d)) || !isDigit(codeAt(s, d + 1))) return false;
-  const c = codeAt(s, d + 2);
-  if (c === 32) return isDigit(codeAt(s, d + 3)) && isDigit(codeAt(s, d + 4)) && codeAt(s, d + 5) === 32 && isDigit(codeAt(s, d + 6)) && isDigit(codeAt(s, d + 7));
-  return isDigit(c) && isDigit(codeAt(s, d + 3)) && isDigit(codeAt(s, d + 4)) && isDigit(codeAt(s, d + 5));
 }
 
 /** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */

@@ -49,10 +49,9 @@ export function detectPassport(s: string, i: number, we: number, hits: Hits): nu
   for (let k = i; k < we; k++) {
     const c = s.charCodeAt(k);
     if (isDigit(c)) digits++;
-    // A fourth letter ends it: "muller22", "invoice2024" are read no further.
-    else if (!isAsciiAlnum(c) || k - i - digits >= 3) return -1;
+    else if (!isAsciiAlnum(c)) return -1;
   }
-  if (digits < 5 || !passportCue(s, i, we)) return -1;
+  if (digits < 5 || len - digits > 3 || !passportCue(s, i, we)) return -1;
   hits.add(K_PASSPORT, i, we);
   return we;
 }

@@ -14,7 +14,7 @@
 // Shapes that are dates (15.03.2024, 2024-03-15, 03/15/2024) are refused outright, and the
 // digits must begin and end a token (see numberStartsToken / numberEndsToken), so parts of
 // UUIDs, hashes, version strings and dashed order numbers never match.
-import { codeAt, codeBefore, isAlnumCode, isDigit, isLower, isUpper, numberEndsToken } from '../chars.ts';
+import { codeAt, codeBefore, isAlnumCode, isDigit, numberEndsToken } from '../chars.ts';
 import { K_PHONE, type Hits } from '../hits.ts';
 import { callingCodeLength } from '../tables.ts';
 
@@ -69,78 +69,77 @@ function dateLike(groups: number): boolean {
  * names a phone. Returns the end of a phone number starting there, or -1.
  */
 export function detectPhone(s: string, i: number, hits: Hits, keyContext: boolean): number {
-  const c0 = s.charCodeAt(i);
+  let j = i;
   // "(+44) 20 7946 0958": the country code in parentheses.
-  const parenCc = c0 === 40 && s.charCodeAt(i + 1) === 43;
-  if (!parenCc && c0 !== 43) return c0 === 40 && isAlnumCode(codeBefore(s, i)) ? -1 : parse(s, i, i, c0, 0, 0, hits, keyContext, false);
-  const p = codeBefore(s, i);
-  if (p >= 0 && (isAlnumCode(p) || p === 43)) return -1;
-  const j = i + (parenCc ? 2 : 1);
-  const d = codeAt(s, j);
-  if (!isDigit(d)) return -1;
-  if (!parenCc) return parse(s, i, j, d, 0, 0, hits, keyContext, true);
-  let k = j;
-  while (isDigit(codeAt(s, k))) {
-    dig[k - j] = s.charCodeAt(k) - 48;
-    k++;
-  }
-  if (k - j > 3 || codeAt(s, k) !== 41 || codeAt(s, k + 1) !== 32 || !isDigit(codeAt(s, k + 2))) return -1;
-  gLen[0] = k - j;
-  gEnd[0] = k;
-  gParen[0] = 0;
-  gSep[0] = 0;
-  return parse(s, i, k + 2, s.charCodeAt(k + 2), 1, k - j, hits, keyContext, true);
+  const parenCc = s.charCodeAt(i) === 40 && s.charCodeAt(i + 1) === 43;
+  const intl = parenCc || s.charCodeAt(i) === 43;
+  if (intl) {
+    const p = codeBefore(s, i);
+    if (p >= 0 && (isAlnumCode(p) || p === 43)) return -1;
+    j += parenCc ? 2 : 1;
+    if (!isDigit(codeAt(s, j))) return -1;
+    if (parenCc) {
+      let k = j;
+      while (isDigit(codeAt(s, k))) {
+        dig[k - j] = s.charCodeAt(k) - 48;
+        k++;
+      }
+      if (k - j > 3 || codeAt(s, k) !== 41 || codeAt(s, k + 1) !== 32 || !isDigit(codeAt(s, k + 2))) return -1;
+      gLen[0] = k - j;
+      gEnd[0] = k;
+      gParen[0] = 0;
+      gSep[0] = 0;
+      return parse(s, i, k + 2, 1, k - j, hits, keyContext, true);
+    }
+  } else if (s.charCodeAt(i) === 40 && isAlnumCode(codeBefore(s, i))) return -1;
+  return parse(s, i, j, 0, 0, hits, keyContext, intl);
 }
 
-/**
- * Reads digit groups from j on (after `groups` groups and `digits` digits already read) and classifies them.
- * `c` is the character at j, and stays so as j moves: values are mostly views into a larger text, where every
- * charCodeAt walks from the view to its parent, so each character is read once and lookaheads are carried on.
- */
-function parse(s: string, i: number, j: number, c: number, groups: number, digits: number, hits: Hits, keyContext: boolean, intl: boolean): number {
+/** Reads digit groups from j on (after `groups` groups and `digits` digits already read) and classifies them. */
+function parse(s: string, i: number, j: number, groups: number, digits: number, hits: Hits, keyContext: boolean, intl: boolean): number {
+  const n = s.length;
   let overflow = false;
   let sep = groups > 0 ? 32 : 0;
   for (;;) {
     let paren = 0;
-    if (c === 40) {
-      const c1 = codeAt(s, j + 1);
-      if (!isDigit(c1)) break;
+    if (s.charCodeAt(j) === 40) {
+      if (!isDigit(codeAt(s, j + 1))) break;
       paren = 1;
-      c = c1;
       j++;
     }
     const gs = j;
     const d0 = digits;
     let inner = 0;
     for (;;) {
-      while (isDigit(c)) {
+      while (j < n && isDigit(s.charCodeAt(j))) {
         if (digits === MAX_DIGITS) {
           overflow = true;
           break;
         }
-        dig[digits++] = c - 48;
-        c = codeAt(s, ++j);
+        dig[digits++] = s.charCodeAt(j) - 48;
+        j++;
       }
       // "(06 1) 234 5678", "(0-312) 34567": trunk prefix and area code in one parenthesis.
-      if (overflow || paren === 0 || inner === 1 || dig[d0] !== 0 || (c !== 32 && c !== 45)) break;
-      const c1 = codeAt(s, j + 1);
-      if (!isDigit(c1)) break;
+      const c = codeAt(s, j);
+      if (overflow || paren === 0 || inner === 1 || dig[d0] !== 0 || (c !== 32 && c !== 45) || !isDigit(codeAt(s, j + 1))) break;
       inner = 1;
-      c = c1;
       j++;
     }
     if (overflow) break;
-    if (paren === 1 && (c !== 41 || j === gs)) return groups === 0 ? -1 : finish(s, i, groups, false, intl, hits, keyContext);
+    if (paren === 1) {
+      if (s.charCodeAt(j) !== 41 || j === gs) return groups === 0 ? -1 : finish(s, i, groups, false, intl, hits, keyContext);
+    }
     gLen[groups] = digits - d0;
     gEnd[groups] = j;
     gParen[groups] = paren;
     gSep[groups] = sep;
     groups++;
-    if (paren === 1) c = codeAt(s, ++j);
+    if (paren === 1) j++;
     if (groups === MAX_GROUPS) {
-      overflow = isSep(c) && isDigit(codeAt(s, j + 1));
+      overflow = isSep(codeAt(s, j)) && isDigit(codeAt(s, j + 1));
       break;
     }
+    const c = codeAt(s, j);
     if (paren === 1 && isDigit(c)) {
       sep = 41;
       continue;
@@ -155,7 +154,6 @@ function parse(s: string, i: number, j: number, c: number, groups: number, digit
       // A '.' or '/' straight after a parenthesised group is not a phone separator.
       if (paren === 1 && c !== 32 && c !== 45) break;
       sep = c;
-      c = c1;
       j++;
       continue;
     }
@@ -177,22 +175,7 @@ const OTHER_NUMBER =
 
 function notPhoneBefore(): boolean {
   if (ctxState === 1) return false;
-  const from = Math.max(0, ctxAt - 24);
-  return wordEndsBefore(ctxText, from, ctxAt) && OTHER_NUMBER.test(ctxText.slice(from, ctxAt).toLowerCase()) && !hasContext();
-}
-
-/**
- * Whether s[from, at) may end the way OTHER_NUMBER needs: a letter, then at most '.', ':' and spaces. Most numbers
- * follow nothing (a whole value), '(' or ", ", and skip the copy, the lower-casing and the expression. Anything
- * outside ASCII on the way (a no-break space, a letter) is left to the expression.
- */
-function wordEndsBefore(s: string, from: number, at: number): boolean {
-  let k = at - 1;
-  let c = k >= from ? s.charCodeAt(k) : -1;
-  while (c === 32 || (c >= 9 && c <= 13)) c = --k >= from ? s.charCodeAt(k) : -1;
-  if (c === 58) c = --k >= from ? s.charCodeAt(k) : -1;
-  if (c === 46) c = --k >= from ? s.charCodeAt(k) : -1;
-  return c >= 128 || isUpper(c) || isLower(c);
+  return OTHER_NUMBER.test(ctxText.slice(Math.max(0, ctxAt - 24), ctxAt).toLowerCase()) && !hasContext();
 }
 
 function hasContext(): boolean {
