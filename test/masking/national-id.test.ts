@@ -91,6 +91,9 @@ describe('NATIONAL_ID in text', () => {
     ['AHV 756.9217.0769.85', [['NATIONAL_ID', '756.9217.0769.85']]],
     ['NINO AB 12 34 56 C', [['NATIONAL_ID', 'AB 12 34 56 C']]],
     ['NINO AB 123456 C', [['NATIONAL_ID', 'AB 123456 C']]],
+    // Eight characters, a space and a letter is also an NIE's shape; where the NIE check fails, the NINO is read.
+    ['NINO AB123456 C', [['NATIONAL_ID', 'AB123456 C']]],
+    ['NIE Y8063915-Z', [['NATIONAL_ID', 'Y8063915-Z']]],
     ['ab 12 34 56 c', [['NATIONAL_ID', 'ab 12 34 56 c']]],
     ['AB-12 34 56 C', []],
     ['called on 2023-04-29', []],

@@ -126,8 +126,8 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     return esDniNie(v) || ukNino(v) ? found(hits, i, we) : -1;
   }
   if (len === 8 && (codeAt(s, we) === 45 || codeAt(s, we) === 32) && isAlnumCode(codeAt(s, we + 1)) && !isWordCode(codeAt(s, we + 2))) {
-    // ES NIE "Y8063915-Z".
-    return esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase()) ? found(hits, i, we + 2) : -1;
+    // ES NIE "Y8063915-Z"; where that fails, "AB123456 C" may still be a NINO (below).
+    if (esDniNie((s.slice(i, we) + s[we + 1]).toUpperCase())) return found(hits, i, we + 2);
   }
   // Cheap test first: "to 2024" and "at 10:30" reach here often; a NINO has two digits then a space or a digit.
   const d = we + 1;
