@@ -4,7 +4,7 @@
 // scanned as text).
 import { K_ADDRESS_KEY, K_DOB_KEY, K_NATIONAL_ID_KEY, K_PERSON_KEY } from '../hits.ts';
 import { KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NAME, KEY_NAME_IN_PERSON_RECORD, KEY_NATIONAL_ID, KEY_PERSON } from './keys.ts';
-import { FNV_OFFSET, FNV_PRIME, lowerCode, R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesHashed } from './lexicon.ts';
+import { FNV_OFFSET, FNV_PRIME, HASH_BITS, lowerCode, R_AMBIGUOUS, R_GIVEN, R_PARTICLE, R_STOP, R_SURNAME, R_TITLE, rolesHashed } from './lexicon.ts';
 import { capitalInsideName, isLetterCode, isUpperLetter } from './words.ts';
 
 /** Enabled-bit masks (the scanner owns the values). */
@@ -69,7 +69,7 @@ function personValue(s: string, generic: boolean): number {
     const ws = k;
     // The word's end without its trailing dots ("Jr."), and the hash of the word up to there.
     let we = ws;
-    let h = FNV_OFFSET;
+    let h = FNV_OFFSET | 0; // unboxed: see lexicon.ts
     let hashed = 0;
     // Whether the word is written like a name so far (see nameCased): a capital first.
     let cased = generic && isUpperLetter(c);
@@ -101,7 +101,7 @@ function personValue(s: string, generic: boolean): number {
     }
     if (we === ws || ++words > 6) return NOT_A_NAME;
     if (!generic || we - ws === 1) continue;
-    const roles = rolesHashed(s, ws, we, hashed >>> 0);
+    const roles = rolesHashed(s, ws, we, hashed & HASH_BITS);
     if ((roles & R_STOP) !== 0) return NOT_A_NAME;
     if (words > 1 && (roles & R_PARTICLE) !== 0 && !isUpperLetter(s.charCodeAt(ws))) continue;
     if (!cased) return NOT_A_NAME;
