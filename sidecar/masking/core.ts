@@ -8,8 +8,9 @@ import { decodeEncoded, mayBeEncoded } from './encoded.ts';
 import { Pseudonymizer } from './pseudonym.ts';
 import type { Finding, MaskReport } from './report.ts';
 import {
-  D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_NATIONAL_ID_KEY, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID, scanBuiltins,
-} from './scanner.ts';
+  D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_NATIONAL_ID_KEY, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID,
+} from './detector-bits.ts';
+import { scanBuiltins } from './scanner.ts';
 
 const DETECTOR_BITS: Readonly<Record<BuiltinDetector, number>> = {
   email: D_EMAIL,

@@ -22,7 +22,7 @@ import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksL
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import { KEY_NAME, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
-import { CTX_PHONE, CTX_SSN } from './scanner.ts';
+import { CTX_PHONE, CTX_SSN } from './detector-bits.ts';
 import { CleanValues, EscapeCursor } from './value-memo.ts';
 
 const ALL_DIGITS = /^[0-9]+$/u;

@@ -23,7 +23,7 @@ import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NATIONAL_ID, peopleKey
 import { keyedKind, NAME_IF_PERSON_RECORD, type KeyedBits } from './people/values.ts';
 
 export { NAME_IF_PERSON_RECORD };
-import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './scanner.ts';
+import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './detector-bits.ts';
 
 /** Nesting deeper than this is refused rather than risk the stack: the caller fails closed. */
 export const MAX_JSON_DEPTH = 512;

@@ -6,6 +6,9 @@
 // A detector that matches returns the end of its value and the scan resumes there, so values
 // never overlap within the built-ins (custom detectors can; see Hits.resolve).
 import { ASCII_CLASS, DIGIT, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
+import {
+  CTX_PHONE, CTX_SSN, D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID,
+} from './detector-bits.ts';
 import { detectCard } from './detectors/credit-card.ts';
 import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
@@ -27,33 +30,12 @@ import { dateEnd, digitsAhead, isSepCode, isWholeIsoDate } from './number-shapes
 import { lowerCode, mayBeCapitalWord } from './people/lexicon.ts';
 import { atCapital, atShortNumber, type PeopleBits } from './people/scan.ts';
 
-/** Bits of the enabled built-in detectors. */
-export const D_EMAIL = 1;
-export const D_PHONE = 2;
-export const D_CARD = 4;
-export const D_IBAN = 8;
-export const D_SSN = 16;
-export const D_IP = 32;
-export const D_SECRET = 64;
-// The three bits 128-512 and 1024-4096 hold issue 14's two halves; each detector has its own bit.
-export const D_PERSON = 128;
-export const D_ADDRESS = 256;
-export const D_DOB = 512;
-export const D_NATIONAL_ID = 1024;
-export const D_PASSPORT = 2048;
-export const D_VAT_ID = 4096;
-/** NATIONAL_ID by its JSON key only (taxId, steuerId, ...); the scanner never looks for it. */
-export const D_NATIONAL_ID_KEY = 8192;
 const D_PEOPLE = D_PERSON | D_ADDRESS | D_DOB;
 // What a capitalised word can start: a name, or a birth date written month first.
 const D_CAPITAL = D_PERSON | D_DOB;
 const PEOPLE_BITS: PeopleBits = { person: D_PERSON, address: D_ADDRESS, dob: D_DOB };
 /** The detectors of identifiers that can start with a letter or mix letters and digits. */
 const D_IDS = D_NATIONAL_ID | D_PASSPORT | D_VAT_ID;
-
-/** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
-export const CTX_PHONE = 1;
-export const CTX_SSN = 2;
 
 const T_NONE = 0;
 const T_DIGIT = 1;
