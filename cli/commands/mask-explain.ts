@@ -8,11 +8,21 @@ export function validatedBy(detector: string): string {
   if (detector.startsWith('field:')) return 'field path';
   if (detector.startsWith('custom:')) return 'pattern';
   if (detector.endsWith(':key') || detector === 'secret:json-key') return 'key';
+  switch (detector) {
+    case 'nationalId:cue':
+      return 'checksum and cue';
+    case 'nationalId:whole':
+      return 'checksum, whole value';
+    case 'passport':
+      return 'cue';
+  }
   if (detector.endsWith(':cue')) return 'cue';
   if (detector.endsWith(':lexicon')) return 'lexicon';
   switch (detector) {
     case 'creditCard':
     case 'iban':
+    case 'nationalId':
+    case 'vatId':
       return 'checksum';
     case 'ssn':
     case 'ipAddress:v4':

@@ -23,3 +23,5 @@ export const D_NATIONAL_ID_KEY = 8192;
 /** Hints from the JSON key that holds the string: it names a phone number, or an SSN. */
 export const CTX_PHONE = 1;
 export const CTX_SSN = 2;
+/** The string is a JSON number's digits, not a string value: fewer identifiers stand alone there (ALONE_NUMBER). */
+export const CTX_NUMBER = 4;

@@ -40,6 +40,9 @@ export const K_NATIONAL_ID_KEY = 31;
 export const K_VAT_ID = 32;
 export const K_SECRET_FORMAT = 33;
 export const K_CREDENTIAL_URL = 34;
+// NATIONAL_ID by what vouched beyond the checksum: a cue word before it, or being the whole value.
+export const K_NATIONAL_ID_CUE = 35;
+export const K_NATIONAL_ID_WHOLE = 36;
 export const CUSTOM_BASE = 40;
 
 export interface KindInfo {
@@ -109,6 +112,8 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('VAT_ID', 'vatId'),
   builtin('SECRET', 'secret:token-format'),
   builtin('SECRET', 'secret:credential-url'),
+  builtin('NATIONAL_ID', 'nationalId:cue'),
+  builtin('NATIONAL_ID', 'nationalId:whole'),
 ];
 
 export class Hits {

@@ -22,7 +22,7 @@ import { fieldMatches, isSecretByKey, KEY_NUMERIC, keyedKindOf, keyHints, looksL
 import { Doc, FAIL, isDigitCode, SyntaxFailure } from './json-tokenizer.ts';
 import { KEY_NAME, personKeyNear } from './people/keys.ts';
 import type { MaskReport } from './report.ts';
-import { CTX_PHONE, CTX_SSN } from './detector-bits.ts';
+import { CTX_NUMBER, CTX_PHONE, CTX_SSN } from './detector-bits.ts';
 import { CleanValues, EscapeCursor } from './value-memo.ts';
 
 const ALL_DIGITS = /^[0-9]+$/u;
@@ -322,7 +322,7 @@ export class JsonTextMasker {
     // and never through a double, which loses digits past 2^53 (19-digit cards).
     const digits = literal.charCodeAt(0) === 45 ? literal.slice(1) : literal;
     if (digits.length < 8 || digits.charCodeAt(0) === 48 || !ALL_DIGITS.test(digits)) return undefined;
-    const masked = this.#core.maskString(digits, hints & (CTX_PHONE | CTX_SSN), this.#report, this.#track ? this.#path : undefined);
+    const masked = this.#core.maskString(digits, (hints & (CTX_PHONE | CTX_SSN)) | CTX_NUMBER, this.#report, this.#track ? this.#path : undefined);
     return masked === digits ? undefined : masked;
   }
 

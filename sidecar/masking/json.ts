@@ -23,7 +23,7 @@ import { hasPersonKey, KEY_ADDRESS, KEY_CAP, KEY_DOB, KEY_NATIONAL_ID, peopleKey
 import { keyedKind, NAME_IF_PERSON_RECORD, type KeyedBits } from './people/values.ts';
 
 export { NAME_IF_PERSON_RECORD };
-import { CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './detector-bits.ts';
+import { CTX_NUMBER, CTX_PHONE, CTX_SSN, D_ADDRESS, D_DOB, D_NATIONAL_ID_KEY, D_PERSON, D_SECRET } from './detector-bits.ts';
 
 /** Nesting deeper than this is refused rather than risk the stack: the caller fails closed. */
 export const MAX_JSON_DEPTH = 512;
@@ -291,7 +291,7 @@ export class JsonMasker {
     if (!Number.isSafeInteger(n)) return n;
     // The sign is not part of the value ({"card": -4111111111111111} is still the card).
     const text = String(Math.abs(n));
-    const masked = this.#core.maskString(text, hints & (CTX_PHONE | CTX_SSN), this.#report, this.#tracking() ? this.#path : undefined);
+    const masked = this.#core.maskString(text, (hints & (CTX_PHONE | CTX_SSN)) | CTX_NUMBER, this.#report, this.#tracking() ? this.#path : undefined);
     return masked === text ? n : masked;
   }
 }

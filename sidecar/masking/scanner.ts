@@ -7,14 +7,15 @@
 // never overlap within the built-ins (custom detectors can; see Hits.resolve).
 import { ASCII_CLASS, DIGIT, WORD, codeAt, codeBefore, escapeBefore, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberStartsToken } from './chars.ts';
 import {
-  CTX_PHONE, CTX_SSN, D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID,
+  CTX_NUMBER, CTX_PHONE, CTX_SSN, D_ADDRESS, D_CARD, D_DOB, D_EMAIL, D_IBAN, D_IP, D_NATIONAL_ID, D_PASSPORT, D_PERSON, D_PHONE, D_SECRET, D_SSN, D_VAT_ID,
 } from './detector-bits.ts';
 import { detectCard } from './detectors/credit-card.ts';
 import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
 import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
-import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, idLetterCandidate } from './detectors/national-id.ts';
+import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, gluedIdStart, idLetterCandidate } from './detectors/national-id.ts';
+import { ALONE_NUMBER, ALONE_STRING } from './detectors/national-id/digits.ts';
 import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
@@ -133,7 +134,8 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     if (r >= 0) return r;
   }
   if ((enabled & D_IDS) !== 0 && ahead >= 8) {
-    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, (ctx & CTX_PHONE) === 0);
+    const alone = (ctx & CTX_PHONE) !== 0 ? 0 : (ctx & CTX_NUMBER) !== 0 ? ALONE_NUMBER : ALONE_STRING;
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, alone);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) {
@@ -158,9 +160,9 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 }
 
 /** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
-function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, wholeOk: boolean): number {
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, alone: number): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
-    const r = detectNationalIdDigits(s, i, hits, wholeOk);
+    const r = detectNationalIdDigits(s, i, hits, alone);
     if (r >= 0) return r;
   }
   if ((enabled & D_VAT_ID) !== 0 && run === 11 && we === i + 11) {
@@ -247,7 +249,7 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, d
  */
 function idLetterWord(s: string, i: number, we: number): boolean {
   const len = we - i;
-  return idLetterCandidate(s, i, we) && (len <= 10 || len === 16 || vatPrefixAt(s, i));
+  return idLetterCandidate(s, i, we) && (len <= 10 || len === 16 || vatPrefixAt(s, i) || (len <= 16 && gluedIdStart(s, i, we) >= 0));
 }
 
 /** VAT numbers, national identifiers and passports that start with a letter. */

@@ -64,6 +64,14 @@ describe('mcp-residency mask (CLI)', function () {
     expect(r.stderr).to.not.match(/Jensen|1985|4111/u);
   });
 
+  it('says with --explain whether a national identifier stood on its checksum, a cue, or being the whole value', async () => {
+    const r = await mask(['--policy', 'redact.yaml', '--explain'], '{"nhs":"0032698674","note":"Steuer-ID 12345678903, HETU 131052-308T"}');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/NATIONAL_ID\s+\$\.nhs chars 0-10\s+nationalId:whole\s+checksum, whole value/u);
+    expect(r.stderr).to.match(/NATIONAL_ID\s+\$\.note chars 10-21\s+nationalId:cue\s+checksum and cue\s+"Steuer-ID \[NATIONAL_ID\]/u);
+    expect(r.stderr).to.match(/NATIONAL_ID\s+\$\.note chars 28-39\s+nationalId\s+checksum\s/u);
+  });
+
   it('pseudonymizes with the key from --secrets-dir (or its environment variable)', async () => {
     const a = await mask(['--policy', 'pseudo.yaml', '--secrets-dir', 'secrets'], 'jane@example.com');
     expect(a.code, a.stderr).to.equal(0);

@@ -79,7 +79,11 @@ describe('NATIONAL_ID in text', () => {
   const cases: [string, [string, string][]][] = [
     ['Steuer-ID: 86095742719.', [['NATIONAL_ID', '86095742719']]],
     ['86095742719', [['NATIONAL_ID', '86095742719']]],
-    ['12345678903', []], // passes the checksum only, fails the BZSt structure: needs a cue
+    // Passes the checksum but not the BZSt structure (no digit repeats): whole, it stands alone; in prose it needs a cue.
+    ['12345678903', [['NATIONAL_ID', '12345678903']]],
+    ['Order 12345678903 shipped', []],
+    ['11112345678', []], // a digit four times: no Steuer-ID, even whole
+    ['02345678901', []], // no Steuer-ID starts with 0 (an HR OIB would, and needs its cue)
     ['Meine Steuer-ID: 12345678903.', [['NATIONAL_ID', '12345678903']]],
     ['BSN: 111222333', [['NATIONAL_ID', '111222333']]],
     ['Order 111222333 shipped', []], // weak format without a cue
@@ -111,7 +115,23 @@ describe('NATIONAL_ID in text', () => {
     ['44131401458', []], // no month 13
     ['1501012387', []], // a valid personnummer, but ten digits from 1 on read as a Unix time first
     ['personnummer 1501012387', [['NATIONAL_ID', '1501012387']]],
-    ['0032698674', []], // UK NHS: a checksum without a date stays cue-only
+    ['0032698674', [['NATIONAL_ID', '0032698674']]], // UK NHS: a whole value needs only its checksum
+    ['ref 0032698674', []], // in prose, a cue
+    // NHS numbers as the NHS prints them (3 3 4); dashed, only where no US number could be meant.
+    ['221 395 1837', [['NATIONAL_ID', '221 395 1837']]],
+    ['401-023-2137', [['NATIONAL_ID', '401-023-2137']]],
+    ['212-555-0105', [['PHONE', '212-555-0105']]], // passes the NHS check, but is a possible US number
+    ['401-023-2138', [['PHONE', '401-023-2138']]], // fails the NHS check
+    ['Stadt, 021 123 0006', [['PHONE', '021 123 0006']]], // passes it, but starts with a trunk 0
+    ['call 221 395 1837', [['PHONE', '221 395 1837']]],
+    // An identifier whose date, century and check vouch for it, after a short word that lost its space.
+    ['My finnish id code is030594W903B.', [['NATIONAL_ID', '030594W903B']]],
+    ['My swedish id code is199003052397.', [['NATIONAL_ID', '199003052397']]],
+    ['is030594W903C', []], // wrong check character
+    ['x199003052398', []], // wrong Luhn digit
+    ['tokenx030594W903B', []], // six letters before: a token, not a lost space
+    ['a160975f978f', []], // all hex: a hash, or a UUID's last segment
+    ['is199003052397x', []],
     ['version 1.2.3.4 on 15.03.2024', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));
@@ -123,6 +143,16 @@ describe('NATIONAL_ID as a whole JSON value', () => {
     expect(m.maskJsonText('{"id":"44051401458","n":44051401458,"note":"ref 44051401458"}')).to.equal('{"id":"[NATIONAL_ID]","n":"[NATIONAL_ID]","note":"ref 44051401458"}');
     expect(m.maskJsonText('{"phone":"02070803628"}')).to.equal('{"phone":"[PHONE]"}');
     expect(m.maskJsonText('{"id":"44051401459","t":1501012387}')).to.equal('{"id":"44051401459","t":1501012387}');
+  });
+
+  it('lets a check digit alone vouch for a whole string, but not for a JSON number', () => {
+    const m = redactor();
+    // UK NHS and the Steuer-ID's checksum: no birth date in them, so a JSON number (a count, a size) keeps its digits.
+    const json = '{"nhs":"0032698674","steuer":"12345678903","n":4010232137,"m":12345678903}';
+    expect(m.maskJsonText(json)).to.equal('{"nhs":"[NATIONAL_ID]","steuer":"[NATIONAL_ID]","n":4010232137,"m":12345678903}');
+    expect(m.maskJson({ nhs: '0032698674', n: 4010232137 })).to.deep.equal({ nhs: '[NATIONAL_ID]', n: 4010232137 });
+    // Nine digits (NL BSN, PT NIF) are as often another country's number: a cue still.
+    expect(m.maskJsonText('{"v":"111222333"}')).to.equal('{"v":"111222333"}');
   });
 });
 

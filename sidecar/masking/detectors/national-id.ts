@@ -7,11 +7,11 @@
 // Three entry points, by how the candidate starts: digits only ("86095742719", "811228-9874",
 // "756.9217.0769.85"), digits then letters in one word ("12345678Z", "1234567T",
 // "15070649C103", "010101A123N"), or a letter ("RSSMRA85T10A562S", "X1234567L", "AB 12 34 56 C").
-import { codeAt, isAlnumCode, isDigit, isLower, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
-import { K_NATIONAL_ID, type Hits } from '../hits.ts';
+import { codeAt, isAlnumCode, isDigit, isHex, isLower, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
+import { K_NATIONAL_ID, K_NATIONAL_ID_CUE, K_NATIONAL_ID_WHOLE, type Hits } from '../hits.ts';
 import { deRvnr, esDniNie, fiHetu, iePpsn, itCodiceFiscale, ukNino } from './national-id/alnum.ts';
 import { cueCovers, nationalIdCueBefore } from './national-id/cues.ts';
-import { RULES_BY_SHAPE, shapeStep, wholeValueExcluded } from './national-id/digits.ts';
+import { RULES_BY_SHAPE, sePersonnummer, shapeStep, wholeValueExcluded } from './national-id/digits.ts';
 import { entireValue } from './entire-value.ts';
 import { phoneContextBefore } from './phone.ts';
 
@@ -34,16 +34,18 @@ function upperWord(s: string, i: number, end: number): string {
   return isWordCode(codeAt(s, end)) ? '' : s.slice(i, end).toUpperCase();
 }
 
-function found(hits: Hits, start: number, end: number): number {
-  hits.add(K_NATIONAL_ID, start, end);
+function found(hits: Hits, start: number, end: number, kind = K_NATIONAL_ID): number {
+  hits.add(kind, start, end);
   return end;
 }
 
 /**
- * `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. `wholeOk`: a
- * number that is the whole value may stand without a cue (false under a phone key, where the phone is meant).
+ * `i` is at a digit that starts a token. Returns the end of a national identifier there, or -1. `alone`: the
+ * least ALONE_* level (digits.ts) a rule needs to stand without a cue when the number is the whole value:
+ * ALONE_STRING in a string or text, ALONE_NUMBER in a JSON number, 0 for never (under a phone key, where the
+ * phone is meant, and in a number that only may start an identifier).
  */
-export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk = false): number {
+export function detectNationalIdDigits(s: string, i: number, hits: Hits, alone = 0): number {
   let j = i;
   let digits = 0;
   let groups = 0;
@@ -91,9 +93,9 @@ export function detectNationalIdDigits(s: string, i: number, hits: Hits, wholeOk
       if (d === '') for (let k = 0; k < g; k++) d += s.slice(gEnd[k]! - gLen[k]!, gEnd[k]);
       if (!r.valid(d)) continue;
       if (r.strongShapes.includes(shape) && !phoneContextBefore(s, i)) return found(hits, i, end);
-      if (wholeOk && r.wholeValue && !wholeValueExcluded(d) && entireValue(s, i, end)) return found(hits, i, end);
+      if (alone !== 0 && r.alone >= alone && !wholeValueExcluded(d) && entireValue(s, i, end)) return found(hits, i, end, K_NATIONAL_ID_WHOLE);
       if (cue === null) cue = nationalIdCueBefore(s, i);
-      if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end);
+      if (cue !== undefined && cueCovers(cue, r.name)) return found(hits, i, end, K_NATIONAL_ID_CUE);
     }
   }
   return -1;
@@ -117,7 +119,34 @@ export function detectNationalIdMixed(s: string, i: number, run: number, we: num
 // The NINO as people write it: "AB 12 34 56 C", "AB 123456 C", "AB123456 C", any case.
 const NINO_SPACED = /^[A-Za-z]{2} ?(?:\d{6}|\d\d \d\d \d\d) ?[A-Da-d]/u;
 
-/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO. */
+/**
+ * Where a short word lost its space before a self-checking identifier ("my code is030594W903B", "is199003052397"):
+ * the identifier's start inside the word s[i, we), or -1. Only the FI HETU and the 12-digit SE personnummer, whose
+ * date, century and check leave about one random string of their shape in a thousand; one to four letters before,
+ * not all of them hex digits: a hash or a UUID's last segment ("a160975f978f") is one token.
+ */
+export function gluedIdStart(s: string, i: number, we: number): number {
+  if (codeAt(s, i - 1) === 45 || codeAt(s, we) === 45) return -1;
+  for (let n = 11; n <= 12; n++) {
+    const start = we - n;
+    if (start - i < 1 || start - i > 4 || !isDigit(codeAt(s, start))) continue;
+    let hex = true;
+    let k = i;
+    for (; k < start && isAsciiLetter(s.charCodeAt(k)); k++) hex &&= isHex(s.charCodeAt(k));
+    if (k === start && !hex) return start;
+  }
+  return -1;
+}
+
+function detectGluedId(s: string, i: number, we: number, hits: Hits): number {
+  const g = gluedIdStart(s, i, we);
+  if (g < 0) return -1;
+  if (we - g === 11) return fiHetu(s.slice(g, we).toUpperCase()) ? found(hits, g, we) : -1;
+  for (let k = g; k < we; k++) if (!isDigit(s.charCodeAt(k))) return -1;
+  return sePersonnummer(s.slice(g, we)) ? found(hits, g, we) : -1;
+}
+
+/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO, or one glued to a word. */
 export function detectNationalIdLetters(s: string, i: number, we: number, hits: Hits): number {
   const len = we - i;
   if (len === 16) return itCodiceFiscale(s.slice(i, we).toUpperCase()) ? found(hits, i, we) : -1;
@@ -137,7 +166,7 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
     return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
   }
-  return -1;
+  return len >= 12 ? detectGluedId(s, i, we, hits) : -1;
 }
 
 /** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */

@@ -3,7 +3,7 @@
 // grouping the digits people write ("11" bare, "6-4" = six digits, a dash, four digits), and
 // whether the number is strong enough to be masked on its own or only after a cue word
 // ("BSN", "PESEL", ...). A nine- or ten-digit string with one check digit passes about one
-// time in ten by chance, so those formats need the cue; see `needsCue`.
+// time in ten by chance, so in prose those formats need the cue; as a whole value, see ALONE_*.
 import { dg, luhn, mod, mod1110, num, validDate, weighted } from './checks.ts';
 
 export interface DigitRule {
@@ -14,8 +14,8 @@ export interface DigitRule {
   readonly shapes: readonly number[];
   /** Groupings distinctive enough (with the checksum) to need no cue word. */
   readonly strongShapes: readonly number[];
-  /** Whether the number needs no cue word when it is a whole value (entire-value.ts) in one of `shapes`. */
-  readonly wholeValue: boolean;
+  /** Where the number needs no cue word as a whole value (entire-value.ts) in one of `shapes`: ALONE_*. */
+  readonly alone: number;
   readonly valid: (d: string) => boolean;
 }
 
@@ -39,6 +39,18 @@ export function shapeKey(shape: string): number {
 /** DE Steuerliche Identifikationsnummer: ISO 7064 MOD 11,10; no leading 0. */
 export function deSteuerIdChecksum(d: string): boolean {
   return d.length === 11 && d[0] !== '0' && mod1110(d, 10) === dg(d, 10);
+}
+
+/**
+ * The checksum and the bound half of the BZSt structure rule: no digit more than three times among the first
+ * ten. The other half, that exactly one digit repeats, is what sample numbers in forms and test suites
+ * (12345678903, 98765432106) break; a whole value is not held to it (see ALONE_STRING).
+ */
+export function deSteuerIdWhole(d: string): boolean {
+  if (!deSteuerIdChecksum(d)) return false;
+  const counts = new Uint8Array(10);
+  for (let k = 0; k < 10; k++) if (++counts[dg(d, k)]! > 3) return false;
+  return true;
 }
 
 /**
@@ -146,6 +158,16 @@ export function ukNhs(d: string): boolean {
   return r !== 10 && (r === 11 ? 0 : r) === dg(d, 9);
 }
 
+/** An NHS number printed "943 476 5919" with no cue: not from 0, a national phone number's trunk prefix ("021 123 4567"). */
+export function ukNhsSpaced(d: string): boolean {
+  return d.charCodeAt(0) !== 48 && ukNhs(d);
+}
+
+/** An NHS number printed "401-023-2137" with no cue: also no US number, whose area code and exchange start from 2. */
+export function ukNhsDashed(d: string): boolean {
+  return (d.charCodeAt(0) === 49 || d.charCodeAt(3) < 50) && ukNhsSpaced(d);
+}
+
 /** CH AHV/AVS number (since 2008): 756 and an EAN-13 check digit. */
 export function chAhv(d: string): boolean {
   if (d.length !== 13 || !d.startsWith('756')) return false;
@@ -217,27 +239,47 @@ export function grAmka(d: string): boolean {
   return d.length === 11 && validDate(num(d, 2, 4), num(d, 0, 2)) && luhn(d);
 }
 
-const rule = (name: string, length: number, valid: (d: string) => boolean, shapes: readonly string[], strongShapes: readonly string[] = [], wholeValue = false): DigitRule => ({
+/**
+ * Never without a cue word, even as a whole value: a date with no check digit (DK CPR, CZ/SK nine digits), or a check
+ * digit alone on a length other numbers share. Nine digits (NL BSN, PT NIF) is the length of US SSNs, passport
+ * numbers, Canadian SINs and NPIs: of Presidio's whole nine-digit test values, six that pass a BSN or NIF check are
+ * those. Thirteen (SI EMSO) is an EAN-13 barcode's. HR OIB shares the Steuer-ID's checksum, and a whole value is
+ * read through that rule (deSteuerIdWhole) unless it starts with 0.
+ */
+export const ALONE_NEVER = 0;
+/**
+ * A check digit on ten or eleven digits (with a date or the issuer's structure, where the format has them) vouches for
+ * a whole string value or a whole text: a string holding nothing but a number that passes an identifier's check is
+ * that identifier far more often than a number that happens to pass, and masking it is the side to err on. By chance
+ * 10.7% of random whole ten-digit strings and 12.0% of eleven-digit ones pass (0.5% and 2.8% by the ALONE_NUMBER
+ * rules alone; bench/masking/whole-values.ts); bare phone numbers are among them and are masked too. JSON numbers and
+ * prose are not affected.
+ */
+export const ALONE_STRING = 1;
+/**
+ * A birth date and a check digit stand alone even as a JSON number, where counts, sizes and record ids are far more
+ * common than identifiers. By chance a random whole value passes:
+ *   PL PESEL (11 digits): month % 20 in 1-12 (60 in 100) x a calendar day (~30 in 100) x check 1 in 10 = ~1.8%;
+ *   EE/LT (11): sex/century 1-6 x month x day x modulus 11 = ~0.2%;
+ *   SE personnummer (10): month 1-12 x day (or day + 60) x Luhn = ~0.7%.
+ * Of random whole values (bench/masking/whole-values.ts), 2.8% of eleven-digit ones (0.4% by the Steuer-ID structure
+ * and NO fodselsnummer alone) and 0.5% of ten-digit ones. SE 10-digit values starting with 1 read as Unix times
+ * (2001-2033) first: see wholeValueExcluded.
+ */
+export const ALONE_NUMBER = 2;
+
+const rule = (name: string, length: number, valid: (d: string) => boolean, shapes: readonly string[], strongShapes: readonly string[] = [], alone = ALONE_NEVER): DigitRule => ({
   name,
   length,
   valid,
   shapes: shapes.map(shapeKey),
   strongShapes: strongShapes.map(shapeKey),
-  wholeValue,
+  alone,
 });
 
-// Formats that carry a birth date and a check digit stand alone as a whole value (a JSON string, a number, a
-// tool argument), where nothing but the value itself can vouch for it. By chance a random whole value passes:
-//   PL PESEL (11 digits): month % 20 in 1-12 (60 in 100) x a calendar day (~30 in 100) x check 1 in 10 = ~1.8%;
-//   EE/LT (11): sex/century 1-6 x month x day x modulus 11 = ~0.2%;
-//   SE personnummer (10): month 1-12 x day (or day + 60) x Luhn = ~0.7%.
-// Measured over 200,000 random whole values each: 2.5% of eleven-digit ones are now NATIONAL_ID (0.4% before, the
-// Steuer-ID structure and NO fodselsnummer), 0.7% of ten-digit ones (none before). Those values are masked and
-// nothing else is lost: a bare 10/11-digit value is no phone number
-// without a phone key or word (and under a phone key this rule is off), no card, no IBAN. Weaker formats (a
-// checksum without a date: HR OIB, UK NHS, NL BSN, PT NIF; a date without a checksum: DK CPR) stay cue-only, and
-// SE 10-digit values starting with 1 read as Unix times (2001-2033) first: see wholeValueExcluded.
-const WHOLE = true;
+const STRING = ALONE_STRING;
+const NUMBER = ALONE_NUMBER;
+const BE_STRONG = ['2.2.2-3.2', '6-3.2'];
 
 /** Most distinctive first: the first rule that validates names the finding. */
 export const DIGIT_RULES: readonly DigitRule[] = [
@@ -248,19 +290,25 @@ export const DIGIT_RULES: readonly DigitRule[] = [
   // Century, date and Luhn: about one random twelve-digit number in a thousand passes.
   rule('SE personnummer', 12, sePersonnummer, ['12', '8-4'], ['12', '8-4']),
   rule('DE Steuer-ID', 11, deSteuerIdStructure, ['11', '2 3 3 3'], ['11', '2 3 3 3']),
+  rule('DE Steuer-ID', 11, deSteuerIdWhole, ['11'], [], STRING),
   rule('DE Steuer-ID', 11, deSteuerIdChecksum, ['11', '2 3 3 3']),
   rule('NO fodselsnummer', 11, noFodselsnummer, ['11', '6 5'], ['11', '6 5']),
-  rule('BE national number', 11, beNationalNumber, ['11', '2.2.2-3.2', '6-3-2', '6 3 2', '6-3.2'], ['2.2.2-3.2', '6-3.2']),
-  rule('PL PESEL', 11, plPesel, ['11'], [], WHOLE),
-  rule('EE/LT personal code', 11, eeLtPersonalCode, ['11'], [], WHOLE),
+  rule('BE national number', 11, beNationalNumber, ['11', '2.2.2-3.2', '6-3-2', '6 3 2', '6-3.2'], BE_STRONG, STRING),
+  rule('PL PESEL', 11, plPesel, ['11'], [], NUMBER),
+  rule('EE/LT personal code', 11, eeLtPersonalCode, ['11'], [], NUMBER),
   rule('HR OIB', 11, hrOib, ['11']),
-  rule('GR AMKA', 11, grAmka, ['11']),
-  rule('SE personnummer', 10, sePersonnummer, ['10', '6-4'], ['6-4'], WHOLE),
-  rule('CZ/SK birth number', 10, czSkBirthNumber, ['10', '6/4'], ['6/4']),
-  rule('UK NHS number', 10, ukNhs, ['10', '3 3 4', '3-3-4']),
-  rule('AT SVNR', 10, atSvnr, ['10', '4 6']),
-  rule('BG EGN', 10, bgEgn, ['10']),
-  rule('IS kennitala', 10, isKennitala, ['10', '6-4']),
+  rule('GR AMKA', 11, grAmka, ['11'], [], STRING),
+  rule('SE personnummer', 10, sePersonnummer, ['10', '6-4'], ['6-4'], NUMBER),
+  rule('CZ/SK birth number', 10, czSkBirthNumber, ['10', '6/4'], ['6/4'], STRING),
+  // NHS numbers are printed "943 476 5919" (NHS Data Dictionary), US phone numbers with dashes or brackets.
+  rule('UK NHS number', 10, ukNhsSpaced, ['3 3 4'], ['3 3 4']),
+  rule('UK NHS number', 10, ukNhsDashed, ['3-3-4'], ['3-3-4']),
+  // Grouped, a whole value is a phone number as often ("212-555-0105"): only the bare ten digits stand alone.
+  rule('UK NHS number', 10, ukNhs, ['3 3 4', '3-3-4']),
+  rule('UK NHS number', 10, ukNhs, ['10'], [], STRING),
+  rule('AT SVNR', 10, atSvnr, ['10', '4 6'], [], STRING),
+  rule('BG EGN', 10, bgEgn, ['10'], [], STRING),
+  rule('IS kennitala', 10, isKennitala, ['10', '6-4'], [], STRING),
   rule('DK CPR', 10, dkCpr, ['10', '6-4']),
   rule('CZ/SK birth number', 9, czSkBirthNumber, ['6/3']),
   rule('NL BSN', 9, nlBsn, ['9', '4.2.3', '3 3 3', '3.3.3']),
