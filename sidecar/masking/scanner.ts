@@ -14,7 +14,7 @@ import { detectEmail } from './detectors/email.ts';
 import { detectIban } from './detectors/iban.ts';
 import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
-import { detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, gluedIdStart, idLetterCandidate } from './detectors/national-id.ts';
+import { detectGluedNationalId, detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, idLetterCandidate } from './detectors/national-id.ts';
 import { ALONE_NUMBER, ALONE_STRING } from './detectors/national-id/digits.ts';
 import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
@@ -134,8 +134,7 @@ function atDigits(s: string, i: number, e: number, we: number, enabled: number, 
     if (r >= 0) return r;
   }
   if ((enabled & D_IDS) !== 0 && ahead >= 8) {
-    const alone = (ctx & CTX_PHONE) !== 0 ? 0 : (ctx & CTX_NUMBER) !== 0 ? ALONE_NUMBER : ALONE_STRING;
-    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, alone);
+    const r = atIdDigits(s, i, run, ahead, we, enabled, hits, ctx);
     if (r >= 0) return r;
   }
   if ((enabled & D_PHONE) !== 0) {
@@ -160,8 +159,10 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 }
 
 /** National identifiers (9+ digits, or 8 and a letter: "12345678-Z") and passports in a run of at least 8 digits (`ahead`, counted up to 9). */
-function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, alone: number): number {
+function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, ctx: number): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
+    // Under a phone key a whole value is the phone; a JSON number is more often a count than an identifier.
+    const alone = (ctx & CTX_PHONE) !== 0 ? 0 : (ctx & CTX_NUMBER) !== 0 ? ALONE_NUMBER : ALONE_STRING;
     const r = detectNationalIdDigits(s, i, hits, alone);
     if (r >= 0) return r;
   }
@@ -249,12 +250,12 @@ function atLetter(s: string, i: number, we: number, c: number, upper: boolean, d
  */
 function idLetterWord(s: string, i: number, we: number): boolean {
   const len = we - i;
-  return idLetterCandidate(s, i, we) && (len <= 10 || len === 16 || vatPrefixAt(s, i) || (len <= 16 && gluedIdStart(s, i, we) >= 0));
+  return idLetterCandidate(s, i, we) && (len <= 10 || len === 16 || vatPrefixAt(s, i));
 }
 
 /** VAT numbers, national identifiers and passports that start with a letter. */
 function atIdLetters(s: string, i: number, we: number, enabled: number, hits: Hits): number {
-  if (!idLetterWord(s, i, we)) return -1;
+  if (!idLetterWord(s, i, we)) return (enabled & D_NATIONAL_ID) !== 0 && we - i >= 12 && we - i <= 16 ? detectGluedNationalId(s, i, we, hits) : -1;
   if ((enabled & D_VAT_ID) !== 0) {
     const r = detectVatId(s, i, we, hits);
     if (r >= 0) return r;

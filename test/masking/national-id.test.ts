@@ -132,6 +132,8 @@ describe('NATIONAL_ID in text', () => {
     ['tokenx030594W903B', []], // six letters before: a token, not a lost space
     ['a160975f978f', []], // all hex: a hash, or a UUID's last segment
     ['is199003052397x', []],
+    ['pnr:199003052397', [['NATIONAL_ID', '199003052397']]],
+    ['kodo199003052397', [['NATIONAL_ID', '199003052397']]], // four letters and twelve digits: sixteen, a codice fiscale's length
     ['version 1.2.3.4 on 15.03.2024', []],
   ];
   for (const [text, want] of cases) it(`finds ${JSON.stringify(want)} in ${JSON.stringify(text)}`, () => expect(found(text)).to.deep.equal(want));

@@ -125,7 +125,7 @@ const NINO_SPACED = /^[A-Za-z]{2} ?(?:\d{6}|\d\d \d\d \d\d) ?[A-Da-d]/u;
  * date, century and check leave about one random string of their shape in a thousand; one to four letters before,
  * not all of them hex digits: a hash or a UUID's last segment ("a160975f978f") is one token.
  */
-export function gluedIdStart(s: string, i: number, we: number): number {
+function gluedIdStart(s: string, i: number, we: number): number {
   if (codeAt(s, i - 1) === 45 || codeAt(s, we) === 45) return -1;
   for (let n = 11; n <= 12; n++) {
     const start = we - n;
@@ -138,7 +138,8 @@ export function gluedIdStart(s: string, i: number, we: number): number {
   return -1;
 }
 
-function detectGluedId(s: string, i: number, we: number, hits: Hits): number {
+/** `i` starts a word of 12-16 letters and digits ending at `we`: see gluedIdStart. */
+export function detectGluedNationalId(s: string, i: number, we: number, hits: Hits): number {
   const g = gluedIdStart(s, i, we);
   if (g < 0) return -1;
   if (we - g === 11) return fiHetu(s.slice(g, we).toUpperCase()) ? found(hits, g, we) : -1;
@@ -146,10 +147,10 @@ function detectGluedId(s: string, i: number, we: number, hits: Hits): number {
   return sePersonnummer(s.slice(g, we)) ? found(hits, g, we) : -1;
 }
 
-/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO, or one glued to a word. */
+/** `i` starts a word of letters and digits ending at `we`: IT codice fiscale, ES NIE, UK NINO. */
 export function detectNationalIdLetters(s: string, i: number, we: number, hits: Hits): number {
   const len = we - i;
-  if (len === 16) return itCodiceFiscale(s.slice(i, we).toUpperCase()) ? found(hits, i, we) : -1;
+  if (len === 16) return itCodiceFiscale(s.slice(i, we).toUpperCase()) ? found(hits, i, we) : detectGluedNationalId(s, i, we, hits);
   if (len === 9) {
     const v = s.slice(i, we).toUpperCase();
     return esDniNie(v) || ukNino(v) ? found(hits, i, we) : -1;
@@ -166,7 +167,7 @@ export function detectNationalIdLetters(s: string, i: number, we: number, hits: 
     if (m === null || isWordCode(codeAt(s, i + m[0].length))) return -1;
     return ukNino(m[0].replaceAll(' ', '').toUpperCase()) ? found(hits, i, i + m[0].length) : -1;
   }
-  return len >= 12 ? detectGluedId(s, i, we, hits) : -1;
+  return -1;
 }
 
 /** Whether a letter-initial word could be one of the identifiers above (cheap test for the scanner). */
