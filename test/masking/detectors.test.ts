@@ -96,6 +96,9 @@ describe('masking detectors', () => {
       ['XXXX XXXX XXXX 1111', []],
       // After another number only a major brand's prefix makes the tail a card of its own.
       ['order 10023 4111 1111 1111 1111', [['CREDIT_CARD', '4111 1111 1111 1111']]],
+      // An IBAN whose check fails (Presidio's negative): its account digits are not read as a card either.
+      ['RS35 2600 0560 1001 6113 70', []],
+      ['ref RS35 2600 0560 1001 6113', []],
       ['order 10023 6011 0009 9013 9424', [['CREDIT_CARD', '6011 0009 9013 9424']]],
       ['6906 7618 4844 720', [['CREDIT_CARD', '6906 7618 4844 720']]],
       ['IBAN AE77 5332 6906 7618 4844 720 (typo)', []],

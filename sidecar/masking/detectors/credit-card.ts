@@ -3,7 +3,7 @@
 // dash, dot, slash or underscore (all seen in the wild, and each one a way around a detector
 // that knows only the first two). The issuer prefix must belong to a known brand with that length, and Luhn must pass:
 // a random 16-digit number gets through both about once in twenty.
-import { codeAt, isDigit, numberEndsToken } from '../chars.ts';
+import { codeAt, isDigit, isUpper, isWordCode, numberEndsToken } from '../chars.ts';
 import { luhnValid } from '../checksums.ts';
 import { K_CARD, type Hits } from '../hits.ts';
 
@@ -73,6 +73,12 @@ function validGrouping(groups: readonly number[], count: number, total: number):
 const groupLens: number[] = [0, 0, 0, 0, 0, 0];
 const groupEnds: number[] = [0, 0, 0, 0, 0, 0];
 
+/** The token before `i` is an IBAN's country code and check digits ("RS35 2600 0560 ..."): what follows is its account. */
+function afterIbanHead(s: string, i: number): boolean {
+  const k = i - 5;
+  return k >= 0 && isUpper(s.charCodeAt(k)) && isUpper(s.charCodeAt(k + 1)) && isDigit(s.charCodeAt(k + 2)) && isDigit(s.charCodeAt(k + 3)) && !isWordCode(codeAt(s, k - 1));
+}
+
 /**
  * `i` is at a digit that starts a token. Returns the end of a card number starting there, or -1. `afterNumber`:
  * the digits follow another number, so only a major brand's prefix (majorIssuer) makes them a card of their own.
@@ -82,7 +88,8 @@ export function detectCard(s: string, i: number, hits: Hits, afterNumber = false
   let j = i;
   while (j < n && j - i < 20 && isDigit(s.charCodeAt(j))) j++;
   const first = j - i;
-  if (afterNumber && !majorIssuer(s, i, j)) return -1;
+  // Inside an IBAN whose check failed ("RS35 2600 0560 1001 6113 70"), sixteen of its digits are no card of their own.
+  if (afterNumber && (!majorIssuer(s, i, j) || afterIbanHead(s, i))) return -1;
   if (first >= 13) {
     if (first > 19 || !numberEndsToken(s, j)) return -1;
     if (!issuerAccepts(s, i, j, first) || !luhnValid(s, i, j)) return -1;
