@@ -178,8 +178,12 @@ function main(): void {
   console.log('string, which a parse-based masker must parse and re-encode too: about twice the outer floor.');
   const goal = rows.find((r) => r.name === 'tool result 10 KB (redact)')!;
   console.log('');
-  console.log(`issue 14's goal, tool result 10 KB with every detector >= 100 MB/s: ${mb(goal.bytes, goal.mask.cpu).toFixed(1)} MB/s ` +
-    `(median), ${mb(goal.bytes, goal.mask.best).toFixed(1)} MB/s (best sample)`);
+  console.log(`tool result 10 KB with every detector: ${mb(goal.bytes, goal.mask.cpu).toFixed(1)} MB/s (median), ` +
+    `${mb(goal.bytes, goal.mask.best).toFixed(1)} MB/s (best sample)`);
+  // The figure issue 14 set (100 MB/s) was measured on another day, when the pre-wave engine did 108 here; this
+  // machine's speed drifts by 2x, so the goal is checked against that engine in the same run.
+  console.log("issue 14's goal, >= 100 MB/s when the pre-wave engine did 108, is >= 0.926x that engine in the same run:");
+  console.log('  node_modules/.bin/node bench/masking/compare.ts --runs 5');
   memory();
   printCorpora();
 }
