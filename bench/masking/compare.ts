@@ -44,8 +44,12 @@ if (opts.help === true) {
 // An older form took the rounds as the second positional argument.
 const rounds = Number(positionals[1] ?? opts.rounds);
 const runs = Number(opts.runs);
+function usageError(message: string): never {
+  console.error(`compare.ts: ${message}`);
+  process.exit(2);
+}
 for (const [name, v] of [['--rounds', rounds], ['--runs', runs]] as const) {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < 1) usageError(`${name} must be a positive integer, got ${String(v)}`);
 }
 
 /** The pre-wave engine's files, exported from git history, with this checkout's node_modules beside them. */
@@ -65,7 +69,7 @@ function exportPreWave(): { root: string; cleanup: () => void } {
 
 const given = positionals[0];
 if (given !== undefined && !existsSync(join(resolve(given), 'sidecar', 'masking', 'engine.ts'))) {
-  throw new Error(`${given}: no sidecar/masking/engine.ts there; pass a checkout of this repository`);
+  usageError(`${given}: no sidecar/masking/engine.ts there; pass a checkout of this repository`);
 }
 const exported = given === undefined ? exportPreWave() : undefined;
 const otherRoot = exported?.root ?? resolve(given!);
