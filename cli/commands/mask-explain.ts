@@ -5,25 +5,18 @@ import type { Finding } from '../../sidecar/masking/engine.ts';
 
 /** What vouched for a finding, by its detector. */
 export function validatedBy(detector: string): string {
-  if (detector.startsWith('field:')) return 'field path';
-  if (detector.startsWith('custom:')) return 'pattern';
-  if (detector.endsWith(':key') || detector === 'secret:json-key') return 'key';
-  switch (detector) {
-    case 'nationalId:cue':
-      return 'checksum and cue';
-    case 'nationalId:whole':
-      return 'checksum, whole value';
-    case 'passport':
-      return 'cue';
-  }
-  if (detector.endsWith(':cue')) return 'cue';
-  if (detector.endsWith(':lexicon')) return 'lexicon';
   switch (detector) {
     case 'creditCard':
     case 'iban':
     case 'nationalId':
     case 'vatId':
       return 'checksum';
+    case 'nationalId:cue':
+      return 'checksum and cue';
+    case 'nationalId:whole':
+      return 'checksum, whole value';
+    case 'passport':
+      return 'cue';
     case 'ssn':
     case 'ipAddress:v4':
     case 'ipAddress:v6':
@@ -32,9 +25,15 @@ export function validatedBy(detector: string): string {
       return 'street and postcode';
     case 'secret:assignment':
       return 'assignment';
-    default:
-      return 'shape';
+    case 'secret:json-key':
+      return 'key';
   }
+  if (detector.startsWith('field:')) return 'field path';
+  if (detector.startsWith('custom:')) return 'pattern';
+  if (detector.endsWith(':key')) return 'key';
+  if (detector.endsWith(':cue')) return 'cue';
+  if (detector.endsWith(':lexicon')) return 'lexicon';
+  return 'shape';
 }
 
 /** $.customer.email, $.content[0].text, $['odd key'] */

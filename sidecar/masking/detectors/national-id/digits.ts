@@ -244,7 +244,7 @@ export function grAmka(d: string): boolean {
  * digit alone on a length other numbers share. Nine digits (NL BSN, PT NIF) is the length of US SSNs, passport
  * numbers, Canadian SINs and NPIs: of Presidio's whole nine-digit test values, six that pass a BSN or NIF check are
  * those. Thirteen (SI EMSO) is an EAN-13 barcode's. HR OIB shares the Steuer-ID's checksum, and a whole value is
- * read through that rule (deSteuerIdWhole) unless it starts with 0.
+ * read through that rule (deSteuerIdWhole) unless it starts with 0 or has a digit four times.
  */
 export const ALONE_NEVER = 0;
 /**
