@@ -15,7 +15,7 @@ import { detectIban } from './detectors/iban.ts';
 import { detectIPv4, detectIPv6 } from './detectors/ip.ts';
 import { detectJwt } from './detectors/jwt.ts';
 import { detectGluedNationalId, detectNationalIdDigits, detectNationalIdLetters, detectNationalIdMixed, idLetterCandidate } from './detectors/national-id.ts';
-import { ALONE_NUMBER, ALONE_STRING } from './detectors/national-id/digits.ts';
+import { ALONE_NEVER, ALONE_NUMBER, ALONE_STRING } from './detectors/national-id/digits.ts';
 import { detectPassport } from './detectors/passport.ts';
 import { detectPhone } from './detectors/phone.ts';
 import { detectPrivateKey } from './detectors/private-key.ts';
@@ -162,7 +162,7 @@ function atIdMixed(s: string, i: number, e: number, we: number, enabled: number,
 function atIdDigits(s: string, i: number, run: number, ahead: number, we: number, enabled: number, hits: Hits, ctx: number): number {
   if ((enabled & D_NATIONAL_ID) !== 0 && (ahead >= 9 || run === 8)) {
     // Under a phone key a whole value is the phone; a JSON number is more often a count than an identifier.
-    const alone = (ctx & CTX_PHONE) !== 0 ? 0 : (ctx & CTX_NUMBER) !== 0 ? ALONE_NUMBER : ALONE_STRING;
+    const alone = (ctx & CTX_PHONE) !== 0 ? ALONE_NEVER : (ctx & CTX_NUMBER) !== 0 ? ALONE_NUMBER : ALONE_STRING;
     const r = detectNationalIdDigits(s, i, hits, alone);
     if (r >= 0) return r;
   }
